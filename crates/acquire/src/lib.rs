@@ -1,0 +1,1 @@
+//! exhibit-acquire (placeholder)

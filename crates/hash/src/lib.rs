@@ -1,0 +1,1 @@
+//! exhibit-hash (placeholder)
