@@ -1,1 +1,16 @@
-fn main() {}
+//! `exhibit`: the command line. It parses flags and wires the library crates
+//! together; the work lives in `crates/`.
+
+mod cli;
+mod cmd;
+mod exit;
+mod output;
+mod progress;
+
+use clap::Parser;
+
+fn main() {
+    let cli = cli::Cli::parse();
+    let result = cmd::run(cli);
+    std::process::exit(exit::report(result));
+}

@@ -95,3 +95,15 @@ impl<T: Source + ?Sized> Source for Box<T> {
         (**self).name()
     }
 }
+
+impl<T: Source + ?Sized> Source for &T {
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, EvidenceError> {
+        (**self).read_at(offset, buf)
+    }
+    fn len(&self) -> u64 {
+        (**self).len()
+    }
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+}

@@ -1,0 +1,367 @@
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use exhibit_custody::{CustodyLog, NewEntry};
+use exhibit_evidence::{Evidence, Source};
+use exhibit_hash::{Algorithm, Digests, MultiHasher};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::error::io;
+use crate::{CaseError, EvidenceRecord, HashCheck};
+
+/// Custody log path inside a case folder.
+pub const CUSTODY_LOG: &str = "custody/log.jsonl";
+/// Checkpoint file path inside a case folder.
+pub const CUSTODY_CHECKPOINTS: &str = "custody/checkpoints.jsonl";
+const CASE_FILE: &str = "case.json";
+const EVIDENCE_DIR: &str = "evidence";
+const FORMAT: &str = "exhibit-case/1";
+
+/// The case record, `case.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseInfo {
+    /// Format marker, `exhibit-case/1`.
+    pub format: String,
+    /// Case name.
+    pub name: String,
+    /// Case number as the agency writes it.
+    pub number: String,
+    /// Lead examiner.
+    pub examiner: String,
+    /// Creation time (RFC 3339 UTC).
+    pub created: String,
+}
+
+/// An open case folder.
+#[derive(Debug)]
+pub struct Case {
+    dir: PathBuf,
+    info: CaseInfo,
+}
+
+/// Writes `data` to `path` through a temporary file and a rename, so that
+/// a reader never sees half a file.
+pub(crate) fn write_atomic(path: &Path, data: &[u8]) -> Result<(), CaseError> {
+    let tmp = path.with_extension("tmp");
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .map_err(io(&tmp))?;
+    let result = f.write_all(data).and_then(|_| f.sync_all());
+    drop(f);
+    if let Err(e) = result.and_then(|_| std::fs::rename(&tmp, path)) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(CaseError::Io { path: path.to_path_buf(), source: e });
+    }
+    Ok(())
+}
+
+fn to_json<T: Serialize>(v: &T) -> Vec<u8> {
+    let mut out = serde_json::to_vec_pretty(v).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+/// Reads a source end to end once, computing every requested digest.
+pub fn hash_source(
+    source: &dyn Source,
+    algs: &[Algorithm],
+    progress: &mut dyn FnMut(u64),
+) -> Result<Digests, exhibit_evidence::EvidenceError> {
+    let mut hasher = MultiHasher::new(algs);
+    let mut buf = vec![0u8; 4 << 20];
+    let mut off = 0u64;
+    while off < source.len() {
+        let n = source.read_at(off, &mut buf)?;
+        if n == 0 {
+            return Err(exhibit_evidence::EvidenceError::OutOfRange {
+                evidence: source.name().to_string(),
+                offset: off,
+                len: source.len(),
+            });
+        }
+        hasher.update(&buf[..n]);
+        off += n as u64;
+        progress(off);
+    }
+    Ok(hasher.finish())
+}
+
+/// Compares the hashes an EWF image stores with the computed ones.
+pub fn stored_hash_checks(evidence: &Evidence, digests: &Digests) -> Vec<HashCheck> {
+    let mut out = Vec::new();
+    if let Some(ewf) = evidence.ewf() {
+        let stored = ewf.stored_hashes();
+        for (alg, value) in [(Algorithm::Md5, &stored.md5), (Algorithm::Sha1, &stored.sha1)] {
+            if let (Some(stored), Some(computed)) = (value, digests.hex(alg)) {
+                out.push(HashCheck {
+                    algorithm: alg.name().to_string(),
+                    matches: *stored == computed,
+                    stored: stored.clone(),
+                    computed,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn timestamp(t: Timestamp) -> String {
+    t.to_string()
+}
+
+impl Case {
+    /// Creates a new case folder. The folder must not exist or be empty; the
+    /// case is assembled in a sibling temporary folder and renamed into
+    /// place, so a failure leaves nothing behind.
+    pub fn init(dir: &Path, name: &str, number: &str, examiner: &str, now: Timestamp) -> Result<Case, CaseError> {
+        if dir.exists() {
+            let empty = std::fs::read_dir(dir).map_err(io(dir))?.next().is_none();
+            if !empty {
+                return Err(CaseError::Exists { path: dir.to_path_buf() });
+            }
+        }
+        let parent = match dir.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent).map_err(io(&parent))?;
+        let file_name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let tmp = parent.join(format!(".{file_name}.creating-{}", std::process::id()));
+        let built = Self::build(&tmp, name, number, examiner, now);
+        let result = built.and_then(|info| {
+            if dir.exists() {
+                std::fs::remove_dir(dir).map_err(io(dir))?;
+            }
+            std::fs::rename(&tmp, dir).map_err(io(dir))?;
+            Ok(info)
+        });
+        match result {
+            Ok(info) => Ok(Case { dir: dir.to_path_buf(), info }),
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&tmp);
+                Err(e)
+            }
+        }
+    }
+
+    fn build(tmp: &Path, name: &str, number: &str, examiner: &str, now: Timestamp) -> Result<CaseInfo, CaseError> {
+        std::fs::create_dir(tmp).map_err(io(tmp))?;
+        for sub in ["custody", EVIDENCE_DIR] {
+            std::fs::create_dir(tmp.join(sub)).map_err(io(tmp))?;
+        }
+        let info = CaseInfo {
+            format: FORMAT.into(),
+            name: name.into(),
+            number: number.into(),
+            examiner: examiner.into(),
+            created: timestamp(now),
+        };
+        write_atomic(&tmp.join(CASE_FILE), &to_json(&info))?;
+        let mut log = CustodyLog::create(&tmp.join(CUSTODY_LOG))?;
+        let details = BTreeMap::from([
+            ("name".to_string(), name.to_string()),
+            ("number".to_string(), number.to_string()),
+        ]);
+        log.append(
+            NewEntry { examiner: examiner.into(), action: "case-created".into(), evidence: None, details },
+            now,
+        )?;
+        Ok(info)
+    }
+
+    /// Opens an existing case folder.
+    pub fn open(dir: &Path) -> Result<Case, CaseError> {
+        let file = dir.join(CASE_FILE);
+        if !file.is_file() {
+            return Err(CaseError::NotACase { path: dir.to_path_buf() });
+        }
+        let raw = std::fs::read(&file).map_err(io(&file))?;
+        let info: CaseInfo = serde_json::from_slice(&raw)
+            .map_err(|e| CaseError::Corrupt { path: file.clone(), what: e.to_string() })?;
+        if info.format != FORMAT {
+            return Err(CaseError::Corrupt { path: file, what: format!("unknown format `{}`", info.format) });
+        }
+        Ok(Case { dir: dir.to_path_buf(), info })
+    }
+
+    /// The case record.
+    pub fn info(&self) -> &CaseInfo {
+        &self.info
+    }
+
+    /// The case folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Path of the custody log.
+    pub fn custody_log_path(&self) -> PathBuf {
+        self.dir.join(CUSTODY_LOG)
+    }
+
+    /// Path of the checkpoint file.
+    pub fn checkpoints_path(&self) -> PathBuf {
+        self.dir.join(CUSTODY_CHECKPOINTS)
+    }
+
+    /// Appends a custody entry for an action on evidence (`verified`,
+    /// `examined`, `exported`, `acquired`, …).
+    pub fn record_action(
+        &self,
+        examiner: &str,
+        action: &str,
+        evidence: Option<&str>,
+        details: BTreeMap<String, String>,
+        now: Timestamp,
+    ) -> Result<(), CaseError> {
+        let mut log = CustodyLog::open(&self.custody_log_path())?;
+        log.append(
+            NewEntry {
+                examiner: examiner.into(),
+                action: action.into(),
+                evidence: evidence.map(str::to_string),
+                details,
+            },
+            now,
+        )?;
+        Ok(())
+    }
+
+    /// All registered evidence, in registration order.
+    pub fn evidence(&self) -> Result<Vec<EvidenceRecord>, CaseError> {
+        let dir = self.dir.join(EVIDENCE_DIR);
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(&dir).map_err(io(&dir))? {
+            let path = entry.map_err(io(&dir))?.path();
+            if path.extension().is_some_and(|e| e == "json") {
+                let raw = std::fs::read(&path).map_err(io(&path))?;
+                let rec: EvidenceRecord = serde_json::from_slice(&raw)
+                    .map_err(|e| CaseError::Corrupt { path: path.clone(), what: e.to_string() })?;
+                out.push(rec);
+            }
+        }
+        out.sort_by_key(|r| r.id.trim_start_matches('E').parse::<u64>().unwrap_or(u64::MAX));
+        Ok(out)
+    }
+
+    /// One evidence record by id.
+    pub fn evidence_by_id(&self, id: &str) -> Result<EvidenceRecord, CaseError> {
+        self.evidence()?
+            .into_iter()
+            .find(|r| r.id == id)
+            .ok_or_else(|| CaseError::UnknownEvidence { id: id.to_string() })
+    }
+
+    /// Registers evidence: opens it read-only, hashes its media (MD5, SHA-1,
+    /// SHA-256), compares with any hashes the container stores, writes the
+    /// record and appends a `registered` custody entry. If anything fails,
+    /// nothing is left in the case.
+    pub fn add_evidence(
+        &self,
+        path: &Path,
+        examiner: &str,
+        description: Option<&str>,
+        now: Timestamp,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<EvidenceRecord, CaseError> {
+        let evidence = exhibit_evidence::open(path)?;
+        let total = evidence.len();
+        let digests = hash_source(&evidence, &Algorithm::DEFAULT, &mut |done| progress(done, total))?;
+        let id = format!("E{}", self.evidence()?.len() + 1);
+        let mut files = Vec::new();
+        for f in evidence.files() {
+            let size = std::fs::metadata(&f).map(|m| m.len()).unwrap_or(0);
+            files.push((std::path::absolute(&f).unwrap_or(f), size));
+        }
+        let record = EvidenceRecord {
+            id: id.clone(),
+            path: std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
+            container: evidence.kind().name().to_string(),
+            files,
+            size: total,
+            hashes: digests.to_hex_map().into_iter().map(|(a, h)| (a.name().to_string(), h)).collect(),
+            stored_hashes: stored_hash_checks(&evidence, &digests),
+            metadata: evidence.ewf().and_then(|e| serde_json::to_value(e.metadata()).ok()),
+            description: description.map(str::to_string),
+            registered_at: timestamp(now),
+            registered_by: examiner.to_string(),
+        };
+        let file = self.dir.join(EVIDENCE_DIR).join(format!("{id}.json"));
+        if file.exists() {
+            return Err(CaseError::Corrupt { path: file, what: "evidence record already exists".into() });
+        }
+        write_atomic(&file, &to_json(&record))?;
+        let mut details = BTreeMap::from([
+            ("path".to_string(), record.path.display().to_string()),
+            ("container".to_string(), record.container.clone()),
+            ("size".to_string(), total.to_string()),
+        ]);
+        for (alg, hex) in &record.hashes {
+            details.insert(alg.clone(), hex.clone());
+        }
+        for check in &record.stored_hashes {
+            details.insert(
+                format!("stored_{}", check.algorithm),
+                format!("{} ({})", check.stored, if check.matches { "matches" } else { "MISMATCH" }),
+            );
+        }
+        if let Err(e) = self.record_action(examiner, "registered", Some(&id), details, now) {
+            let _ = std::fs::remove_file(&file);
+            return Err(e);
+        }
+        Ok(record)
+    }
+
+    /// Re-hashes a registered item and compares with its record. Appends a
+    /// `verified` custody entry stating the outcome; returns the mismatches
+    /// (empty when the evidence is unchanged).
+    pub fn verify_evidence(
+        &self,
+        id: &str,
+        examiner: &str,
+        now: Timestamp,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Vec<HashCheck>, CaseError> {
+        let record = self.evidence_by_id(id)?;
+        let evidence = exhibit_evidence::open(&record.path)?;
+        let total = evidence.len();
+        let digests = hash_source(&evidence, &Algorithm::DEFAULT, &mut |d| progress(d, total))?;
+        let mut mismatches = Vec::new();
+        for (alg, expected) in &record.hashes {
+            let computed = alg
+                .parse::<Algorithm>()
+                .ok()
+                .and_then(|a| digests.hex(a))
+                .unwrap_or_default();
+            if &computed != expected {
+                mismatches.push(HashCheck {
+                    algorithm: alg.clone(),
+                    stored: expected.clone(),
+                    computed,
+                    matches: false,
+                });
+            }
+        }
+        if total != record.size {
+            mismatches.push(HashCheck {
+                algorithm: "size".into(),
+                stored: record.size.to_string(),
+                computed: total.to_string(),
+                matches: false,
+            });
+        }
+        let mut details = BTreeMap::from([(
+            "result".to_string(),
+            if mismatches.is_empty() { "hashes match".to_string() } else { "MISMATCH".to_string() },
+        )]);
+        for m in &mismatches {
+            details.insert(format!("{}_computed", m.algorithm), m.computed.clone());
+        }
+        self.record_action(examiner, "verified", Some(id), details, now)?;
+        Ok(mismatches)
+    }
+}

@@ -1,0 +1,252 @@
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Exhibit: an offline workbench for cybercrime investigations.
+///
+/// Evidence is only ever opened read-only; every action on evidence in a
+/// case is written to the case's chain-of-custody log.
+#[derive(Parser, Debug)]
+#[command(name = "exhibit", version, about, long_about = None, after_help = crate::exit::EXIT_CODES_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Build a training case from a generated sample image (no real evidence needed).
+    Demo {
+        /// Folder to build the case in (replaced if it holds an earlier demo).
+        #[arg(long, default_value = "exhibit-demo")]
+        out: PathBuf,
+    },
+    /// Hash evidence: MD5, SHA-1, SHA-256 (and BLAKE3) in one read pass.
+    /// For an E01 the media is hashed and compared with the stored hashes.
+    Hash(HashArgs),
+    /// Show what an evidence container is: kind, size, segments, stored hashes, case metadata.
+    Info {
+        /// Evidence file (first segment of a set).
+        path: PathBuf,
+        /// Output JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Image a device or file read-only into a split raw image with hashes and a log.
+    Acquire(AcquireArgs),
+    /// Re-hash an acquisition folder and compare with its acquisition log.
+    Verify {
+        /// Folder written by `exhibit acquire`.
+        dir: PathBuf,
+        /// Record the verification in this case's custody log.
+        #[arg(long)]
+        case: Option<PathBuf>,
+        /// Examiner (defaults to the case's examiner).
+        #[arg(long)]
+        examiner: Option<String>,
+        /// Output JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create and inspect cases.
+    #[command(subcommand)]
+    Case(CaseCommand),
+    /// Register, list and verify evidence in a case.
+    #[command(subcommand)]
+    Evidence(EvidenceCommand),
+    /// Chain of custody: show, checkpoint (sign) and verify the log.
+    #[command(subcommand)]
+    Custody(CustodyCommand),
+    /// Examiner signing keys (Ed25519).
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct HashArgs {
+    /// Files or evidence containers to hash.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Algorithms, comma-separated: md5, sha1, sha256, blake3.
+    #[arg(long, value_delimiter = ',', default_value = "md5,sha1,sha256")]
+    pub algo: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = HashFormat::Text)]
+    pub format: HashFormat,
+    /// Shorthand for `--format json`.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HashFormat {
+    /// One block per file, with stored-hash comparison for E01.
+    Text,
+    /// JSON lines, one object per file.
+    Json,
+    /// `md5sum` line format.
+    Md5sum,
+    /// `sha1sum` line format.
+    Sha1sum,
+    /// `sha256sum` line format.
+    Sha256sum,
+}
+
+#[derive(Args, Debug)]
+pub struct AcquireArgs {
+    /// Device or file to image (opened read-only).
+    pub source: PathBuf,
+    /// Output folder for the segments and the acquisition log.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Base name of the image files (default: the source's file name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Segment size, e.g. 650M, 2G, 4096 (multiple of 512).
+    #[arg(long, default_value = "2G")]
+    pub segment_size: String,
+    /// Examiner name (defaults to the case's examiner with --case).
+    #[arg(long)]
+    pub examiner: Option<String>,
+    /// Case number for the acquisition log.
+    #[arg(long)]
+    pub case_number: Option<String>,
+    /// Evidence number / label for the acquisition log.
+    #[arg(long)]
+    pub evidence_number: Option<String>,
+    /// Description of the source.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Record the acquisition in this case and register the image as evidence.
+    #[arg(long)]
+    pub case: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Output the acquisition log as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CaseCommand {
+    /// Create a case folder.
+    Init {
+        /// Folder to create (must not exist or be empty).
+        dir: PathBuf,
+        /// Case name.
+        #[arg(long)]
+        name: String,
+        /// Case number.
+        #[arg(long)]
+        number: String,
+        /// Lead examiner.
+        #[arg(long)]
+        examiner: String,
+    },
+    /// Show the case record and its evidence.
+    Show {
+        /// Case folder.
+        case: PathBuf,
+        /// Output JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum EvidenceCommand {
+    /// Register evidence: hash it and record it in the custody log.
+    Add {
+        /// Case folder.
+        case: PathBuf,
+        /// Evidence file (first segment of a set).
+        path: PathBuf,
+        /// Description (what it is, where it was seized).
+        #[arg(long)]
+        description: Option<String>,
+        /// Examiner (defaults to the case's examiner).
+        #[arg(long)]
+        examiner: Option<String>,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Output JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List registered evidence.
+    List {
+        /// Case folder.
+        case: PathBuf,
+        /// Output JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-hash registered evidence and compare with its record.
+    Verify {
+        /// Case folder.
+        case: PathBuf,
+        /// Evidence id (default: all).
+        id: Option<String>,
+        /// Examiner (defaults to the case's examiner).
+        #[arg(long)]
+        examiner: Option<String>,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CustodyCommand {
+    /// Print the custody log.
+    Show {
+        /// Case folder.
+        case: PathBuf,
+        /// Output the raw JSON lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sign the current tree head of the custody log with an examiner key.
+    Checkpoint {
+        /// Case folder.
+        case: PathBuf,
+        /// Secret key file (from `exhibit key new`).
+        #[arg(long)]
+        key: Option<PathBuf>,
+        /// Examiner (defaults to the case's examiner).
+        #[arg(long)]
+        examiner: Option<String>,
+    },
+    /// Prove the custody log is unmodified, or say exactly where it is not.
+    Verify {
+        /// Case folder.
+        case: PathBuf,
+        /// Public key files whose signatures are trusted (default: any key, reported).
+        #[arg(long)]
+        trust: Vec<PathBuf>,
+        /// Output JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeyCommand {
+    /// Create a new Ed25519 signing key (never overwrites an existing one).
+    New {
+        /// Secret key path; the public key is written beside it with `.pub`.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Show the public key and fingerprint of a key.
+    Show {
+        /// Secret or public key file.
+        #[arg(long)]
+        key: Option<PathBuf>,
+    },
+}

@@ -1,0 +1,29 @@
+//! One module per subcommand; each turns parsed flags into library calls.
+
+mod acquire;
+mod case;
+mod custody;
+mod demo;
+mod evidence;
+mod hash;
+mod info;
+mod key;
+
+use crate::cli::{Cli, Command};
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Demo { out } => demo::run(&out),
+        Command::Hash(args) => hash::run(&args),
+        Command::Info { path, json } => info::run(&path, json),
+        Command::Acquire(args) => acquire::run(&args),
+        Command::Verify { dir, case, examiner, json } => {
+            acquire::verify(&dir, case.as_deref(), &examiner, json)
+        }
+        Command::Case(c) => case::run(c),
+        Command::Evidence(c) => evidence::run(c),
+        Command::Custody(c) => custody::run(c),
+        Command::Key(c) => key::run(c),
+    }
+}
