@@ -40,7 +40,9 @@ fn main() -> ExitCode {
     let mut status = ExitCode::SUCCESS;
     for file in &files {
         let result = match &layout {
-            None => hash_file(file, &algs, &mut |_| {}).map(|(d, _)| d),
+            None => hash_file(file, &algs, &mut |_| {})
+                .map(|(d, _)| d)
+                .map_err(|e| e.to_string()),
             Some(l) => hash_with_layout(file, l),
         };
         match result {

@@ -1,0 +1,204 @@
+//! Append discipline shared by the log and the checkpoints file: an
+//! exclusive lock file, reading the last line, one `write` call in append
+//! mode, then `fsync`. Nothing here ever truncates or rewrites a file.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use crate::error::{CustodyError, Result};
+
+/// The lock file guarding `path`: `<path>.lock`.
+pub fn lock_path(path: &Path) -> PathBuf {
+    let mut s = path.as_os_str().to_os_string();
+    s.push(".lock");
+    PathBuf::from(s)
+}
+
+/// An exclusive lock held by this process; the lock file is removed on
+/// [`LockGuard::release`] or, failing that, on drop.
+#[derive(Debug)]
+pub struct LockGuard {
+    path: PathBuf,
+    held: bool,
+}
+
+impl LockGuard {
+    /// Takes the lock of `target` by creating `<target>.lock` with
+    /// `create_new`; fails with [`CustodyError::Locked`] if it exists.
+    pub fn acquire(target: &Path) -> Result<Self> {
+        let path = lock_path(target);
+        match OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(mut f) => {
+                // Best effort: who holds the lock, for a human looking at it.
+                let _ = writeln!(f, "pid {}", std::process::id());
+                Ok(LockGuard { path, held: true })
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                Err(CustodyError::Locked { path })
+            }
+            Err(e) => Err(CustodyError::io(path, e)),
+        }
+    }
+
+    /// Removes the lock file, reporting failure.
+    pub fn release(mut self) -> Result<()> {
+        self.held = false;
+        std::fs::remove_file(&self.path).map_err(|e| CustodyError::io(&self.path, e))
+    }
+}
+
+impl Drop for LockGuard {
+    fn drop(&mut self) {
+        if self.held {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// The tail of a JSON Lines file.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Tail {
+    /// The file is empty.
+    Empty,
+    /// The last complete line (without its `\n`) and its 1-based number.
+    Line {
+        /// The line's bytes, without the terminating newline.
+        bytes: Vec<u8>,
+        /// 1-based line number.
+        number: usize,
+    },
+    /// The file does not end with `\n`: its last line is partial.
+    Partial {
+        /// 1-based number of the partial line.
+        number: usize,
+    },
+}
+
+/// Reads the last line of `path` (the whole file is scanned once to number
+/// lines; logs are small text files).
+pub fn read_tail(path: &Path) -> Result<Tail> {
+    let mut f = File::open(path).map_err(|e| CustodyError::io(path, e))?;
+    let mut data = Vec::new();
+    f.seek(SeekFrom::Start(0))
+        .and_then(|_| f.read_to_end(&mut data))
+        .map_err(|e| CustodyError::io(path, e))?;
+    if data.is_empty() {
+        return Ok(Tail::Empty);
+    }
+    let newlines = data.iter().filter(|&&b| b == b'\n').count();
+    if data.last() != Some(&b'\n') {
+        return Ok(Tail::Partial {
+            number: newlines + 1,
+        });
+    }
+    let body = &data[..data.len() - 1];
+    let start = body.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    Ok(Tail::Line {
+        bytes: body[start..].to_vec(),
+        number: newlines,
+    })
+}
+
+/// Appends `line` (which must end with `\n`) to `path` with a single
+/// `write` call on a file opened in append mode, then `fsync`s it.
+/// With `create`, a missing file is created (and its directory synced).
+pub fn append_line(path: &Path, line: &[u8], create: bool) -> Result<()> {
+    let existed = path.exists();
+    let mut f = OpenOptions::new()
+        .append(true)
+        .create(create)
+        .open(path)
+        .map_err(|e| CustodyError::io(path, e))?;
+    let n = f.write(line).map_err(|e| CustodyError::io(path, e))?;
+    if n != line.len() {
+        return Err(CustodyError::io(
+            path,
+            std::io::Error::new(
+                std::io::ErrorKind::WriteZero,
+                format!("short write: {n} of {} bytes; the last line is now partial", line.len()),
+            ),
+        ));
+    }
+    f.sync_all().map_err(|e| CustodyError::io(path, e))?;
+    if !existed {
+        sync_parent(path)?;
+    }
+    Ok(())
+}
+
+/// `fsync`s the directory holding `path` so a newly created file survives
+/// a crash (no-op where directories cannot be opened).
+pub fn sync_parent(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| CustodyError::io(dir, e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// Splits file contents into lines. Returns the complete lines (without
+/// `\n`) and, if the file does not end with `\n`, the partial last line.
+pub fn split_lines(data: &[u8]) -> (Vec<&[u8]>, Option<&[u8]>) {
+    let mut lines: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
+    // `split` yields a final element after the last '\n': empty when the
+    // file ends properly, otherwise the partial line.
+    let last = lines.pop().filter(|l| !l.is_empty());
+    (lines, last)
+}
+
+/// Reads a whole file.
+pub fn read_all(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| CustodyError::io(path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_lines_handles_partial_tail() {
+        assert_eq!(split_lines(b""), (vec![], None));
+        assert_eq!(split_lines(b"a\nb\n"), (vec![&b"a"[..], b"b"], None));
+        assert_eq!(split_lines(b"a\nb"), (vec![&b"a"[..]], Some(&b"b"[..])));
+        assert_eq!(split_lines(b"\n"), (vec![&b""[..]], None));
+    }
+
+    #[test]
+    fn tail_and_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.jsonl");
+        std::fs::write(&p, b"").unwrap();
+        assert_eq!(read_tail(&p).unwrap(), Tail::Empty);
+        append_line(&p, b"one\n", false).unwrap();
+        append_line(&p, b"two\n", false).unwrap();
+        assert_eq!(
+            read_tail(&p).unwrap(),
+            Tail::Line {
+                bytes: b"two".to_vec(),
+                number: 2
+            }
+        );
+        std::fs::write(&p, b"one\ntw").unwrap();
+        assert_eq!(read_tail(&p).unwrap(), Tail::Partial { number: 2 });
+
+        let g = LockGuard::acquire(&p).unwrap();
+        assert!(lock_path(&p).exists());
+        match LockGuard::acquire(&p) {
+            Err(CustodyError::Locked { path }) => assert_eq!(path, lock_path(&p)),
+            other => panic!("expected Locked, got {other:?}"),
+        }
+        g.release().unwrap();
+        assert!(!lock_path(&p).exists());
+        drop(LockGuard::acquire(&p).unwrap());
+        assert!(!lock_path(&p).exists());
+    }
+}
