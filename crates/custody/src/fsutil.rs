@@ -3,7 +3,7 @@
 //! mode, then `fsync`. Nothing here ever truncates or rewrites a file.
 
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::{CustodyError, Result};
@@ -75,14 +75,10 @@ pub enum Tail {
     },
 }
 
-/// Reads the last line of `path` (the whole file is scanned once to number
-/// lines; logs are small text files).
+/// Reads the last line of `path` (the whole file is read once to number
+/// the lines; custody logs are small text files).
 pub fn read_tail(path: &Path) -> Result<Tail> {
-    let mut f = File::open(path).map_err(|e| CustodyError::io(path, e))?;
-    let mut data = Vec::new();
-    f.seek(SeekFrom::Start(0))
-        .and_then(|_| f.read_to_end(&mut data))
-        .map_err(|e| CustodyError::io(path, e))?;
+    let data = read_all(path)?;
     if data.is_empty() {
         return Ok(Tail::Empty);
     }
