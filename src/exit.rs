@@ -69,7 +69,10 @@ pub fn code(err: &anyhow::Error) -> i32 {
                 _ => CASE_ERROR,
             };
         }
-        if cause.downcast_ref::<exhibit_custody::CustodyError>().is_some() {
+        if cause
+            .downcast_ref::<exhibit_custody::CustodyError>()
+            .is_some()
+        {
             return CASE_ERROR;
         }
     }

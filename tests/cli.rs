@@ -19,7 +19,9 @@ fn hash_of_raw_image_matches_coreutils() {
         .assert()
         .success()
         .stdout(predicate::str::contains("a528fc1bec79f4fef062f2bf1008c045"))
-        .stdout(predicate::str::contains("76b29c91e6b9d180558e05e2e2058eac4b639562"))
+        .stdout(predicate::str::contains(
+            "76b29c91e6b9d180558e05e2e2058eac4b639562",
+        ))
         .stdout(predicate::str::contains(
             "854c3db1c4a07a241e2ed9fbd8892adf2adc662c7862a75deed26f3483f414c9",
         ));
@@ -31,13 +33,26 @@ fn hash_of_e01_is_of_the_media_and_checked_against_stored() {
         .args(["hash", "-q", s(&disk("ext2.E01"))])
         .assert()
         .success()
-        .stdout(predicate::str::contains("196066add11fb71c4c49cf1bb50d6d24  stored in image: matches"));
+        .stdout(predicate::str::contains(
+            "196066add11fb71c4c49cf1bb50d6d24  stored in image: matches",
+        ));
     exhibit()
-        .args(["hash", "--format", "md5sum", s(&disk("imageformat_mmls_1.E01"))])
+        .args([
+            "hash",
+            "--format",
+            "md5sum",
+            s(&disk("imageformat_mmls_1.E01")),
+        ])
         .assert()
         .success()
-        .stdout(format!("8ec671e301095c258224aad701740503  {}\n", s(&disk("imageformat_mmls_1.E01"))));
-    let out = exhibit().args(["hash", "--json", s(&disk("ext2.splitraw.001"))]).assert().success();
+        .stdout(format!(
+            "8ec671e301095c258224aad701740503  {}\n",
+            s(&disk("imageformat_mmls_1.E01"))
+        ));
+    let out = exhibit()
+        .args(["hash", "--json", s(&disk("ext2.splitraw.001"))])
+        .assert()
+        .success();
     let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(v["container"], "split-raw");
     assert_eq!(v["hashes"]["md5"], "196066add11fb71c4c49cf1bb50d6d24");
@@ -52,13 +67,19 @@ fn blake3_on_request() {
         .args(["hash", "--algo", "blake3", s(&f)])
         .assert()
         .success()
-        .stdout(predicate::str::contains("6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85"));
+        .stdout(predicate::str::contains(
+            "6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85",
+        ));
 }
 
 fn one_line_error(assert: assert_cmd::assert::Assert, code: i32, must_contain: &[&str]) {
     let out = assert.code(code);
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-    assert_eq!(err.trim_end().lines().count(), 1, "one line expected: {err}");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "one line expected: {err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
     for m in must_contain {
         assert!(err.contains(m), "`{m}` missing from: {err}");
@@ -69,20 +90,36 @@ fn one_line_error(assert: assert_cmd::assert::Assert, code: i32, must_contain: &
 fn bad_input_gives_one_line_and_documented_code() {
     let tmp = tempfile::tempdir().unwrap();
     let missing = tmp.path().join("missing.dd");
-    one_line_error(exhibit().args(["hash", s(&missing)]).assert(), 3, &["missing.dd", "no such file"]);
+    one_line_error(
+        exhibit().args(["hash", s(&missing)]).assert(),
+        3,
+        &["missing.dd", "no such file"],
+    );
 
     let empty = tmp.path().join("empty.dd");
     std::fs::write(&empty, b"").unwrap();
-    one_line_error(exhibit().args(["hash", s(&empty)]).assert(), 4, &["empty.dd", "zero-length"]);
+    one_line_error(
+        exhibit().args(["hash", s(&empty)]).assert(),
+        4,
+        &["empty.dd", "zero-length"],
+    );
 
     let full = std::fs::read(disk("ext2.E01")).unwrap();
     let truncated = tmp.path().join("trunc.E01");
     std::fs::write(&truncated, &full[..full.len() / 2]).unwrap();
-    one_line_error(exhibit().args(["hash", s(&truncated)]).assert(), 4, &["trunc.E01", "offset"]);
+    one_line_error(
+        exhibit().args(["hash", s(&truncated)]).assert(),
+        4,
+        &["trunc.E01", "offset"],
+    );
 
     let lonely = tmp.path().join("lonely.E01");
     std::fs::copy(disk("ext2.split.E01"), &lonely).unwrap();
-    one_line_error(exhibit().args(["info", s(&lonely)]).assert(), 4, &["lonely.E02", "missing"]);
+    one_line_error(
+        exhibit().args(["info", s(&lonely)]).assert(),
+        4,
+        &["lonely.E02", "missing"],
+    );
 
     let mut data = std::fs::read(disk("ext2.split.E01")).unwrap();
     let mid = data.len() / 2;
@@ -90,7 +127,11 @@ fn bad_input_gives_one_line_and_documented_code() {
     let bad = tmp.path().join("bad.E01");
     std::fs::write(&bad, &data).unwrap();
     std::fs::copy(disk("ext2.split.E02"), tmp.path().join("bad.E02")).unwrap();
-    one_line_error(exhibit().args(["hash", s(&bad)]).assert(), 4, &["bad.E01", "checksum", "offset"]);
+    one_line_error(
+        exhibit().args(["hash", s(&bad)]).assert(),
+        4,
+        &["bad.E01", "checksum", "offset"],
+    );
 
     #[cfg(unix)]
     {
@@ -100,7 +141,11 @@ fn bad_input_gives_one_line_and_documented_code() {
         std::fs::write(&locked, b"data").unwrap();
         std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
         if std::fs::read(&locked).is_err() {
-            one_line_error(exhibit().args(["hash", s(&locked)]).assert(), 3, &["permission denied"]);
+            one_line_error(
+                exhibit().args(["hash", s(&locked)]).assert(),
+                3,
+                &["permission denied"],
+            );
         }
     }
 }
@@ -110,22 +155,59 @@ fn failed_registration_leaves_the_case_untouched() {
     let tmp = tempfile::tempdir().unwrap();
     let case = tmp.path().join("case");
     exhibit()
-        .args(["case", "init", s(&case), "--name", "N", "--number", "1", "--examiner", "Ann"])
+        .args([
+            "case",
+            "init",
+            s(&case),
+            "--name",
+            "N",
+            "--number",
+            "1",
+            "--examiner",
+            "Ann",
+        ])
         .assert()
         .success();
     let log_before = std::fs::read(case.join("custody/log.jsonl")).unwrap();
     let full = std::fs::read(disk("ext2.E01")).unwrap();
     let truncated = tmp.path().join("cut.E01");
     std::fs::write(&truncated, &full[..9000]).unwrap();
-    one_line_error(exhibit().args(["evidence", "add", s(&case), s(&truncated)]).assert(), 4, &["cut.E01"]);
-    assert_eq!(std::fs::read(case.join("custody/log.jsonl")).unwrap(), log_before);
+    one_line_error(
+        exhibit()
+            .args(["evidence", "add", s(&case), s(&truncated)])
+            .assert(),
+        4,
+        &["cut.E01"],
+    );
+    assert_eq!(
+        std::fs::read(case.join("custody/log.jsonl")).unwrap(),
+        log_before
+    );
     assert_eq!(std::fs::read_dir(case.join("evidence")).unwrap().count(), 0);
     // and the case still works
-    exhibit().args(["evidence", "add", s(&case), s(&disk("ext2.E01")), "-q"]).assert().success();
-    exhibit().args(["custody", "verify", s(&case)]).assert().success();
+    exhibit()
+        .args(["evidence", "add", s(&case), s(&disk("ext2.E01")), "-q"])
+        .assert()
+        .success();
+    exhibit()
+        .args(["custody", "verify", s(&case)])
+        .assert()
+        .success();
     // init on an existing case is refused without touching it
     one_line_error(
-        exhibit().args(["case", "init", s(&case), "--name", "N", "--number", "1", "--examiner", "Ann"]).assert(),
+        exhibit()
+            .args([
+                "case",
+                "init",
+                s(&case),
+                "--name",
+                "N",
+                "--number",
+                "1",
+                "--examiner",
+                "Ann",
+            ])
+            .assert(),
         6,
         &["already exists"],
     );
@@ -138,7 +220,17 @@ fn acquire_then_verify_detects_a_changed_segment() {
     std::fs::write(&src, pattern(5 * 512 * 1024, 3)).unwrap();
     let out = tmp.path().join("img");
     exhibit()
-        .args(["acquire", s(&src), "--out", s(&out), "--segment-size", "1M", "-q", "--examiner", "Ann"])
+        .args([
+            "acquire",
+            s(&src),
+            "--out",
+            s(&out),
+            "--segment-size",
+            "1M",
+            "-q",
+            "--examiner",
+            "Ann",
+        ])
         .assert()
         .success();
     exhibit().args(["verify", s(&out)]).assert().success();
@@ -159,15 +251,43 @@ fn custody_verify_names_the_edited_entry() {
     let case = tmp.path().join("case");
     let key = tmp.path().join("k.key");
     exhibit()
-        .args(["case", "init", s(&case), "--name", "N", "--number", "1", "--examiner", "Ann"])
+        .args([
+            "case",
+            "init",
+            s(&case),
+            "--name",
+            "N",
+            "--number",
+            "1",
+            "--examiner",
+            "Ann",
+        ])
         .assert()
         .success();
-    exhibit().args(["evidence", "add", s(&case), s(&disk("ext2.E01")), "-q"]).assert().success();
-    exhibit().args(["evidence", "add", s(&case), s(&disk("ímynd.dd")), "-q"]).assert().success();
-    exhibit().args(["key", "new", "--out", s(&key)]).assert().success();
-    exhibit().args(["custody", "checkpoint", s(&case), "--key", s(&key)]).assert().success();
     exhibit()
-        .args(["custody", "verify", s(&case), "--trust", &format!("{}.pub", s(&key))])
+        .args(["evidence", "add", s(&case), s(&disk("ext2.E01")), "-q"])
+        .assert()
+        .success();
+    exhibit()
+        .args(["evidence", "add", s(&case), s(&disk("ímynd.dd")), "-q"])
+        .assert()
+        .success();
+    exhibit()
+        .args(["key", "new", "--out", s(&key)])
+        .assert()
+        .success();
+    exhibit()
+        .args(["custody", "checkpoint", s(&case), "--key", s(&key)])
+        .assert()
+        .success();
+    exhibit()
+        .args([
+            "custody",
+            "verify",
+            s(&case),
+            "--trust",
+            &format!("{}.pub", s(&key)),
+        ])
         .assert()
         .success();
     let log = case.join("custody/log.jsonl");

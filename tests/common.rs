@@ -7,7 +7,9 @@ use sha2::{Digest, Sha256};
 
 /// A file in ../shared/testdata/disk.
 pub fn disk(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/testdata/disk").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/testdata/disk")
+        .join(name)
 }
 
 /// The `exhibit` binary under test.
@@ -21,7 +23,11 @@ pub fn exhibit() -> assert_cmd::Command {
 pub fn fingerprint(path: &Path) -> (String, u64, std::time::SystemTime) {
     let data = std::fs::read(path).expect("read source");
     let meta = std::fs::metadata(path).expect("stat source");
-    (hex::encode(Sha256::digest(&data)), meta.len(), meta.modified().expect("mtime"))
+    (
+        hex::encode(Sha256::digest(&data)),
+        meta.len(),
+        meta.modified().expect("mtime"),
+    )
 }
 
 /// Deterministic pseudo-random bytes (xorshift), so tests need no fixtures.

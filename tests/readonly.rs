@@ -31,18 +31,99 @@ fn every_command_leaves_every_source_unchanged() {
     let s = |p: &std::path::Path| p.to_str().unwrap().to_string();
 
     let steps: Vec<(&str, Vec<String>)> = vec![
-        ("hash", [vec!["hash".into(), "-q".into()], sources.iter().map(|p| s(p)).collect()].concat()),
+        (
+            "hash",
+            [
+                vec!["hash".into(), "-q".into()],
+                sources.iter().map(|p| s(p)).collect(),
+            ]
+            .concat(),
+        ),
         ("info", vec!["info".into(), s(&disk("ext2.split.E01"))]),
-        ("case init", vec!["case".into(), "init".into(), s(&case), "--name".into(), "RO".into(), "--number".into(), "1".into(), "--examiner".into(), "T".into()]),
-        ("evidence add raw", vec!["evidence".into(), "add".into(), s(&case), s(&generated), "-q".into()]),
-        ("evidence add e01", vec!["evidence".into(), "add".into(), s(&case), s(&disk("ext2.split.E01")), "-q".into()]),
-        ("evidence add split", vec!["evidence".into(), "add".into(), s(&case), s(&disk("ext2.splitraw.000")), "-q".into()]),
-        ("evidence verify", vec!["evidence".into(), "verify".into(), s(&case), "-q".into()]),
-        ("acquire", vec!["acquire".into(), s(&generated), "--out".into(), s(&acq), "--segment-size".into(), "1M".into(), "--case".into(), s(&case), "-q".into()]),
-        ("verify", vec!["verify".into(), s(&acq), "--case".into(), s(&case)]),
-        ("key new", vec!["key".into(), "new".into(), "--out".into(), s(&key)]),
-        ("custody checkpoint", vec!["custody".into(), "checkpoint".into(), s(&case), "--key".into(), s(&key)]),
-        ("custody verify", vec!["custody".into(), "verify".into(), s(&case)]),
+        (
+            "case init",
+            vec![
+                "case".into(),
+                "init".into(),
+                s(&case),
+                "--name".into(),
+                "RO".into(),
+                "--number".into(),
+                "1".into(),
+                "--examiner".into(),
+                "T".into(),
+            ],
+        ),
+        (
+            "evidence add raw",
+            vec![
+                "evidence".into(),
+                "add".into(),
+                s(&case),
+                s(&generated),
+                "-q".into(),
+            ],
+        ),
+        (
+            "evidence add e01",
+            vec![
+                "evidence".into(),
+                "add".into(),
+                s(&case),
+                s(&disk("ext2.split.E01")),
+                "-q".into(),
+            ],
+        ),
+        (
+            "evidence add split",
+            vec![
+                "evidence".into(),
+                "add".into(),
+                s(&case),
+                s(&disk("ext2.splitraw.000")),
+                "-q".into(),
+            ],
+        ),
+        (
+            "evidence verify",
+            vec!["evidence".into(), "verify".into(), s(&case), "-q".into()],
+        ),
+        (
+            "acquire",
+            vec![
+                "acquire".into(),
+                s(&generated),
+                "--out".into(),
+                s(&acq),
+                "--segment-size".into(),
+                "1M".into(),
+                "--case".into(),
+                s(&case),
+                "-q".into(),
+            ],
+        ),
+        (
+            "verify",
+            vec!["verify".into(), s(&acq), "--case".into(), s(&case)],
+        ),
+        (
+            "key new",
+            vec!["key".into(), "new".into(), "--out".into(), s(&key)],
+        ),
+        (
+            "custody checkpoint",
+            vec![
+                "custody".into(),
+                "checkpoint".into(),
+                s(&case),
+                "--key".into(),
+                s(&key),
+            ],
+        ),
+        (
+            "custody verify",
+            vec!["custody".into(), "verify".into(), s(&case)],
+        ),
     ];
     for (name, args) in steps {
         exhibit().args(&args).assert().success();

@@ -5,10 +5,20 @@ use crate::cli::CaseCommand;
 
 pub fn run(cmd: CaseCommand) -> anyhow::Result<()> {
     match cmd {
-        CaseCommand::Init { dir, name, number, examiner } => {
+        CaseCommand::Init {
+            dir,
+            name,
+            number,
+            examiner,
+        } => {
             let case = Case::init(&dir, &name, &number, &examiner, jiff::Timestamp::now())
                 .with_context(|| format!("creating case {}", dir.display()))?;
-            println!("created case {} ({}) in {}", case.info().name, case.info().number, dir.display());
+            println!(
+                "created case {} ({}) in {}",
+                case.info().name,
+                case.info().number,
+                dir.display()
+            );
             Ok(())
         }
         CaseCommand::Show { case, json } => {

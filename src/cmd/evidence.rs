@@ -14,7 +14,13 @@ pub fn print_list(records: &[EvidenceRecord]) {
         } else {
             ", STORED HASH MISMATCH".into()
         };
-        println!("  {:<4} {} ({}, {} bytes{stored})", r.id, r.path.display(), r.container, r.size);
+        println!(
+            "  {:<4} {} ({}, {} bytes{stored})",
+            r.id,
+            r.path.display(),
+            r.container,
+            r.size
+        );
         for (alg, hex) in &r.hashes {
             println!("       {alg:<7} {hex}");
         }
@@ -23,15 +29,28 @@ pub fn print_list(records: &[EvidenceRecord]) {
 
 pub fn run(cmd: EvidenceCommand) -> anyhow::Result<()> {
     match cmd {
-        EvidenceCommand::Add { case, path, description, examiner: who, quiet, json } => {
+        EvidenceCommand::Add {
+            case,
+            path,
+            description,
+            examiner: who,
+            quiet,
+            json,
+        } => {
             let case = Case::open(&case)?;
             let who = examiner(&who, Some(&case));
             let bar = crate::progress::bytes(0, &path.display().to_string(), quiet);
             let record = case
-                .add_evidence(&path, &who, description.as_deref(), jiff::Timestamp::now(), &mut |d, t| {
-                    bar.set_length(t);
-                    bar.set_position(d);
-                })
+                .add_evidence(
+                    &path,
+                    &who,
+                    description.as_deref(),
+                    jiff::Timestamp::now(),
+                    &mut |d, t| {
+                        bar.set_length(t);
+                        bar.set_position(d);
+                    },
+                )
                 .with_context(|| format!("registering {}", path.display()))?;
             bar.finish_and_clear();
             if json {
@@ -57,7 +76,12 @@ pub fn run(cmd: EvidenceCommand) -> anyhow::Result<()> {
             print_list(&records);
             Ok(())
         }
-        EvidenceCommand::Verify { case, id, examiner: who, quiet } => {
+        EvidenceCommand::Verify {
+            case,
+            id,
+            examiner: who,
+            quiet,
+        } => {
             let case = Case::open(&case)?;
             let who = examiner(&who, Some(&case));
             let ids: Vec<String> = match id {
@@ -67,22 +91,30 @@ pub fn run(cmd: EvidenceCommand) -> anyhow::Result<()> {
             let mut failed = Vec::new();
             for id in ids {
                 let bar = crate::progress::bytes(0, &id, quiet);
-                let mismatches = case.verify_evidence(&id, &who, jiff::Timestamp::now(), &mut |d, t| {
-                    bar.set_length(t);
-                    bar.set_position(d);
-                })?;
+                let mismatches =
+                    case.verify_evidence(&id, &who, jiff::Timestamp::now(), &mut |d, t| {
+                        bar.set_length(t);
+                        bar.set_position(d);
+                    })?;
                 bar.finish_and_clear();
                 if mismatches.is_empty() {
                     println!("{id}: verified, hashes match the registration");
                 } else {
                     for m in &mismatches {
-                        println!("{id}: {} MISMATCH: registered {}, now {}", m.algorithm, m.stored, m.computed);
+                        println!(
+                            "{id}: {} MISMATCH: registered {}, now {}",
+                            m.algorithm, m.stored, m.computed
+                        );
                     }
                     failed.push(id);
                 }
             }
             if !failed.is_empty() {
-                return Err(VerificationFailed(format!("evidence changed since registration: {}", failed.join(", "))).into());
+                return Err(VerificationFailed(format!(
+                    "evidence changed since registration: {}",
+                    failed.join(", ")
+                ))
+                .into());
             }
             Ok(())
         }

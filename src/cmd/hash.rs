@@ -21,12 +21,18 @@ struct HashOutput {
 pub fn run(args: &HashArgs) -> anyhow::Result<()> {
     let mut algs: Vec<Algorithm> = Vec::new();
     for a in &args.algo {
-        let alg: Algorithm = a.parse().map_err(|_| anyhow::anyhow!("unknown algorithm `{a}` (md5, sha1, sha256, blake3)"))?;
+        let alg: Algorithm = a
+            .parse()
+            .map_err(|_| anyhow::anyhow!("unknown algorithm `{a}` (md5, sha1, sha256, blake3)"))?;
         if !algs.contains(&alg) {
             algs.push(alg);
         }
     }
-    let format = if args.json { HashFormat::Json } else { args.format };
+    let format = if args.json {
+        HashFormat::Json
+    } else {
+        args.format
+    };
     let needed = match format {
         HashFormat::Md5sum => Some(Algorithm::Md5),
         HashFormat::Sha1sum => Some(Algorithm::Sha1),
@@ -58,14 +64,26 @@ pub fn run(args: &HashArgs) -> anyhow::Result<()> {
                     path: name,
                     container: evidence.kind().name(),
                     media_bytes: evidence.len(),
-                    hashes: digests.to_hex_map().into_iter().map(|(a, h)| (a.name().to_string(), h)).collect(),
+                    hashes: digests
+                        .to_hex_map()
+                        .into_iter()
+                        .map(|(a, h)| (a.name().to_string(), h))
+                        .collect(),
                     stored_hashes: checks,
                 };
                 println!("{}", serde_json::to_string(&out)?);
             }
             HashFormat::Text => {
-                let what = if evidence.ewf().is_some() { "media " } else { "" };
-                println!("{name} ({}, {} bytes of {what}data)", evidence.kind().name(), evidence.len());
+                let what = if evidence.ewf().is_some() {
+                    "media "
+                } else {
+                    ""
+                };
+                println!(
+                    "{name} ({}, {} bytes of {what}data)",
+                    evidence.kind().name(),
+                    evidence.len()
+                );
                 for (alg, hex) in digests.to_hex_map() {
                     let note = checks
                         .iter()

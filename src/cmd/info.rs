@@ -5,7 +5,11 @@ use serde_json::json;
 
 pub fn run(path: &Path, as_json: bool) -> anyhow::Result<()> {
     let evidence = exhibit_evidence::open(path)?;
-    let files: Vec<String> = evidence.files().iter().map(|p| p.display().to_string()).collect();
+    let files: Vec<String> = evidence
+        .files()
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
     let ewf = evidence.ewf();
     if as_json {
         return crate::output::json(&json!({
@@ -25,7 +29,10 @@ pub fn run(path: &Path, as_json: bool) -> anyhow::Result<()> {
     }
     if let Some(e) = ewf {
         let m = e.metadata();
-        println!("  geometry    {} sectors of {} bytes, {} sectors per chunk", m.sector_count, m.bytes_per_sector, m.sectors_per_chunk);
+        println!(
+            "  geometry    {} sectors of {} bytes, {} sectors per chunk",
+            m.sector_count, m.bytes_per_sector, m.sectors_per_chunk
+        );
         let s = e.stored_hashes();
         println!("  stored md5  {}", s.md5.as_deref().unwrap_or("(none)"));
         println!("  stored sha1 {}", s.sha1.as_deref().unwrap_or("(none)"));
@@ -33,7 +40,10 @@ pub fn run(path: &Path, as_json: bool) -> anyhow::Result<()> {
             println!("  {k:<11} {v}");
         }
         for (first, count) in &m.acquisition_errors {
-            println!("  read error  sectors {first}..{} (recorded by the acquiring tool)", first + count);
+            println!(
+                "  read error  sectors {first}..{} (recorded by the acquiring tool)",
+                first + count
+            );
         }
     }
     Ok(())

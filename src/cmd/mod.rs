@@ -18,9 +18,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Hash(args) => hash::run(&args),
         Command::Info { path, json } => info::run(&path, json),
         Command::Acquire(args) => acquire::run(&args),
-        Command::Verify { dir, case, examiner, json } => {
-            acquire::verify(&dir, case.as_deref(), &examiner, json)
-        }
+        Command::Verify {
+            dir,
+            case,
+            examiner,
+            json,
+        } => acquire::verify(&dir, case.as_deref(), &examiner, json),
         Command::Case(c) => case::run(c),
         Command::Evidence(c) => evidence::run(c),
         Command::Custody(c) => custody::run(c),

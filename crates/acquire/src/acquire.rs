@@ -80,7 +80,7 @@ impl AcquireOptions {
                 "image name {n:?} must be a plain file name (no '/', no leading '.', no control characters)"
             ));
         }
-        if self.segment_size == 0 || self.segment_size % 512 != 0 {
+        if self.segment_size == 0 || !self.segment_size.is_multiple_of(512) {
             return bad(format!(
                 "segment size {} must be a positive multiple of 512",
                 self.segment_size
@@ -93,7 +93,7 @@ impl AcquireOptions {
             ));
         }
         if self.block_size == 0
-            || self.block_size % self.sector_size != 0
+            || !self.block_size.is_multiple_of(self.sector_size)
             || self.block_size > 64 * MIB
         {
             return bad(format!(
@@ -491,7 +491,10 @@ mod tests {
         record(&mut e, 1024, 512, "b".into());
         record(&mut e, 2048, 100, "c".into());
         assert_eq!(e.len(), 2);
-        assert_eq!((e[0].offset, e[0].length, e[0].message.as_str()), (512, 1024, "a"));
+        assert_eq!(
+            (e[0].offset, e[0].length, e[0].message.as_str()),
+            (512, 1024, "a")
+        );
         assert_eq!((e[1].offset, e[1].length), (2048, 100));
     }
 
@@ -505,7 +508,14 @@ mod tests {
         ] {
             assert!(belongs_to(f, "img"), "{f}");
         }
-        for f in ["img", "img.0001", "img.E01", "imgx.001", "other.001", "img.acquisition.log"] {
+        for f in [
+            "img",
+            "img.0001",
+            "img.E01",
+            "imgx.001",
+            "other.001",
+            "img.acquisition.log",
+        ] {
             assert!(!belongs_to(f, "img"), "{f}");
         }
     }
@@ -514,17 +524,44 @@ mod tests {
     fn options_are_checked() {
         assert!(AcquireOptions::default().validate().is_ok());
         let bad = [
-            AcquireOptions { segment_size: 0, ..Default::default() },
-            AcquireOptions { segment_size: 1000, ..Default::default() },
-            AcquireOptions { sector_size: 500, ..Default::default() },
-            AcquireOptions { sector_size: 256, ..Default::default() },
-            AcquireOptions { block_size: 1000, ..Default::default() },
-            AcquireOptions { name: String::new(), ..Default::default() },
-            AcquireOptions { name: "../x".into(), ..Default::default() },
-            AcquireOptions { name: ".hidden".into(), ..Default::default() },
+            AcquireOptions {
+                segment_size: 0,
+                ..Default::default()
+            },
+            AcquireOptions {
+                segment_size: 1000,
+                ..Default::default()
+            },
+            AcquireOptions {
+                sector_size: 500,
+                ..Default::default()
+            },
+            AcquireOptions {
+                sector_size: 256,
+                ..Default::default()
+            },
+            AcquireOptions {
+                block_size: 1000,
+                ..Default::default()
+            },
+            AcquireOptions {
+                name: String::new(),
+                ..Default::default()
+            },
+            AcquireOptions {
+                name: "../x".into(),
+                ..Default::default()
+            },
+            AcquireOptions {
+                name: ".hidden".into(),
+                ..Default::default()
+            },
         ];
         for o in bad {
-            assert!(matches!(o.validate(), Err(AcquireError::BadOptions(_))), "{o:?}");
+            assert!(
+                matches!(o.validate(), Err(AcquireError::BadOptions(_))),
+                "{o:?}"
+            );
         }
     }
 }

@@ -92,8 +92,8 @@ fn sysfs_model_serial(dev: &Path) -> (Option<String>, Option<String>) {
             continue;
         }
         let model = read_attr(&device.join("model"));
-        let serial = read_attr(&device.join("serial"))
-            .or_else(|| read_vpd_serial(&device.join("vpd_pg80")));
+        let serial =
+            read_attr(&device.join("serial")).or_else(|| read_vpd_serial(&device.join("vpd_pg80")));
         return (model, serial);
     }
     (None, None)

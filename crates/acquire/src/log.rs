@@ -150,9 +150,21 @@ impl AcquisitionLog {
         t.push_str("\nAcquisition\n");
         field(&mut t, "Started (UTC)", &self.started.to_string());
         field(&mut t, "Finished (UTC)", &self.finished.to_string());
-        field(&mut t, "Sector size", &format!("{} bytes", self.sector_size));
-        field(&mut t, "Segment size", &format!("{} bytes", self.segment_size));
-        field(&mut t, "Read block size", &format!("{} bytes", self.block_size));
+        field(
+            &mut t,
+            "Sector size",
+            &format!("{} bytes", self.sector_size),
+        );
+        field(
+            &mut t,
+            "Segment size",
+            &format!("{} bytes", self.segment_size),
+        );
+        field(
+            &mut t,
+            "Read block size",
+            &format!("{} bytes", self.block_size),
+        );
         field(&mut t, "Total bytes", &self.total_bytes.to_string());
 
         t.push_str("\nImage hashes (of the data as read)\n");
@@ -262,10 +274,16 @@ mod tests {
         assert_eq!(back, log);
         assert_eq!(back.to_json().unwrap(), a);
         assert!(a.contains("\"started\": \"2023-11-14T22:13:20Z\""), "{a}");
-        let keys: Vec<usize> = ["\"format\"", "\"tool\"", "\"case\"", "\"source\"", "\"hashes\""]
-            .iter()
-            .map(|k| a.find(k).unwrap())
-            .collect();
+        let keys: Vec<usize> = [
+            "\"format\"",
+            "\"tool\"",
+            "\"case\"",
+            "\"source\"",
+            "\"hashes\"",
+        ]
+        .iter()
+        .map(|k| a.find(k).unwrap())
+        .collect();
         assert!(keys.windows(2).all(|w| w[0] < w[1]));
     }
 
@@ -275,7 +293,9 @@ mod tests {
         assert!(t.contains("2023-11-14T22:13:20Z"));
         assert!(t.contains("laptop\\nForged: line"));
         assert!(!t.contains("\nForged"));
-        assert!(t.contains("offset 1024 (sector 2): 1024 bytes zero-filled, bytes 1024..2048: boom"));
+        assert!(
+            t.contains("offset 1024 (sector 2): 1024 bytes zero-filled, bytes 1024..2048: boom")
+        );
         assert!(t.contains("Serial:           (none)"));
     }
 }

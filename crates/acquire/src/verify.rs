@@ -214,7 +214,10 @@ fn check_log(log: &AcquisitionLog, path: &Path) -> Result<(), AcquireError> {
     }
     for s in &log.segments {
         if s.file.is_empty() || s.file.contains('/') || s.file.starts_with('.') {
-            return corrupt(format!("segment name {:?} is not a plain file name", s.file));
+            return corrupt(format!(
+                "segment name {:?} is not a plain file name",
+                s.file
+            ));
         }
     }
     Ok(())

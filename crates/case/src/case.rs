@@ -54,7 +54,10 @@ pub(crate) fn write_atomic(path: &Path, data: &[u8]) -> Result<(), CaseError> {
     drop(f);
     if let Err(e) = result.and_then(|_| std::fs::rename(&tmp, path)) {
         let _ = std::fs::remove_file(&tmp);
-        return Err(CaseError::Io { path: path.to_path_buf(), source: e });
+        return Err(CaseError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        });
     }
     Ok(())
 }
@@ -95,7 +98,10 @@ pub fn stored_hash_checks(evidence: &Evidence, digests: &Digests) -> Vec<HashChe
     let mut out = Vec::new();
     if let Some(ewf) = evidence.ewf() {
         let stored = ewf.stored_hashes();
-        for (alg, value) in [(Algorithm::Md5, &stored.md5), (Algorithm::Sha1, &stored.sha1)] {
+        for (alg, value) in [
+            (Algorithm::Md5, &stored.md5),
+            (Algorithm::Sha1, &stored.sha1),
+        ] {
             if let (Some(stored), Some(computed)) = (value, digests.hex(alg)) {
                 out.push(HashCheck {
                     algorithm: alg.name().to_string(),
@@ -109,6 +115,13 @@ pub fn stored_hash_checks(evidence: &Evidence, digests: &Digests) -> Vec<HashChe
     out
 }
 
+fn values(details: BTreeMap<String, String>) -> BTreeMap<String, serde_json::Value> {
+    details
+        .into_iter()
+        .map(|(k, v)| (k, serde_json::Value::String(v)))
+        .collect()
+}
+
 fn timestamp(t: Timestamp) -> String {
     t.to_string()
 }
@@ -117,11 +130,19 @@ impl Case {
     /// Creates a new case folder. The folder must not exist or be empty; the
     /// case is assembled in a sibling temporary folder and renamed into
     /// place, so a failure leaves nothing behind.
-    pub fn init(dir: &Path, name: &str, number: &str, examiner: &str, now: Timestamp) -> Result<Case, CaseError> {
+    pub fn init(
+        dir: &Path,
+        name: &str,
+        number: &str,
+        examiner: &str,
+        now: Timestamp,
+    ) -> Result<Case, CaseError> {
         if dir.exists() {
             let empty = std::fs::read_dir(dir).map_err(io(dir))?.next().is_none();
             if !empty {
-                return Err(CaseError::Exists { path: dir.to_path_buf() });
+                return Err(CaseError::Exists {
+                    path: dir.to_path_buf(),
+                });
             }
         }
         let parent = match dir.parent() {
@@ -129,7 +150,10 @@ impl Case {
             _ => PathBuf::from("."),
         };
         std::fs::create_dir_all(&parent).map_err(io(&parent))?;
-        let file_name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let file_name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let tmp = parent.join(format!(".{file_name}.creating-{}", std::process::id()));
         let built = Self::build(&tmp, name, number, examiner, now);
         let result = built.and_then(|info| {
@@ -140,7 +164,10 @@ impl Case {
             Ok(info)
         });
         match result {
-            Ok(info) => Ok(Case { dir: dir.to_path_buf(), info }),
+            Ok(info) => Ok(Case {
+                dir: dir.to_path_buf(),
+                info,
+            }),
             Err(e) => {
                 let _ = std::fs::remove_dir_all(&tmp);
                 Err(e)
@@ -148,7 +175,13 @@ impl Case {
         }
     }
 
-    fn build(tmp: &Path, name: &str, number: &str, examiner: &str, now: Timestamp) -> Result<CaseInfo, CaseError> {
+    fn build(
+        tmp: &Path,
+        name: &str,
+        number: &str,
+        examiner: &str,
+        now: Timestamp,
+    ) -> Result<CaseInfo, CaseError> {
         std::fs::create_dir(tmp).map_err(io(tmp))?;
         for sub in ["custody", EVIDENCE_DIR] {
             std::fs::create_dir(tmp.join(sub)).map_err(io(tmp))?;
@@ -167,7 +200,12 @@ impl Case {
             ("number".to_string(), number.to_string()),
         ]);
         log.append(
-            NewEntry { examiner: examiner.into(), action: "case-created".into(), evidence: None, details },
+            NewEntry {
+                examiner: examiner.into(),
+                action: "case-created".into(),
+                evidence: None,
+                details: values(details),
+            },
             now,
         )?;
         Ok(info)
@@ -177,15 +215,25 @@ impl Case {
     pub fn open(dir: &Path) -> Result<Case, CaseError> {
         let file = dir.join(CASE_FILE);
         if !file.is_file() {
-            return Err(CaseError::NotACase { path: dir.to_path_buf() });
+            return Err(CaseError::NotACase {
+                path: dir.to_path_buf(),
+            });
         }
         let raw = std::fs::read(&file).map_err(io(&file))?;
-        let info: CaseInfo = serde_json::from_slice(&raw)
-            .map_err(|e| CaseError::Corrupt { path: file.clone(), what: e.to_string() })?;
+        let info: CaseInfo = serde_json::from_slice(&raw).map_err(|e| CaseError::Corrupt {
+            path: file.clone(),
+            what: e.to_string(),
+        })?;
         if info.format != FORMAT {
-            return Err(CaseError::Corrupt { path: file, what: format!("unknown format `{}`", info.format) });
+            return Err(CaseError::Corrupt {
+                path: file,
+                what: format!("unknown format `{}`", info.format),
+            });
         }
-        Ok(Case { dir: dir.to_path_buf(), info })
+        Ok(Case {
+            dir: dir.to_path_buf(),
+            info,
+        })
     }
 
     /// The case record.
@@ -224,11 +272,17 @@ impl Case {
                 examiner: examiner.into(),
                 action: action.into(),
                 evidence: evidence.map(str::to_string),
-                details,
+                details: values(details),
             },
             now,
         )?;
         Ok(())
+    }
+
+    /// The evidence whose container's first file is `path`, if registered.
+    pub fn evidence_by_path(&self, path: &Path) -> Result<Option<EvidenceRecord>, CaseError> {
+        let want = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        Ok(self.evidence()?.into_iter().find(|r| r.path == want))
     }
 
     /// All registered evidence, in registration order.
@@ -239,12 +293,19 @@ impl Case {
             let path = entry.map_err(io(&dir))?.path();
             if path.extension().is_some_and(|e| e == "json") {
                 let raw = std::fs::read(&path).map_err(io(&path))?;
-                let rec: EvidenceRecord = serde_json::from_slice(&raw)
-                    .map_err(|e| CaseError::Corrupt { path: path.clone(), what: e.to_string() })?;
+                let rec: EvidenceRecord =
+                    serde_json::from_slice(&raw).map_err(|e| CaseError::Corrupt {
+                        path: path.clone(),
+                        what: e.to_string(),
+                    })?;
                 out.push(rec);
             }
         }
-        out.sort_by_key(|r| r.id.trim_start_matches('E').parse::<u64>().unwrap_or(u64::MAX));
+        out.sort_by_key(|r| {
+            r.id.trim_start_matches('E')
+                .parse::<u64>()
+                .unwrap_or(u64::MAX)
+        });
         Ok(out)
     }
 
@@ -268,9 +329,26 @@ impl Case {
         now: Timestamp,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<EvidenceRecord, CaseError> {
+        self.add_evidence_after(path, examiner, description, None, now, progress)
+    }
+
+    /// Like [`Case::add_evidence`], with a custody entry that happened to
+    /// the item before registration (e.g. `acquired`, with the acquisition's
+    /// details), appended just before the `registered` entry.
+    pub fn add_evidence_after(
+        &self,
+        path: &Path,
+        examiner: &str,
+        description: Option<&str>,
+        before: Option<(&str, BTreeMap<String, String>)>,
+        now: Timestamp,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<EvidenceRecord, CaseError> {
         let evidence = exhibit_evidence::open(path)?;
         let total = evidence.len();
-        let digests = hash_source(&evidence, &Algorithm::DEFAULT, &mut |done| progress(done, total))?;
+        let digests = hash_source(&evidence, &Algorithm::DEFAULT, &mut |done| {
+            progress(done, total)
+        })?;
         let id = format!("E{}", self.evidence()?.len() + 1);
         let mut files = Vec::new();
         for f in evidence.files() {
@@ -283,16 +361,25 @@ impl Case {
             container: evidence.kind().name().to_string(),
             files,
             size: total,
-            hashes: digests.to_hex_map().into_iter().map(|(a, h)| (a.name().to_string(), h)).collect(),
+            hashes: digests
+                .to_hex_map()
+                .into_iter()
+                .map(|(a, h)| (a.name().to_string(), h))
+                .collect(),
             stored_hashes: stored_hash_checks(&evidence, &digests),
-            metadata: evidence.ewf().and_then(|e| serde_json::to_value(e.metadata()).ok()),
+            metadata: evidence
+                .ewf()
+                .and_then(|e| serde_json::to_value(e.metadata()).ok()),
             description: description.map(str::to_string),
             registered_at: timestamp(now),
             registered_by: examiner.to_string(),
         };
         let file = self.dir.join(EVIDENCE_DIR).join(format!("{id}.json"));
         if file.exists() {
-            return Err(CaseError::Corrupt { path: file, what: "evidence record already exists".into() });
+            return Err(CaseError::Corrupt {
+                path: file,
+                what: "evidence record already exists".into(),
+            });
         }
         write_atomic(&file, &to_json(&record))?;
         let mut details = BTreeMap::from([
@@ -306,10 +393,20 @@ impl Case {
         for check in &record.stored_hashes {
             details.insert(
                 format!("stored_{}", check.algorithm),
-                format!("{} ({})", check.stored, if check.matches { "matches" } else { "MISMATCH" }),
+                format!(
+                    "{} ({})",
+                    check.stored,
+                    if check.matches { "matches" } else { "MISMATCH" }
+                ),
             );
         }
-        if let Err(e) = self.record_action(examiner, "registered", Some(&id), details, now) {
+        let mut appended = Ok(());
+        if let Some((action, before_details)) = before {
+            appended = self.record_action(examiner, action, Some(&id), before_details, now);
+        }
+        if let Err(e) = appended
+            .and_then(|_| self.record_action(examiner, "registered", Some(&id), details, now))
+        {
             let _ = std::fs::remove_file(&file);
             return Err(e);
         }
@@ -356,7 +453,11 @@ impl Case {
         }
         let mut details = BTreeMap::from([(
             "result".to_string(),
-            if mismatches.is_empty() { "hashes match".to_string() } else { "MISMATCH".to_string() },
+            if mismatches.is_empty() {
+                "hashes match".to_string()
+            } else {
+                "MISMATCH".to_string()
+            },
         )]);
         for m in &mismatches {
             details.insert(format!("{}_computed", m.algorithm), m.computed.clone());

@@ -57,5 +57,8 @@ pub enum CaseError {
 }
 
 pub(crate) fn io(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> CaseError + '_ {
-    move |source| CaseError::Io { path: path.to_path_buf(), source }
+    move |source| CaseError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }

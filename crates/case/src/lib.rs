@@ -23,6 +23,6 @@ mod case;
 mod error;
 mod record;
 
-pub use case::{Case, CaseInfo, CUSTODY_CHECKPOINTS, CUSTODY_LOG};
+pub use case::{hash_source, stored_hash_checks, Case, CaseInfo, CUSTODY_CHECKPOINTS, CUSTODY_LOG};
 pub use error::CaseError;
 pub use record::{EvidenceRecord, HashCheck};

@@ -112,7 +112,10 @@ pub fn append_line(path: &Path, line: &[u8], create: bool) -> Result<()> {
             path,
             std::io::Error::new(
                 std::io::ErrorKind::WriteZero,
-                format!("short write: {n} of {} bytes; the last line is now partial", line.len()),
+                format!(
+                    "short write: {n} of {} bytes; the last line is now partial",
+                    line.len()
+                ),
             ),
         ));
     }

@@ -76,7 +76,10 @@ fn read_key_hex(path: &Path) -> Result<[u8; 32]> {
 
 fn parse_key_hex(text: &str) -> std::result::Result<[u8; 32], String> {
     if text.len() != 64 {
-        return Err(format!("expected 64 hex digits, found {} characters", text.len()));
+        return Err(format!(
+            "expected 64 hex digits, found {} characters",
+            text.len()
+        ));
     }
     let mut out = [0u8; 32];
     hex::decode_to_slice(text, &mut out).map_err(|e| format!("not hex: {e}"))?;
@@ -138,8 +141,14 @@ mod tests {
         assert_eq!(fingerprint(&vk).len(), 16);
 
         let before = std::fs::read(&s).unwrap();
-        assert!(matches!(generate_key(&s, &dir.path().join("other.pub")), Err(CustodyError::Exists { .. })));
-        assert!(matches!(generate_key(&dir.path().join("o.secret"), &p), Err(CustodyError::Exists { .. })));
+        assert!(matches!(
+            generate_key(&s, &dir.path().join("other.pub")),
+            Err(CustodyError::Exists { .. })
+        ));
+        assert!(matches!(
+            generate_key(&dir.path().join("o.secret"), &p),
+            Err(CustodyError::Exists { .. })
+        ));
         assert!(!dir.path().join("o.secret").exists());
         assert_eq!(std::fs::read(&s).unwrap(), before);
     }
@@ -152,10 +161,19 @@ mod tests {
         assert_ne!(a.to_bytes(), b.to_bytes());
         let bad = dir.path().join("bad");
         std::fs::write(&bad, "xyz\n").unwrap();
-        assert!(matches!(load_signing_key(&bad), Err(CustodyError::Key { .. })));
-        assert!(matches!(load_verifying_key(&bad), Err(CustodyError::Key { .. })));
+        assert!(matches!(
+            load_signing_key(&bad),
+            Err(CustodyError::Key { .. })
+        ));
+        assert!(matches!(
+            load_verifying_key(&bad),
+            Err(CustodyError::Key { .. })
+        ));
         std::fs::write(&bad, format!("{}\n", "g".repeat(64))).unwrap();
-        assert!(matches!(load_verifying_key(&bad), Err(CustodyError::Key { .. })));
+        assert!(matches!(
+            load_verifying_key(&bad),
+            Err(CustodyError::Key { .. })
+        ));
         assert!(matches!(
             load_verifying_key(&dir.path().join("missing")),
             Err(CustodyError::Io { .. })

@@ -180,7 +180,11 @@ impl NewEntry {
         if self.action.trim().is_empty() {
             return bad("action must not be empty");
         }
-        if self.evidence.as_deref().is_some_and(|e| e.trim().is_empty()) {
+        if self
+            .evidence
+            .as_deref()
+            .is_some_and(|e| e.trim().is_empty())
+        {
             return bad("evidence id must not be empty when given");
         }
         Ok(())
@@ -275,7 +279,10 @@ impl CustodyLog {
             )),
             Tail::Line { bytes, number } => {
                 let entry = Entry::parse_line(&bytes).map_err(|e| {
-                    corrupt(number, format!("the last line is not a valid entry ({e}); refusing to append"))
+                    corrupt(
+                        number,
+                        format!("the last line is not a valid entry ({e}); refusing to append"),
+                    )
                 })?;
                 let (leaf, stored) = line_leaf(&bytes);
                 if stored != Some(entry.hash.as_str()) || hex::encode(leaf) != entry.hash {
@@ -295,9 +302,10 @@ impl CustodyLog {
                         ),
                     ));
                 }
-                let next = entry.seq.checked_add(1).ok_or_else(|| {
-                    corrupt(number, "sequence number overflow".into())
-                })?;
+                let next = entry
+                    .seq
+                    .checked_add(1)
+                    .ok_or_else(|| corrupt(number, "sequence number overflow".into()))?;
                 Ok((next, entry.hash))
             }
         }
@@ -351,7 +359,7 @@ mod tests {
             )
             .unwrap();
         let text = std::fs::read_to_string(&p).unwrap();
-        let body = "{\"seq\":1,\"time\":\"2026-11-29T13:42:11.123456Z\",\"examiner\":\"Insp. Müller\",\
+        let body = "{\"seq\":1,\"time\":\"2026-11-29T16:22:11.123456Z\",\"examiner\":\"Insp. Müller\",\
                     \"action\":\"registered\",\"evidence\":\"E1\",\"details\":{\"a\\\"quote\":\"line\\nbreak\",\
                     \"bytes\":42,\"sha256\":\"ab\"},\"prev\":\"".to_string()
             + GENESIS_PREV
@@ -381,7 +389,9 @@ mod tests {
             let mut log = CustodyLog::create(&p).unwrap();
             for i in 0..5 {
                 log.append(
-                    NewEntry::new("X", "verified").detail("z", i).detail("a", "v"),
+                    NewEntry::new("X", "verified")
+                        .detail("z", i)
+                        .detail("a", "v"),
                     t(i),
                 )
                 .unwrap();
@@ -396,7 +406,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("c.jsonl");
         CustodyLog::create(&p).unwrap();
-        assert!(matches!(CustodyLog::create(&p), Err(CustodyError::Exists { .. })));
+        assert!(matches!(
+            CustodyLog::create(&p),
+            Err(CustodyError::Exists { .. })
+        ));
         assert!(CustodyLog::open(&p).is_ok());
         assert!(matches!(
             CustodyLog::open(dir.path().join("nope")),
@@ -413,7 +426,10 @@ mod tests {
             NewEntry::new("a", " "),
             NewEntry::new("a", "x").evidence(""),
         ] {
-            assert!(matches!(log.append(bad, t(0)), Err(CustodyError::Invalid { .. })));
+            assert!(matches!(
+                log.append(bad, t(0)),
+                Err(CustodyError::Invalid { .. })
+            ));
         }
         assert_eq!(std::fs::read(log.path()).unwrap(), b"");
     }

@@ -82,18 +82,19 @@ pub fn usb_stick() -> (Vec<u8>, AnswerKey) {
     filler(&mut image[start + 64 * 1024..], 0x5eed);
 
     let mut planted = Vec::new();
-    let mut plant = |image: &mut Vec<u8>, at: usize, data: &[u8], p: Vec<(&str, &str, &str)>, enc: &str| {
-        put(image, at, data);
-        for (kind, value, note) in p {
-            planted.push(Planted {
-                kind: kind.into(),
-                value: value.into(),
-                offset: at as u64,
-                encoding: enc.into(),
-                note: note.into(),
-            });
-        }
-    };
+    let mut plant =
+        |image: &mut Vec<u8>, at: usize, data: &[u8], p: Vec<(&str, &str, &str)>, enc: &str| {
+            put(image, at, data);
+            for (kind, value, note) in p {
+                planted.push(Planted {
+                    kind: kind.into(),
+                    value: value.into(),
+                    offset: at as u64,
+                    encoding: enc.into(),
+                    note: note.into(),
+                });
+            }
+        };
 
     let chat = "2026-03-14 21:07 Nok: the platform is https://goldwin-fx.example/invest ok?\n\
                 2026-03-14 21:09 Anan: send 0.5 BTC to 1BoatSLRHtKNngkdXEeobR76b53LETtpyT and screenshot\n\
@@ -103,9 +104,21 @@ pub fn usb_stick() -> (Vec<u8>, AnswerKey) {
         start + 70 * 1024,
         chat.as_bytes(),
         vec![
-            ("url", "https://goldwin-fx.example/invest", "the fake investment platform"),
-            ("btc-address", "1BoatSLRHtKNngkdXEeobR76b53LETtpyT", "where the victim was told to pay"),
-            ("email", "support@goldwin-fx.example", "the scam's contact address"),
+            (
+                "url",
+                "https://goldwin-fx.example/invest",
+                "the fake investment platform",
+            ),
+            (
+                "btc-address",
+                "1BoatSLRHtKNngkdXEeobR76b53LETtpyT",
+                "where the victim was told to pay",
+            ),
+            (
+                "email",
+                "support@goldwin-fx.example",
+                "the scam's contact address",
+            ),
             ("phone", "+66 81 234 5678", "the scammer's phone number"),
         ],
         "",
@@ -121,15 +134,28 @@ pub fn usb_stick() -> (Vec<u8>, AnswerKey) {
         start + 200 * 1024 + 17,
         mail.as_bytes(),
         vec![
-            ("ip", "203.0.113.45", "the sending host in the first Received line"),
-            ("email", "security@bangkokbank-secure-login.example", "spoofed bank sender (lookalike domain)"),
+            (
+                "ip",
+                "203.0.113.45",
+                "the sending host in the first Received line",
+            ),
+            (
+                "email",
+                "security@bangkokbank-secure-login.example",
+                "spoofed bank sender (lookalike domain)",
+            ),
             ("email", "victim@example.org", "the victim"),
-            ("url", "https://bangkokbank-secure-login.example/verify", "the phishing link"),
+            (
+                "url",
+                "https://bangkokbank-secure-login.example/verify",
+                "the phishing link",
+            ),
         ],
         "",
     );
 
-    let onion = "market: http://vaomh7fotbkedsz2kzz2bipkwjlnvkomfjdm3g3nukbjb62owu6pdcyd.onion/shop";
+    let onion =
+        "market: http://vaomh7fotbkedsz2kzz2bipkwjlnvkomfjdm3g3nukbjb62owu6pdcyd.onion/shop";
     let utf16: Vec<u8> = onion.encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
     let onion_at = start + 400 * 1024 + 3;
     plant(
@@ -146,7 +172,10 @@ pub fn usb_stick() -> (Vec<u8>, AnswerKey) {
 
     let note = b"laundering: USDT TRC20 TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf  -- ask for 3% fee\n";
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
-    let gz_bytes = gz.write_all(note).and_then(|_| gz.finish()).unwrap_or_default();
+    let gz_bytes = gz
+        .write_all(note)
+        .and_then(|_| gz.finish())
+        .unwrap_or_default();
     let gz_at = start + 600 * 1024;
     let within = note.iter().position(|&b| b == b'T').unwrap_or(0);
     plant(
@@ -186,7 +215,9 @@ mod tests {
         for p in key.planted.iter().filter(|p| p.encoding.is_empty()) {
             let at = p.offset as usize;
             let window = &a[at..at + 1024];
-            let found = window.windows(p.value.len()).any(|w| w == p.value.as_bytes());
+            let found = window
+                .windows(p.value.len())
+                .any(|w| w == p.value.as_bytes());
             assert!(found, "{} not at {}", p.value, p.offset);
         }
     }

@@ -165,12 +165,35 @@ fn segment_path(first: &Path, n: u32) -> Option<PathBuf> {
     Some(first.with_extension(ext))
 }
 
+/// The first segment of the set `path` belongs to: naming `.E02` opens the
+/// whole set from `.E01`, as naming any split-raw segment does.
+fn first_segment(path: &Path) -> Result<PathBuf, EvidenceError> {
+    let file = open_read_only(path)?;
+    let mut fh = [0u8; FILE_HEADER_LEN as usize];
+    if pread_full(&file, path, 0, &mut fh)? < fh.len() || fh[..8] != EVF_SIGNATURE {
+        return Ok(path.to_path_buf());
+    }
+    let number = u16::from_le_bytes([fh[9], fh[10]]);
+    if number <= 1 {
+        return Ok(path.to_path_buf());
+    }
+    let first =
+        segment_path(path, 1).ok_or_else(|| corrupt(path, 9, "cannot name the first segment"))?;
+    if !first.exists() {
+        return Err(EvidenceError::MissingSegment {
+            path: path.to_path_buf(),
+            expected: first.display().to_string(),
+        });
+    }
+    Ok(first)
+}
+
 impl EwfSource {
     /// Opens an EWF image from its first segment (`.E01`); the other
     /// segments are found beside it. Fails if a segment is missing, the
     /// section chain is damaged, or the chunk tables do not cover the media.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, EvidenceError> {
-        let first = path.as_ref().to_path_buf();
+        let first = first_segment(path.as_ref())?;
         let mut segments: Vec<SegmentFile> = Vec::new();
         let mut chunks: Vec<Chunk> = Vec::new();
         let mut volume: Option<(u32, u32, u64, u64, u8)> = None;

@@ -189,3 +189,10 @@ fn corrupt_chunk_is_reported_with_offset() {
         other => panic!("expected Corrupt, got {other:?}"),
     }
 }
+
+#[test]
+fn naming_a_later_ewf_segment_opens_the_set() {
+    let ev = open(disk("ext2.split.E02")).unwrap();
+    assert_eq!(ev.files().len(), 2);
+    assert_eq!(md5_of(&ev), "196066add11fb71c4c49cf1bb50d6d24");
+}

@@ -76,10 +76,7 @@ impl Digests {
     /// Algorithm → lowercase hex, in the fixed order. ([`Algorithm`]
     /// serialises as its name, so this map serialises like `Digests`.)
     pub fn to_hex_map(&self) -> BTreeMap<Algorithm, String> {
-        self.map
-            .iter()
-            .map(|(a, d)| (*a, hex::encode(d)))
-            .collect()
+        self.map.iter().map(|(a, d)| (*a, hex::encode(d))).collect()
     }
 }
 

@@ -101,7 +101,7 @@ pub fn hash_reader<R: Read>(
     let mut hasher = MultiHasher::new(algs);
     let mut total: u64 = 0;
     loop {
-        match hasher.read_from(&mut reader) {
+        match hasher.update_with(|buf| reader.read(buf)) {
             Ok(0) => break,
             Ok(n) => {
                 total += n as u64;

@@ -9,7 +9,6 @@
 //! which bounds memory and gives back-pressure to the reader.
 
 use std::any::Any;
-use std::io::{self, Read};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
@@ -238,24 +237,40 @@ impl MultiHasher {
         }
     }
 
-    /// Performs one `read` from `reader` into the hasher's own buffer and
-    /// hashes what was read. Returns the byte count (0 at end of input); an
-    /// error (including `Interrupted`) is returned as is, with nothing hashed.
-    pub(crate) fn read_from<R: Read + ?Sized>(&mut self, reader: &mut R) -> io::Result<usize> {
+    /// Lets `fill` write input straight into the hasher's buffer, saving the
+    /// copy that [`update`](Self::update) makes: `fill` gets a buffer (up to
+    /// 1 MiB, never empty), writes the next bytes of the input to its start
+    /// and returns how many it wrote; those are hashed. Returns that count
+    /// (clamped to the buffer's length), or `fill`'s error, in which case
+    /// nothing is hashed.
+    ///
+    /// ```
+    /// # use exhibit_hash::{Algorithm, MultiHasher};
+    /// # use std::io::Read;
+    /// let mut input = &b"evidence"[..];
+    /// let mut h = MultiHasher::new(&Algorithm::DEFAULT);
+    /// while h.update_with(|buf| input.read(buf))? > 0 {}
+    /// let digests = h.finish();
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn update_with<E>(
+        &mut self,
+        fill: impl FnOnce(&mut [u8]) -> Result<usize, E>,
+    ) -> Result<usize, E> {
         match &mut self.mode {
             Mode::Direct { states, scratch } => {
                 if scratch.len() != DIRECT_READ_SIZE {
                     scratch.resize(DIRECT_READ_SIZE, 0);
                 }
-                // A misbehaving reader could claim more than it was given.
-                let n = reader.read(scratch)?.min(scratch.len());
+                // A misbehaving `fill` could claim more than it was given.
+                let n = fill(scratch)?.min(scratch.len());
                 let data = scratch.get(..n).unwrap_or(&[]);
                 for s in states {
                     s.update(data);
                 }
                 Ok(data.len())
             }
-            Mode::Pipelined(p) => p.read_from(reader),
+            Mode::Pipelined(p) => p.update_with(fill),
         }
     }
 
@@ -330,12 +345,13 @@ impl Pipeline {
         }
     }
 
-    fn read_from<R: Read + ?Sized>(&mut self, reader: &mut R) -> io::Result<usize> {
+    fn update_with<E>(
+        &mut self,
+        fill: impl FnOnce(&mut [u8]) -> Result<usize, E>,
+    ) -> Result<usize, E> {
         let spare = self.spare();
         let cap = spare.len();
-        let n = reader.read(spare)?;
-        // A misbehaving reader could claim more than it was given.
-        let n = n.min(cap);
+        let n = fill(spare)?.min(cap);
         self.advance(n);
         Ok(n)
     }
