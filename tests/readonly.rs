@@ -10,7 +10,7 @@ fn every_command_leaves_every_source_unchanged() {
     let tmp = tempfile::tempdir().unwrap();
     let generated = tmp.path().join("seized.dd");
     std::fs::write(&generated, pattern(3 * 1024 * 1024 + 512, 7)).unwrap();
-    let sources = vec![
+    let sources = [
         generated.clone(),
         disk("ext2.E01"),
         disk("ext2.split.E01"),

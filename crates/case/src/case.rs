@@ -194,7 +194,7 @@ impl Case {
             created: timestamp(now),
         };
         write_atomic(&tmp.join(CASE_FILE), &to_json(&info))?;
-        let mut log = CustodyLog::create(&tmp.join(CUSTODY_LOG))?;
+        let mut log = CustodyLog::create(tmp.join(CUSTODY_LOG))?;
         let details = BTreeMap::from([
             ("name".to_string(), name.to_string()),
             ("number".to_string(), number.to_string()),
@@ -266,7 +266,7 @@ impl Case {
         details: BTreeMap<String, String>,
         now: Timestamp,
     ) -> Result<(), CaseError> {
-        let mut log = CustodyLog::open(&self.custody_log_path())?;
+        let mut log = CustodyLog::open(self.custody_log_path())?;
         log.append(
             NewEntry {
                 examiner: examiner.into(),
