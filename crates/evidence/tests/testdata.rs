@@ -196,3 +196,47 @@ fn naming_a_later_ewf_segment_opens_the_set() {
     assert_eq!(ev.files().len(), 2);
     assert_eq!(md5_of(&ev), "196066add11fb71c4c49cf1bb50d6d24");
 }
+
+#[test]
+fn corrupt_compressed_chunk_is_reported() {
+    let mut data = std::fs::read(disk("ext2.E01")).unwrap();
+    // inside the `sectors` section (compressed chunks start after offset 1947)
+    for b in &mut data[3000..3008] {
+        *b ^= 0xa5;
+    }
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("z.E01");
+    std::fs::write(&p, &data).unwrap();
+    let result = open(&p).and_then(|ev| {
+        let mut buf = vec![0u8; ev.len() as usize];
+        ev.read_exact_at(0, &mut buf)
+    });
+    assert!(
+        matches!(result, Err(EvidenceError::Corrupt { .. })),
+        "{result:?}"
+    );
+}
+
+#[test]
+fn readme_trio_is_the_plaso_image_media() {
+    // The testdata README gives MD5/SHA-1/SHA-256 for plaso's `ímynd.dd`;
+    // that image is the media inside plaso-image.E01 (same MD5), so the
+    // three values are checked here on that media.
+    use sha1::Sha1;
+    use sha2::Sha256;
+    let ev = open(disk("plaso-image.E01")).unwrap();
+    let mut buf = vec![0u8; ev.len() as usize];
+    ev.read_exact_at(0, &mut buf).unwrap();
+    assert_eq!(
+        hex::encode(Md5::digest(&buf)),
+        "d73c51f10c7ee6a681b7b619ccc6f1c4"
+    );
+    assert_eq!(
+        hex::encode(Sha1::digest(&buf)),
+        "d9f264323004fd9518c0474967f80421e60e9813"
+    );
+    assert_eq!(
+        hex::encode(Sha256::digest(&buf)),
+        "a9c0220b1dadd1812fc4bbe137f495d2c3b88c7b33b5a4de545d201fd31b3bc0"
+    );
+}
