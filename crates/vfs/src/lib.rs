@@ -1,0 +1,84 @@
+//! The file-system model: what every file-system reader in Exhibit
+//! (FAT, ext, NTFS, …) produces, so that listing, extraction, the timeline,
+//! the scanner and the case treat all file systems alike.
+//!
+//! A reader implements [`FileSystem`]: `list` walks the whole tree,
+//! allocated and deleted, into [`Entry`] values carrying every timestamp the
+//! file system stores at full resolution; `open` returns a file's content as
+//! a read-only [`exhibit_evidence::Source`] ([`RunsSource`]), so file
+//! content is read exactly like evidence. [`bodyfile_line`] writes TSK's body
+//! file 3.x format.
+//!
+//! # What this crate and its implementors must never do
+//! - Write to evidence: everything is read through `Source`.
+//! - Trust sizes, counts or links read from the file system without a bound:
+//!   loops and absurd values become [`Warning`]s or [`FsError::Corrupt`]
+//!   naming the structure and offset, and the rest is still listed.
+//! - Present a guess as a fact: deleted content whose clusters are not
+//!   known for certain carries [`Recovery::Guess`].
+#![deny(missing_docs)]
+
+mod body;
+mod entry;
+mod error;
+mod runs;
+
+use std::sync::Arc;
+
+pub use body::{bodyfile_line, mode_string};
+pub use entry::{Entry, EntryKind, Recovery, Times};
+pub use error::{FsError, Warning};
+pub use exhibit_evidence::Source;
+pub use runs::{Run, RunsSource};
+
+/// Options a reader needs from the examiner.
+#[derive(Debug, Clone)]
+pub struct FsOptions {
+    /// Zone that file systems storing local time (FAT) were written in.
+    pub local_tz: jiff::tz::TimeZone,
+}
+
+impl Default for FsOptions {
+    fn default() -> Self {
+        FsOptions {
+            local_tz: jiff::tz::TimeZone::UTC,
+        }
+    }
+}
+
+/// What a listing found: the entries, in a deterministic order (directory
+/// order, depth first), and everything odd met on the way.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    /// Every entry, allocated and deleted.
+    pub entries: Vec<Entry>,
+    /// Damage and oddities, each naming the structure and offset.
+    pub warnings: Vec<Warning>,
+}
+
+/// A file's content, with how far it can be trusted.
+pub struct FileData {
+    /// The bytes, read-only.
+    pub source: Arc<dyn Source>,
+    /// Whether the content is certain or a best guess.
+    pub recovery: Recovery,
+}
+
+/// A read-only file system over a `Source`.
+pub trait FileSystem: Send + Sync {
+    /// Short name of the file-system type: `FAT12`, `FAT16`, `FAT32`,
+    /// `ext2`, `ext4`, `NTFS`, …
+    fn kind(&self) -> &str;
+
+    /// Volume label, if the file system has one.
+    fn label(&self) -> Option<String> {
+        None
+    }
+
+    /// Walks the whole tree from the root: allocated and deleted entries.
+    fn list(&self) -> Result<Listing, FsError>;
+
+    /// The content of the entry with TSK-style address `inode` (`13`,
+    /// `37-128-1`), or of one of its named streams.
+    fn open(&self, inode: &str, stream: Option<&str>) -> Result<FileData, FsError>;
+}
