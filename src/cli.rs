@@ -48,6 +48,20 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List the partitions of an image, like TSK's `mmls`.
+    Mmls {
+        /// Evidence image.
+        image: PathBuf,
+        /// Output JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List files (allocated and deleted) of the file systems in an image, like `fls`.
+    Ls(LsArgs),
+    /// Write a file's content to standard output, like `icat`.
+    Cat(CatArgs),
+    /// A timeline of every file-system time in an image, like `fls -m` + `mactime`.
+    Timeline(TimelineArgs),
     /// Create and inspect cases.
     #[command(subcommand)]
     Case(CaseCommand),
@@ -129,6 +143,70 @@ pub struct AcquireArgs {
     /// Output the acquisition log as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Options shared by the file-system commands.
+#[derive(Args, Debug)]
+pub struct FsArgs {
+    /// Evidence image (raw, split raw or E01).
+    pub image: PathBuf,
+    /// Only this partition (number as `exhibit ls` shows it; default: all).
+    #[arg(long, short)]
+    pub partition: Option<usize>,
+    /// Time zone FAT local times were written in (e.g. Asia/Bangkok; default UTC).
+    #[arg(long, default_value = "UTC")]
+    pub tz: String,
+    /// Record the examination in this case's custody log (the image must be registered).
+    #[arg(long)]
+    pub case: Option<PathBuf>,
+    /// Examiner (defaults to the case's examiner).
+    #[arg(long)]
+    pub examiner: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct LsArgs {
+    #[command(flatten)]
+    pub fs: FsArgs,
+    /// Only deleted entries.
+    #[arg(long, short)]
+    pub deleted: bool,
+    /// Recurse into directories (default: the root directory only).
+    #[arg(long, short)]
+    pub recursive: bool,
+    /// Output JSON lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CatArgs {
+    #[command(flatten)]
+    pub fs: FsArgs,
+    /// Metadata address (`13`, `37-128-1`) or full path (`/dir/file.txt`).
+    pub file: String,
+    /// A named stream (NTFS alternate data stream).
+    #[arg(long)]
+    pub stream: Option<String>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimelineFormat {
+    /// TSK body file 3.x (for mactime and plaso).
+    Bodyfile,
+    /// CSV with full-resolution UTC times and a MACB column.
+    Csv,
+    /// JSON lines, one event per line.
+    Jsonl,
+}
+
+#[derive(Args, Debug)]
+pub struct TimelineArgs {
+    #[command(flatten)]
+    pub fs: FsArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TimelineFormat::Bodyfile)]
+    pub format: TimelineFormat,
 }
 
 #[derive(Subcommand, Debug)]

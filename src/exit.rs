@@ -48,6 +48,14 @@ fn evidence_code(e: &EvidenceError) -> i32 {
     }
 }
 
+/// A closed pipe (`exhibit ls … | head`) is the reader's choice, not an error.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 /// Picks the exit code for an error by what caused it.
 pub fn code(err: &anyhow::Error) -> i32 {
     for cause in err.chain() {
@@ -83,6 +91,7 @@ pub fn code(err: &anyhow::Error) -> i32 {
 pub fn report(result: anyhow::Result<()>) -> i32 {
     match result {
         Ok(()) => OK,
+        Err(err) if is_broken_pipe(&err) => OK,
         Err(err) => {
             let code = code(&err);
             if err.downcast_ref::<VerificationFailed>().is_none() {

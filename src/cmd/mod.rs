@@ -5,6 +5,7 @@ mod case;
 mod custody;
 mod demo;
 mod evidence;
+mod fs;
 mod hash;
 mod info;
 mod key;
@@ -24,6 +25,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             examiner,
             json,
         } => acquire::verify(&dir, case.as_deref(), &examiner, json),
+        Command::Mmls { image, json } => fs::mmls(&image, json),
+        Command::Ls(args) => fs::ls(&args),
+        Command::Cat(args) => fs::cat(&args),
+        Command::Timeline(args) => fs::timeline(&args),
         Command::Case(c) => case::run(c),
         Command::Evidence(c) => evidence::run(c),
         Command::Custody(c) => custody::run(c),

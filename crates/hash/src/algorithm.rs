@@ -3,7 +3,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use md5::Digest as _;
+use sha2::Digest as _;
+
+use crate::md5::Md5;
 
 /// A digest algorithm supported by Exhibit.
 ///
@@ -95,7 +97,7 @@ impl<'de> serde::Deserialize<'de> for Algorithm {
 
 /// The running state of one algorithm.
 pub(crate) enum State {
-    Md5(md5::Md5),
+    Md5(Md5),
     Sha1(sha1::Sha1),
     Sha256(sha2::Sha256),
     Blake3(Box<blake3::Hasher>),
@@ -104,7 +106,7 @@ pub(crate) enum State {
 impl State {
     pub(crate) fn new(alg: Algorithm) -> Self {
         match alg {
-            Algorithm::Md5 => State::Md5(md5::Md5::new()),
+            Algorithm::Md5 => State::Md5(Md5::new()),
             Algorithm::Sha1 => State::Sha1(sha1::Sha1::new()),
             Algorithm::Sha256 => State::Sha256(sha2::Sha256::new()),
             Algorithm::Blake3 => State::Blake3(Box::new(blake3::Hasher::new())),

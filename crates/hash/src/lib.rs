@@ -9,8 +9,9 @@
 //!   byte count.
 //! * [`MultiHasher`] is the engine: blocks are handed to worker threads, each
 //!   owning a group of algorithms. MD5 cannot be parallelised and is the
-//!   slowest, so it gets a thread of its own; SHA-1 (SHA-NI), SHA-256 (SHA-NI)
-//!   and BLAKE3 (AVX2/AVX-512) share the other core. Blocks are recycled, so
+//!   slowest, so it gets a thread of its own (and a latency-tuned
+//!   implementation, see `src/md5.rs`); SHA-1 and SHA-256 (RustCrypto, SHA-NI
+//!   detected at run time) and BLAKE3 (AVX2/AVX-512) share the other core. Blocks are recycled, so
 //!   a long hash allocates nothing after start-up. Small inputs and single
 //!   algorithms are hashed on the calling thread.
 //! * [`Digests`] holds the results in the fixed order md5, sha1, sha256,
@@ -41,6 +42,7 @@
 
 mod algorithm;
 mod digests;
+mod md5;
 mod multi;
 
 use std::fs::File;

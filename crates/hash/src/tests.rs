@@ -3,7 +3,7 @@
 
 use std::io::{self, Read};
 
-use md5::Digest as _;
+use ::md5::Digest as _;
 
 use super::*;
 
@@ -50,7 +50,7 @@ fn pattern(len: usize) -> Vec<u8> {
 /// Single-threaded reference digests straight from the upstream crates.
 fn reference(data: &[u8]) -> Vec<(Algorithm, String)> {
     vec![
-        (Algorithm::Md5, hex::encode(md5::Md5::digest(data))),
+        (Algorithm::Md5, hex::encode(::md5::Md5::digest(data))),
         (Algorithm::Sha1, hex::encode(sha1::Sha1::digest(data))),
         (Algorithm::Sha256, hex::encode(sha2::Sha256::digest(data))),
         (Algorithm::Blake3, blake3::hash(data).to_hex().to_string()),

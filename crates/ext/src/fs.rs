@@ -1,0 +1,767 @@
+//! The file system: inode lookup, content, and the TSK-style tree walk.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use exhibit_evidence::Source;
+use exhibit_vfs::{
+    Entry, EntryKind, FileData, FileSystem, FsError, Listing, Recovery, Run, RunsSource, Times,
+    Warning,
+};
+
+use crate::blocks::{self, Geometry, Mapping};
+use crate::dir::{self, Layout, RawName};
+use crate::inode::{Inode, FLAG_EXTENTS, FLAG_INLINE_DATA, I_BLOCK_LEN};
+use crate::superblock::{
+    GroupDesc, Superblock, BG_INODE_UNINIT, INCOMPAT_64BIT, INCOMPAT_FILETYPE,
+    INCOMPAT_JOURNAL_DEV, INCOMPAT_RECOVER, RO_COMPAT_LARGE_FILE,
+};
+
+/// The root directory's inode.
+const ROOT_INODE: u32 = 2;
+/// Directories nested deeper than this are not descended into (TSK stops
+/// at 128).
+const MAX_DEPTH: usize = 512;
+/// Symlink targets longer than this are not read (TSK's limit).
+const MAX_LINK_LEN: u64 = 4096;
+/// Most directory blocks read for one directory (256 MiB of 1 KiB blocks):
+/// a bound on work for damaged directories, far above real ones.
+const MAX_DIR_BLOCKS: u64 = 1 << 18;
+/// Bytes of inode table read at once while looking for orphans.
+const TABLE_CHUNK: u64 = 1 << 16;
+/// gdt_csum or metadata_csum: group descriptor flags are meaningful.
+const RO_COMPAT_GROUP_CSUM: u32 = 0x0010 | 0x0400;
+/// Name of TSK's virtual directory of orphan inodes.
+const ORPHAN_DIR: &str = "$OrphanFiles";
+
+/// A read-only ext2/ext3/ext4 file system.
+pub struct ExtFs {
+    volume: Arc<dyn Source>,
+    sb: Superblock,
+    /// Oddities found at open, repeated in every listing.
+    open_warnings: Vec<Warning>,
+}
+
+/// An inode with its allocation state.
+struct Meta {
+    inode: Inode,
+    allocated: bool,
+}
+
+/// State of one walk over directories.
+#[derive(Default)]
+struct Walk {
+    entries: Vec<Entry>,
+    warnings: Vec<Warning>,
+    /// Directories already listed: reaching one again is a loop.
+    visited: HashSet<u32>,
+    /// Unallocated inodes some name points to (not orphans).
+    named_unalloc: HashSet<u32>,
+}
+
+/// A directory being listed.
+struct Frame {
+    names: Vec<RawName>,
+    next: usize,
+    path: String,
+}
+
+/// TSK prints names with control characters replaced by `^`; the rest is
+/// decoded as UTF-8 (invalid sequences become U+FFFD).
+fn printable(name: &[u8]) -> String {
+    String::from_utf8_lossy(name)
+        .chars()
+        .map(|c| if (c as u32) < 0x20 { '^' } else { c })
+        .collect()
+}
+
+impl ExtFs {
+    /// Opens the file system on `volume` (a partition or a whole image).
+    pub fn new(volume: Arc<dyn Source>) -> Result<ExtFs, FsError> {
+        let sb = Superblock::read(volume.as_ref())?;
+        if sb.has_incompat(INCOMPAT_JOURNAL_DEV) {
+            return Err(FsError::NotThisKind {
+                kind: "ext",
+                why: "an external journal device, not a file system".into(),
+            });
+        }
+        let mut open_warnings = Vec::new();
+        if sb.has_incompat(INCOMPAT_RECOVER) {
+            open_warnings.push(Warning {
+                offset: 1024 + 96,
+                what: "the journal needs recovery: transactions not yet written to the file system are not shown (the journal is never replayed)".into(),
+            });
+        }
+        let bytes = sb.blocks_count.saturating_mul(sb.block_size as u64);
+        if bytes > volume.len() {
+            open_warnings.push(Warning {
+                offset: 1024 + 4,
+                what: format!(
+                    "the file system has {} blocks ({bytes} bytes) but the evidence holds {} bytes: truncated image",
+                    sb.blocks_count,
+                    volume.len()
+                ),
+            });
+        }
+        let fs = ExtFs {
+            volume,
+            sb,
+            open_warnings,
+        };
+        // The root inode must be readable for anything to make sense.
+        fs.read_inode(ROOT_INODE).map_err(|w| FsError::Corrupt {
+            structure: "ext root directory inode 2".into(),
+            offset: w.offset,
+            what: w.what,
+        })?;
+        Ok(fs)
+    }
+
+    fn geometry(&self) -> Geometry<'_> {
+        Geometry {
+            volume: self.volume.as_ref(),
+            block_size: self.sb.block_size as u64,
+            blocks_count: self.sb.blocks_count,
+        }
+    }
+
+    /// TSK's number for the virtual `$OrphanFiles` directory.
+    fn orphan_dir_inode(&self) -> u64 {
+        self.sb.inodes_count as u64 + 1
+    }
+
+    fn group_desc(&self, group: u32) -> Result<GroupDesc, Warning> {
+        if group >= self.sb.groups {
+            return Err(Warning {
+                offset: 0,
+                what: format!("group {group} does not exist ({} groups)", self.sb.groups),
+            });
+        }
+        let at = self.sb.descriptor_offset(group).ok_or_else(|| Warning {
+            offset: 0,
+            what: format!("group descriptor {group}: location overflows"),
+        })?;
+        let mut b = vec![0u8; self.sb.desc_size as usize];
+        self.volume.read_exact_at(at, &mut b).map_err(|e| Warning {
+            offset: at,
+            what: format!("cannot read group descriptor {group}: {e}"),
+        })?;
+        let gd = GroupDesc::parse(&b, self.sb.has_incompat(INCOMPAT_64BIT));
+        for (name, block) in [
+            ("inode bitmap", gd.inode_bitmap),
+            ("inode table", gd.inode_table),
+        ] {
+            if block == 0 || block >= self.sb.blocks_count {
+                return Err(Warning {
+                    offset: at,
+                    what: format!(
+                        "group descriptor {group}: {name} at block {block}, outside the {} blocks of the file system",
+                        self.sb.blocks_count
+                    ),
+                });
+            }
+        }
+        Ok(gd)
+    }
+
+    /// Whether the group's inode bitmap and table were never initialised.
+    fn inodes_uninit(&self, gd: &GroupDesc) -> bool {
+        self.sb.feature_ro_compat & RO_COMPAT_GROUP_CSUM != 0 && gd.flags & BG_INODE_UNINIT != 0
+    }
+
+    fn check_inode_number(&self, n: u32) -> Result<(), Warning> {
+        if n == 0 || n > self.sb.inodes_count {
+            return Err(Warning {
+                offset: 0,
+                what: format!(
+                    "inode {n} is outside 1..={} of the file system",
+                    self.sb.inodes_count
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    fn read_inode(&self, n: u32) -> Result<Inode, Warning> {
+        self.check_inode_number(n)?;
+        let group = (n - 1) / self.sb.inodes_per_group;
+        let index = (n - 1) % self.sb.inodes_per_group;
+        let gd = self.group_desc(group)?;
+        let at = gd
+            .inode_table
+            .checked_mul(self.sb.block_size as u64)
+            .and_then(|t| t.checked_add(index as u64 * self.sb.inode_size as u64))
+            .ok_or_else(|| Warning {
+                offset: 0,
+                what: format!("inode {n}: location overflows"),
+            })?;
+        let mut raw = vec![0u8; self.sb.inode_size as usize];
+        self.volume
+            .read_exact_at(at, &mut raw)
+            .map_err(|e| Warning {
+                offset: at,
+                what: format!("cannot read inode {n}: {e}"),
+            })?;
+        Ok(Inode::parse(
+            n,
+            at,
+            raw,
+            self.sb.has_ro_compat(RO_COMPAT_LARGE_FILE),
+        ))
+    }
+
+    /// The inode's bit in its group's inode bitmap.
+    fn is_allocated(&self, n: u32) -> Result<bool, Warning> {
+        self.check_inode_number(n)?;
+        let group = (n - 1) / self.sb.inodes_per_group;
+        let index = (n - 1) % self.sb.inodes_per_group;
+        let gd = self.group_desc(group)?;
+        if self.inodes_uninit(&gd) {
+            return Ok(false);
+        }
+        let at = gd.inode_bitmap * self.sb.block_size as u64 + (index / 8) as u64;
+        let mut b = [0u8; 1];
+        self.volume.read_exact_at(at, &mut b).map_err(|e| Warning {
+            offset: at,
+            what: format!("cannot read the inode bitmap of group {group}: {e}"),
+        })?;
+        Ok(b[0] & (1 << (index % 8)) != 0)
+    }
+
+    fn load_meta(&self, n: u32) -> Result<Meta, Warning> {
+        let inode = self.read_inode(n)?;
+        let allocated = self.is_allocated(n)?;
+        Ok(Meta { inode, allocated })
+    }
+
+    /// Where the inode's first `inode.size` bytes are, and what was wrong
+    /// on the way.
+    fn content(&self, inode: &Inode) -> (Vec<Run>, Vec<Warning>) {
+        let size = inode.size;
+        if inode.has_no_content() || size == 0 {
+            return (Vec::new(), Vec::new());
+        }
+        if inode.has_flag(FLAG_INLINE_DATA) || inode.is_fast_symlink() {
+            // Inside the inode: i_block, then the system.data attribute.
+            let first = size.min(I_BLOCK_LEN as u64);
+            let mut runs = vec![Run {
+                offset: Some(inode.offset + 40),
+                len: first,
+            }];
+            let mut problems = Vec::new();
+            if size > first {
+                match inode.inline_xattr_value() {
+                    Some((s, e)) if (e - s) as u64 >= size - first => runs.push(Run {
+                        offset: Some(inode.offset + s as u64),
+                        len: size - first,
+                    }),
+                    _ => problems.push(Warning {
+                        offset: inode.offset,
+                        what: format!(
+                            "inode {}: inline data of {size} bytes, but no system.data attribute holds the {} bytes beyond i_block",
+                            inode.number,
+                            size - first
+                        ),
+                    }),
+                }
+            }
+            return (runs, problems);
+        }
+        let bs = self.sb.block_size as u64;
+        let wanted = size.div_ceil(bs);
+        let Mapping { pieces, problems } = blocks::map(
+            &self.geometry(),
+            inode,
+            inode.has_flag(FLAG_EXTENTS),
+            wanted,
+        );
+        (blocks::runs(&pieces, bs, size), problems)
+    }
+
+    /// Whether an unallocated inode still says where its content was.
+    fn has_pointers(&self, inode: &Inode) -> bool {
+        if inode.size == 0 || inode.has_no_content() {
+            return false;
+        }
+        if inode.has_flag(FLAG_INLINE_DATA) || inode.is_fast_symlink() {
+            return true;
+        }
+        if inode.has_flag(FLAG_EXTENTS) {
+            return blocks::has_extent_header(&inode.block)
+                && crate::superblock::le16(&inode.block, 2) > 0;
+        }
+        inode.block.iter().any(|&b| b != 0)
+    }
+
+    /// Reads a symlink's target (as TSK shows it after ` -> `).
+    fn link_target(&self, inode: &Inode, warnings: &mut Vec<Warning>) -> Option<String> {
+        if !inode.is_symlink() || inode.size == 0 || inode.size >= MAX_LINK_LEN {
+            return None;
+        }
+        let (runs, problems) = self.content(inode);
+        if !problems.is_empty() {
+            warnings.extend(problems);
+            return None;
+        }
+        let name = format!("{}: symlink inode {}", self.volume.name(), inode.number);
+        let src = match RunsSource::new(self.volume.clone(), runs, inode.size, name) {
+            Ok(s) => s,
+            Err(e) => {
+                warnings.push(Warning {
+                    offset: inode.offset,
+                    what: format!("inode {}: symlink target unreadable: {e}", inode.number),
+                });
+                return None;
+            }
+        };
+        let mut buf = vec![0u8; src.len() as usize];
+        if let Err(e) = src.read_exact_at(0, &mut buf) {
+            warnings.push(Warning {
+                offset: inode.offset,
+                what: format!("inode {}: symlink target unreadable: {e}", inode.number),
+            });
+            return None;
+        }
+        let end = buf.iter().position(|&c| c == 0).unwrap_or(buf.len());
+        Some(printable(&buf[..end]))
+    }
+
+    fn layout(&self) -> Layout {
+        Layout {
+            file_type: self.sb.has_incompat(INCOMPAT_FILETYPE),
+            max_inode: self.sb.inodes_count,
+            block_size: self.sb.block_size,
+        }
+    }
+
+    /// Every name in a directory, deleted ones included, in block order.
+    fn read_dir(&self, inode: &Inode, deleted: bool, warnings: &mut Vec<Warning>) -> Vec<RawName> {
+        let layout = self.layout();
+        let mut names = Vec::new();
+        let what = format!("directory inode {}", inode.number);
+        if inode.has_flag(FLAG_INLINE_DATA) {
+            // Inline directory: the parent's inode number, then records in
+            // the rest of i_block and in the system.data attribute.
+            let first = &inode.block[4..];
+            if let Some(w) = dir::check_chain(first, inode.offset + 44, &layout, &what) {
+                warnings.push(w);
+            }
+            dir::parse_block(first, &layout, deleted, &mut names);
+            if let Some((s, e)) = inode.inline_xattr_value() {
+                let region = &inode.raw[s..e];
+                if let Some(w) = dir::check_chain(region, inode.offset + s as u64, &layout, &what) {
+                    warnings.push(w);
+                }
+                dir::parse_block(region, &layout, deleted, &mut names);
+            }
+            return dir::dedup(names);
+        }
+        let bs = self.sb.block_size as u64;
+        let wanted = (inode.size.div_ceil(bs)).min(MAX_DIR_BLOCKS);
+        if inode.size.div_ceil(bs) > MAX_DIR_BLOCKS {
+            warnings.push(Warning {
+                offset: inode.offset,
+                what: format!(
+                    "{what}: size {} is implausible; only the first {MAX_DIR_BLOCKS} blocks are read",
+                    inode.size
+                ),
+            });
+        }
+        let mapping = blocks::map(
+            &self.geometry(),
+            inode,
+            inode.has_flag(FLAG_EXTENTS),
+            wanted,
+        );
+        warnings.extend(mapping.problems);
+        let mut buf = vec![0u8; bs as usize];
+        for p in &mapping.pieces {
+            for i in 0..p.len {
+                let at = (p.physical + i) * bs;
+                if let Err(e) = self.volume.read_exact_at(at, &mut buf) {
+                    warnings.push(Warning {
+                        offset: at,
+                        what: format!("{what}: cannot read block {}: {e}", p.physical + i),
+                    });
+                    continue;
+                }
+                if let Some(w) = dir::check_chain(&buf, at, &layout, &what) {
+                    warnings.push(w);
+                }
+                dir::parse_block(&buf, &layout, deleted, &mut names);
+            }
+        }
+        dir::dedup(names)
+    }
+
+    /// An entry for a name; `meta` is the inode it points to, if loaded.
+    fn entry(
+        &self,
+        path: String,
+        name: &RawName,
+        meta: Option<&Meta>,
+        link: Option<String>,
+    ) -> Entry {
+        let deleted = !name.allocated;
+        let path = match link {
+            Some(l) => format!("{path} -> {l}"),
+            None => path,
+        };
+        match meta {
+            None => Entry {
+                path,
+                inode: name.inode.to_string(),
+                name_kind: name.kind(),
+                meta_kind: EntryKind::Unknown,
+                mode: 0,
+                uid: 0,
+                gid: 0,
+                size: 0,
+                times: Times::default(),
+                deleted,
+                meta_allocated: false,
+                recovery: Recovery::Lost,
+            },
+            Some(m) => Entry {
+                path,
+                inode: name.inode.to_string(),
+                name_kind: name.kind(),
+                meta_kind: m.inode.kind(),
+                mode: m.inode.permissions(),
+                uid: m.inode.uid,
+                gid: m.inode.gid,
+                size: m.inode.size,
+                times: m.inode.times,
+                deleted,
+                meta_allocated: m.allocated,
+                recovery: if m.allocated {
+                    Recovery::Certain
+                } else if self.has_pointers(&m.inode) {
+                    Recovery::Guess
+                } else {
+                    Recovery::Lost
+                },
+            },
+        }
+    }
+
+    /// Lists directory `start` (already read as `inode`) and everything
+    /// below it, depth first in directory order, into `walk`.
+    fn walk_from(&self, inode: &Inode, path: String, deleted: bool, walk: &mut Walk) {
+        walk.visited.insert(inode.number);
+        let names = self.read_dir(inode, deleted, &mut walk.warnings);
+        let mut stack = vec![Frame {
+            names,
+            next: 0,
+            path,
+        }];
+        while let Some(frame) = stack.last_mut() {
+            let Some(name) = frame.names.get(frame.next).cloned() else {
+                stack.pop();
+                continue;
+            };
+            frame.next += 1;
+            if name.is_dot() {
+                continue;
+            }
+            let path = format!("{}/{}", frame.path, printable(&name.name));
+            // TSK loads the inode of every name with an inode number, and of
+            // allocated names.
+            let mut meta = None;
+            if name.inode != 0 || name.allocated {
+                match self.load_meta(name.inode) {
+                    Ok(m) => meta = Some(m),
+                    Err(w) => walk.warnings.push(Warning {
+                        offset: w.offset,
+                        what: format!("name {path}: {}", w.what),
+                    }),
+                }
+            }
+            if let Some(m) = &meta {
+                if !m.allocated {
+                    walk.named_unalloc.insert(name.inode);
+                }
+            }
+            // A deleted name whose inode is allocated again describes
+            // another file now: its metadata is not shown for this name.
+            // (TSK shows the new file's metadata and marks the line
+            // `(deleted-realloc)`, which the body file model cannot say.)
+            if !name.allocated && meta.as_ref().is_some_and(|m| m.allocated) {
+                meta = None;
+            }
+            let link = meta
+                .as_ref()
+                .and_then(|m| self.link_target(&m.inode, &mut walk.warnings));
+            walk.entries
+                .push(self.entry(path.clone(), &name, meta.as_ref(), link));
+            let Some(m) = meta else { continue };
+            // TSK recurses when both layers say directory (or the name does
+            // not say) and the name is allocated or both are unallocated.
+            let name_ok = matches!(name.kind(), EntryKind::Directory | EntryKind::Unknown);
+            if !(name_ok && m.inode.is_dir() && (name.allocated || !m.allocated)) {
+                continue;
+            }
+            if walk.visited.contains(&name.inode) {
+                walk.warnings.push(Warning {
+                    offset: m.inode.offset,
+                    what: format!(
+                        "directory inode {} is reached again by {path}: not listed twice (loop or shared directory)",
+                        name.inode
+                    ),
+                });
+                continue;
+            }
+            if stack.len() >= MAX_DEPTH {
+                walk.warnings.push(Warning {
+                    offset: m.inode.offset,
+                    what: format!(
+                        "{path}: directories nested deeper than {MAX_DEPTH}: not descended"
+                    ),
+                });
+                continue;
+            }
+            walk.visited.insert(name.inode);
+            let names = self.read_dir(&m.inode, !m.allocated, &mut walk.warnings);
+            stack.push(Frame {
+                names,
+                next: 0,
+                path,
+            });
+        }
+    }
+
+    /// Unallocated inodes that were used (nonzero ctime, TSK's test) and
+    /// that no name points to, in inode order.
+    fn orphan_candidates(&self, named: &HashSet<u32>, warnings: &mut Vec<Warning>) -> Vec<u32> {
+        let mut out = Vec::new();
+        let ipg = self.sb.inodes_per_group;
+        let isz = self.sb.inode_size as u64;
+        let bs = self.sb.block_size as u64;
+        let groups = self.sb.inodes_count.div_ceil(ipg);
+        let mut unreadable = 0u32;
+        let mut first_problem: Option<Warning> = None;
+        for g in 0..groups {
+            let gd = match self.group_desc(g) {
+                Ok(gd) => gd,
+                Err(w) => {
+                    unreadable += 1;
+                    first_problem.get_or_insert(w);
+                    continue;
+                }
+            };
+            if self.inodes_uninit(&gd) {
+                continue;
+            }
+            let first = g * ipg + 1;
+            let count = ipg.min(self.sb.inodes_count - g * ipg);
+            let mut bitmap = vec![0u8; count.div_ceil(8) as usize];
+            if let Err(e) = self.volume.read_exact_at(gd.inode_bitmap * bs, &mut bitmap) {
+                unreadable += 1;
+                first_problem.get_or_insert(Warning {
+                    offset: gd.inode_bitmap * bs,
+                    what: format!("cannot read the inode bitmap of group {g}: {e}"),
+                });
+                continue;
+            }
+            let table = gd.inode_table * bs;
+            let per_chunk = (TABLE_CHUNK / isz).max(1) as u32;
+            let mut chunk: Vec<u8> = Vec::new();
+            let mut chunk_start = u32::MAX;
+            for i in 0..count {
+                if bitmap[(i / 8) as usize] & (1 << (i % 8)) != 0 {
+                    continue;
+                }
+                let n = first + i;
+                if named.contains(&n) {
+                    continue;
+                }
+                let c = i / per_chunk * per_chunk;
+                if c != chunk_start {
+                    chunk_start = c;
+                    let len = (count - c).min(per_chunk) as u64 * isz;
+                    chunk = vec![0u8; len as usize];
+                    let at = table + c as u64 * isz;
+                    if let Err(e) = self.volume.read_exact_at(at, &mut chunk) {
+                        unreadable += 1;
+                        first_problem.get_or_insert(Warning {
+                            offset: at,
+                            what: format!("cannot read the inode table of group {g}: {e}"),
+                        });
+                        chunk.clear();
+                    }
+                }
+                let at = ((i - c) as u64 * isz) as usize;
+                if crate::superblock::le32(&chunk, at + 12) != 0 {
+                    out.push(n);
+                }
+            }
+        }
+        if let Some(mut w) = first_problem {
+            if unreadable > 1 {
+                w.what = format!(
+                    "{} (and {} more unreadable inode structures)",
+                    w.what,
+                    unreadable - 1
+                );
+            }
+            w.what = format!("looking for orphan inodes: {}", w.what);
+            warnings.push(w);
+        }
+        out
+    }
+
+    /// TSK's `$OrphanFiles`: the virtual directory and the orphan inodes in
+    /// it (orphan directories with their contents, which are then not
+    /// listed again at the top).
+    fn orphans(&self, walk: &mut Walk) {
+        let base = format!("/{ORPHAN_DIR}");
+        walk.entries.push(Entry {
+            path: base.clone(),
+            inode: self.orphan_dir_inode().to_string(),
+            name_kind: EntryKind::VirtualDirectory,
+            meta_kind: EntryKind::VirtualDirectory,
+            mode: 0,
+            uid: 0,
+            gid: 0,
+            size: 0,
+            times: Times::default(),
+            deleted: false,
+            meta_allocated: true,
+            recovery: Recovery::Certain,
+        });
+        let named = walk.named_unalloc.clone();
+        let candidates = self.orphan_candidates(&named, &mut walk.warnings);
+        // Inodes reachable through an orphan directory are listed there.
+        let mut claimed: HashSet<u32> = HashSet::new();
+        let mut top = Vec::new();
+        for &c in &candidates {
+            if claimed.contains(&c) {
+                continue;
+            }
+            let meta = match self.load_meta(c) {
+                Ok(m) => m,
+                Err(w) => {
+                    walk.warnings.push(w);
+                    continue;
+                }
+            };
+            if meta.inode.is_dir() {
+                let mut scratch = Walk::default();
+                self.walk_from(&meta.inode, String::new(), true, &mut scratch);
+                claimed.extend(scratch.named_unalloc.into_iter().filter(|&n| n != c));
+            }
+            top.push(meta);
+        }
+        for meta in top {
+            let c = meta.inode.number;
+            if claimed.contains(&c) {
+                continue;
+            }
+            let path = format!("{base}/OrphanFile-{c}");
+            let name = RawName {
+                inode: c,
+                name: Vec::new(),
+                file_type: 0,
+                allocated: false,
+            };
+            let link = self.link_target(&meta.inode, &mut walk.warnings);
+            walk.entries
+                .push(self.entry(path.clone(), &name, Some(&meta), link));
+            if meta.inode.is_dir() {
+                if walk.visited.contains(&c) {
+                    walk.warnings.push(Warning {
+                        offset: meta.inode.offset,
+                        what: format!("orphan directory inode {c} was already listed"),
+                    });
+                } else {
+                    self.walk_from(&meta.inode, path, true, walk);
+                }
+            }
+        }
+    }
+}
+
+impl FileSystem for ExtFs {
+    fn kind(&self) -> &str {
+        self.sb.kind()
+    }
+
+    fn label(&self) -> Option<String> {
+        self.sb.label()
+    }
+
+    fn list(&self) -> Result<Listing, FsError> {
+        let mut walk = Walk {
+            warnings: self.open_warnings.clone(),
+            ..Walk::default()
+        };
+        let root = self.read_inode(ROOT_INODE).map_err(|w| FsError::Corrupt {
+            structure: "ext root directory inode 2".into(),
+            offset: w.offset,
+            what: w.what,
+        })?;
+        if !root.is_dir() {
+            walk.warnings.push(Warning {
+                offset: root.offset,
+                what: format!("root inode 2 is not a directory (mode {:#o})", root.mode),
+            });
+        } else {
+            let deleted = match self.is_allocated(ROOT_INODE) {
+                Ok(a) => !a,
+                Err(w) => {
+                    walk.warnings.push(w);
+                    false
+                }
+            };
+            self.walk_from(&root, String::new(), deleted, &mut walk);
+        }
+        self.orphans(&mut walk);
+        Ok(Listing {
+            entries: walk.entries,
+            warnings: walk.warnings,
+        })
+    }
+
+    fn open(&self, inode: &str, stream: Option<&str>) -> Result<FileData, FsError> {
+        if let Some(s) = stream {
+            return Err(FsError::NotFound(format!(
+                "{inode}:{s} (ext files have no named streams)"
+            )));
+        }
+        let n: u64 = inode
+            .parse()
+            .map_err(|_| FsError::NotFound(inode.to_string()))?;
+        if n == self.orphan_dir_inode() {
+            return Err(FsError::Unsupported(format!(
+                "{inode} is the virtual {ORPHAN_DIR} directory: it has no content"
+            )));
+        }
+        let n = u32::try_from(n)
+            .ok()
+            .filter(|&n| n >= 1 && n <= self.sb.inodes_count)
+            .ok_or_else(|| FsError::NotFound(inode.to_string()))?;
+        let corrupt = |w: Warning| FsError::Corrupt {
+            structure: format!("ext inode {n}"),
+            offset: w.offset,
+            what: w.what,
+        };
+        let meta = self.load_meta(n).map_err(corrupt)?;
+        let (runs, problems) = self.content(&meta.inode);
+        let name = format!("{}:inode {n}", self.volume.name());
+        let (runs, size, recovery) = if meta.allocated {
+            if let Some(p) = problems.into_iter().next() {
+                return Err(corrupt(p));
+            }
+            (runs, meta.inode.size, Recovery::Certain)
+        } else if problems.is_empty() && self.has_pointers(&meta.inode) {
+            (runs, meta.inode.size, Recovery::Guess)
+        } else {
+            (Vec::new(), 0, Recovery::Lost)
+        };
+        let source = RunsSource::new(self.volume.clone(), runs, size, name)?;
+        Ok(FileData {
+            source: Arc::new(source),
+            recovery,
+        })
+    }
+}

@@ -1,0 +1,232 @@
+//! `mmls`, `ls`, `cat`, `timeline`: the file-system commands.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use exhibit_case::Case;
+use exhibit_evidence::Source;
+use exhibit_examine::{open_fs, partitions, pick, timeline, Partition};
+use exhibit_vfs::{bodyfile_line, Entry, FileSystem, FsOptions, Recovery};
+
+use crate::cli::{CatArgs, FsArgs, LsArgs, TimelineArgs, TimelineFormat};
+
+pub fn mmls(image: &Path, json: bool) -> anyhow::Result<()> {
+    let evidence = exhibit_evidence::open(image)?;
+    let vs = exhibit_volumes::read_volume_system(&evidence, exhibit_volumes::DEFAULT_SECTOR_SIZE)?;
+    if json {
+        crate::output::json(&vs)?;
+    } else {
+        print!("{}", exhibit_volumes::render_mmls(&vs));
+    }
+    for w in &vs.warnings {
+        eprintln!("warning: {}: {w}", image.display());
+    }
+    Ok(())
+}
+
+/// Opens the image, its partitions and their file systems. A partition
+/// whose file system cannot be opened is reported on stderr and skipped,
+/// unless it was asked for by number.
+fn file_systems(args: &FsArgs) -> anyhow::Result<Vec<(Partition, Box<dyn FileSystem>)>> {
+    let evidence: Arc<dyn Source> = Arc::new(exhibit_evidence::open(&args.image)?);
+    let label = args
+        .image
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let local_tz = jiff::tz::TimeZone::get(&args.tz)
+        .with_context(|| format!("unknown time zone `{}`", args.tz))?;
+    let opts = FsOptions { local_tz };
+    let (_, parts) = partitions(evidence, &label)?;
+    let mut out = Vec::new();
+    for p in pick(parts, args.partition)? {
+        match open_fs(&p, &opts) {
+            Ok(fs) => out.push((p, fs)),
+            Err(e) if args.partition.is_some() => return Err(e.into()),
+            Err(e) => eprintln!("exhibit: {e}"),
+        }
+    }
+    record_examined(args, &out)?;
+    Ok(out)
+}
+
+fn record_examined(
+    args: &FsArgs,
+    opened: &[(Partition, Box<dyn FileSystem>)],
+) -> anyhow::Result<()> {
+    let Some(case_dir) = &args.case else {
+        return Ok(());
+    };
+    let case = Case::open(case_dir)?;
+    let record = case.evidence_by_path(&args.image)?.ok_or_else(|| {
+        anyhow::anyhow!(
+            "{} is not registered in the case: `exhibit evidence add` it first",
+            args.image.display()
+        )
+    })?;
+    let command: Vec<String> = std::env::args().skip(1).collect();
+    let mut details = BTreeMap::from([("command".to_string(), command.join(" "))]);
+    for (p, fs) in opened {
+        details.insert(
+            format!("partition_{}", p.number),
+            format!("{} ({})", fs.kind(), p.provenance),
+        );
+    }
+    let who = crate::output::examiner(&args.examiner, Some(&case));
+    case.record_action(
+        &who,
+        "examined",
+        Some(&record.id),
+        details,
+        jiff::Timestamp::now(),
+    )?;
+    Ok(())
+}
+
+fn listing(p: &Partition, fs: &dyn FileSystem) -> anyhow::Result<Vec<Entry>> {
+    let l = fs
+        .list()
+        .with_context(|| format!("listing {}", p.provenance))?;
+    for w in &l.warnings {
+        eprintln!(
+            "warning: {} → {}: offset {}: {}",
+            p.provenance,
+            fs.kind(),
+            w.offset,
+            w.what
+        );
+    }
+    Ok(l.entries)
+}
+
+pub fn ls(args: &LsArgs) -> anyhow::Result<()> {
+    let out = std::io::stdout();
+    let mut out = out.lock();
+    for (p, fs) in file_systems(&args.fs)? {
+        let entries = listing(&p, fs.as_ref())?;
+        if !args.json {
+            writeln!(
+                out,
+                "# partition {}: {} ({})",
+                p.number,
+                fs.kind(),
+                p.provenance
+            )?;
+        }
+        for e in entries {
+            let depth = e.path.matches('/').count();
+            if (!args.recursive && depth > 1) || (args.deleted && !e.deleted) {
+                continue;
+            }
+            if args.json {
+                let v = serde_json::json!({ "partition": p.number, "filesystem": fs.kind(), "entry": e });
+                writeln!(out, "{v}")?;
+            } else {
+                writeln!(
+                    out,
+                    "{}/{} {}:\t{}{}",
+                    e.name_kind.letter(),
+                    e.meta_kind.letter(),
+                    if e.deleted {
+                        format!("* {}", e.inode)
+                    } else {
+                        e.inode.clone()
+                    },
+                    e.path,
+                    if e.deleted { " (deleted)" } else { "" }
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn cat(args: &CatArgs) -> anyhow::Result<()> {
+    let systems = file_systems(&args.fs)?;
+    anyhow::ensure!(
+        systems.len() == 1,
+        "{} file systems in the image: choose one with --partition",
+        systems.len()
+    );
+    let Some((p, fs)) = systems.into_iter().next() else {
+        anyhow::bail!("no file system found")
+    };
+    let inode = if args.file.starts_with('/') {
+        let entries = listing(&p, fs.as_ref())?;
+        let hits: Vec<&Entry> = entries.iter().filter(|e| e.path == args.file).collect();
+        match hits.as_slice() {
+            [one] => one.inode.clone(),
+            [] => anyhow::bail!("{}: no such path in {}", args.file, p.provenance),
+            _ => anyhow::bail!(
+                "{}: several entries have this path (deleted ones too): give the inode",
+                args.file
+            ),
+        }
+    } else {
+        args.file.clone()
+    };
+    let data = fs
+        .open(&inode, args.stream.as_deref())
+        .with_context(|| format!("{} → {inode}", p.provenance))?;
+    match data.recovery {
+        Recovery::Certain => {}
+        Recovery::Guess => {
+            eprintln!("warning: {inode} is deleted: its content is a best guess and may be wrong")
+        }
+        Recovery::Lost => {
+            eprintln!("warning: {inode} is deleted and its content is known to be overwritten")
+        }
+    }
+    let out = std::io::stdout();
+    let mut out = out.lock();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut off = 0u64;
+    while off < data.source.len() {
+        let n = data.source.read_at(off, &mut buf)?;
+        if n == 0 {
+            break;
+        }
+        if let Err(e) = out.write_all(&buf[..n]) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                return Ok(());
+            }
+            return Err(e.into());
+        }
+        off += n as u64;
+    }
+    Ok(())
+}
+
+pub fn timeline(args: &TimelineArgs) -> anyhow::Result<()> {
+    let out = std::io::stdout();
+    let mut out = std::io::BufWriter::new(out.lock());
+    let mut all: Vec<(String, Vec<Entry>)> = Vec::new();
+    for (p, fs) in file_systems(&args.fs)? {
+        let entries = listing(&p, fs.as_ref())?;
+        all.push((format!("{} → {}", p.provenance, fs.kind()), entries));
+    }
+    let result = match args.format {
+        TimelineFormat::Bodyfile => all
+            .iter()
+            .flat_map(|(_, es)| es.iter())
+            .try_for_each(|e| writeln!(out, "{}", bodyfile_line("", e))),
+        TimelineFormat::Csv | TimelineFormat::Jsonl => {
+            let events = timeline::events(
+                all.iter()
+                    .flat_map(|(src, es)| es.iter().map(move |e| (src.as_str(), e))),
+            );
+            if args.format == TimelineFormat::Csv {
+                timeline::write_csv(&mut out, &events)
+            } else {
+                timeline::write_jsonl(&mut out, &events)
+            }
+        }
+    };
+    match result.and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
