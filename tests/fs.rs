@@ -1,0 +1,125 @@
+//! The file-system commands against The Sleuth Kit's recorded outputs in
+//! ../shared/testdata/disk/expected (mmls, fls -r -m /).
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{disk, exhibit};
+
+fn expected(name: &str) -> String {
+    std::fs::read_to_string(disk("expected").join(name)).unwrap()
+}
+
+#[test]
+fn mmls_matches_tsk() {
+    for image in ["tsk_volume_system.raw", "imageformat_mmls_1.E01"] {
+        let out = exhibit()
+            .args(["mmls", disk(image).to_str().unwrap()])
+            .assert()
+            .success();
+        let got = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+        assert_eq!(got, expected(&format!("{image}.mmls")), "{image}");
+    }
+}
+
+/// (image, partition, expected body file)
+const BODIES: &[(&str, Option<&str>, &str)] = &[
+    ("ext2.E01", None, "ext2.E01.fls.body"),
+    ("plaso-image.E01", None, "plaso-image.E01.fls.body"),
+    ("ímynd.dd", None, "ímynd.dd.fls.body"),
+    (
+        "tsk_volume_system.raw",
+        Some("2"),
+        "tsk_volume_system.raw.p2.fls.body",
+    ),
+    (
+        "dftt-6-undel-fat/6-fat-undel.dd",
+        None,
+        "6-fat-undel.dd.fls.body",
+    ),
+    (
+        "dftt-5-fat-daylight/daylight.dd",
+        None,
+        "daylight.dd.fls.body",
+    ),
+];
+
+fn lines(text: &str) -> BTreeSet<String> {
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn timeline_bodyfile_lists_what_fls_lists() {
+    for (image, partition, body) in BODIES {
+        let mut args = vec!["timeline".to_string(), "--format".into(), "bodyfile".into()];
+        if let Some(p) = partition {
+            args.extend(["--partition".into(), p.to_string()]);
+        }
+        args.push(disk(image).to_str().unwrap().to_string());
+        let out = exhibit().args(&args).assert().success();
+        let got = lines(&String::from_utf8_lossy(&out.get_output().stdout));
+        let want = lines(&expected(body));
+        let missing: Vec<_> = want.difference(&got).collect();
+        let extra: Vec<_> = got.difference(&want).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{image}: missing {missing:#?}\nextra {extra:#?}"
+        );
+    }
+}
+
+#[test]
+fn fat_local_times_in_the_examiners_zone() {
+    // DFTT #5: winter.txt written 2004-01-01 14:00 and summer.txt 2004-06-01
+    // 15:00 local time. Given the zone, the UTC times must be those local
+    // times' instants; FAT keeps 2-second steps.
+    let out = exhibit()
+        .args(["timeline", "--format", "jsonl", "--tz", "America/New_York"])
+        .arg(disk("dftt-5-fat-daylight/daylight.dd"))
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let mtime = |name: &str| -> jiff::Zoned {
+        let ev: serde_json::Value = text
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .find(|v| v["path"] == name && v["macb"].as_str().unwrap().starts_with('m'))
+            .unwrap_or_else(|| panic!("no mtime event for {name}"));
+        let ts: jiff::Timestamp = ev["time"].as_str().unwrap().parse().unwrap();
+        ts.in_tz("America/New_York").unwrap()
+    };
+    let w = mtime("/winter.txt");
+    assert_eq!(
+        (w.year(), w.month(), w.day(), w.hour(), w.minute()),
+        (2004, 1, 1, 14, 0)
+    );
+    let s = mtime("/summer.txt");
+    assert_eq!(
+        (s.year(), s.month(), s.day(), s.hour(), s.minute()),
+        (2004, 6, 1, 15, 0)
+    );
+    assert_eq!(
+        s.offset().seconds(),
+        -4 * 3600,
+        "summer time applies in June"
+    );
+}
+
+#[test]
+fn cat_extracts_by_inode_and_path() {
+    let img = disk("ext2.E01");
+    let by_inode = exhibit()
+        .args(["cat", img.to_str().unwrap(), "14"])
+        .assert()
+        .success();
+    let by_path = exhibit()
+        .args(["cat", img.to_str().unwrap(), "/passwords.txt"])
+        .assert()
+        .success();
+    assert_eq!(by_inode.get_output().stdout.len(), 116);
+    assert_eq!(by_inode.get_output().stdout, by_path.get_output().stdout);
+}
