@@ -28,7 +28,8 @@
 //! - Trust the volume: sizes, cluster numbers and chains are bounded by the
 //!   layout (chains by the cluster count and a visited set, directories by
 //!   the 65 536-entry limit, trees by depth, a per-path cycle check and a
-//!   per-cluster visit limit). Damage becomes a [`Warning`](exhibit_vfs::Warning)
+//!   per-cluster visit limit, and one listing's chain checks and recovery
+//!   scans by a FAT-lookup budget proportional to the cluster count). Damage becomes a [`Warning`](exhibit_vfs::Warning)
 //!   or [`FsError::Corrupt`] naming the structure and byte offset, and the
 //!   rest is still listed. It never panics on evidence data.
 //! - Present recovered content as certain: deleted content is a guess and

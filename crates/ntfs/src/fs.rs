@@ -1,0 +1,1452 @@
+//! The NTFS reader: MFT access, file (MFT entry) loading with attribute
+//! lists, the TSK-style listing and content.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use exhibit_evidence::Source;
+use exhibit_vfs::{Entry, EntryKind, FileData, FileSystem, FsError, Listing, Recovery, Times, Warning};
+
+use crate::attr::{self, StdInfo};
+use crate::boot::{self, Boot};
+use crate::content::{self, CompressedSource, MemSource};
+use crate::index;
+use crate::record::{self, Body, RawAttr};
+use crate::runlist::Extent;
+
+/// MFT entry of the root directory.
+const ROOT: u64 = 5;
+/// Deepest directory nesting followed (TSK's limit).
+const MAX_DEPTH: usize = 128;
+/// Warnings kept per listing; the rest are counted.
+const MAX_WARNINGS: usize = 10_000;
+/// Largest `$ATTRIBUTE_LIST` read.
+const MAX_ATTR_LIST: u64 = 1 << 20;
+/// Most index allocation bytes read for one directory.
+const MAX_INDEX_BYTES: u64 = 256 << 20;
+/// Most extension records followed for one file (TSK's limit).
+const MAX_EXTENSIONS: usize = 256;
+
+/// Collects warnings up to a bound.
+pub(crate) struct Warnings {
+    list: Vec<Warning>,
+    dropped: usize,
+}
+
+impl Warnings {
+    fn new() -> Self {
+        Warnings {
+            list: Vec::new(),
+            dropped: 0,
+        }
+    }
+
+    fn push(&mut self, offset: u64, what: String) {
+        if self.list.len() < MAX_WARNINGS {
+            self.list.push(Warning { offset, what });
+        } else {
+            self.dropped += 1;
+        }
+    }
+
+    fn finish(mut self) -> Vec<Warning> {
+        if self.dropped > 0 {
+            self.list.push(Warning {
+                offset: 0,
+                what: format!("{} further warnings not listed", self.dropped),
+            });
+        }
+        self.list
+    }
+}
+
+/// Attribute data after merging the pieces of an attribute.
+#[derive(Debug, Clone)]
+pub(crate) enum AttrData {
+    Resident(Vec<u8>),
+    NonResident {
+        extents: Vec<Extent>,
+        comp_unit: u16,
+        init_size: u64,
+    },
+}
+
+/// One attribute of a file, as TSK identifies it (type and id).
+#[derive(Debug, Clone)]
+pub(crate) struct Attr {
+    pub type_code: u32,
+    pub id: u16,
+    pub name: String,
+    pub flags: u16,
+    /// Size in bytes (resident value length, or the non-resident real
+    /// size recorded by the first piece).
+    pub size: u64,
+    pub data: AttrData,
+}
+
+/// A non-DOS name of a file, from its `$FILE_NAME` attributes.
+#[derive(Debug, Clone)]
+pub(crate) struct Name {
+    pub name: String,
+    pub parent: u64,
+    pub parent_seq: u16,
+}
+
+/// An MFT entry with its attributes (extension records merged).
+#[derive(Debug, Clone)]
+pub(crate) struct FileMeta {
+    pub addr: u64,
+    pub seq: u16,
+    pub in_use: bool,
+    pub is_dir: bool,
+    pub base_ref: u64,
+    pub attrs: Vec<Attr>,
+    pub si: Option<StdInfo>,
+    /// Times of the last non-DOS `$FILE_NAME` (crtime, mtime, ctime, atime).
+    pub fn_times: [u64; 4],
+    /// Id of that `$FILE_NAME` attribute (TSK prints only it).
+    pub fn_id: u16,
+    pub names: Vec<Name>,
+    /// TSK's mode bits, from the DOS flags of `$STANDARD_INFORMATION`.
+    pub mode: u32,
+    /// TSK's file size (default stream or index root), for entries with
+    /// neither.
+    pub size: u64,
+}
+
+impl FileMeta {
+    fn empty(addr: u64, h: &record::Header) -> Self {
+        FileMeta {
+            addr,
+            seq: h.seq,
+            in_use: h.flags & record::FLAG_IN_USE != 0,
+            is_dir: h.flags & record::FLAG_DIRECTORY != 0,
+            base_ref: h.base_ref,
+            attrs: Vec::new(),
+            si: None,
+            fn_times: [0; 4],
+            fn_id: 0,
+            names: Vec::new(),
+            mode: 0,
+            size: 0,
+        }
+    }
+}
+
+/// What the first pass over the MFT keeps of every base record.
+#[derive(Debug, Clone)]
+struct Light {
+    in_use: bool,
+    used: bool,
+    seq: u16,
+    is_dir: bool,
+    names: Vec<Name>,
+}
+
+/// Attribute-list id map entry (see [`NtfsFs::attribute_list`]).
+struct MapItem {
+    type_code: u32,
+    name: Vec<u16>,
+    record: u64,
+    new_id: u16,
+}
+
+/// A read-only NTFS file system.
+pub struct NtfsFs {
+    volume: Arc<dyn Source>,
+    boot: Boot,
+    /// `$MFT`'s own `$DATA`, contiguous from VCN 0.
+    mft: Vec<Extent>,
+    record_count: u64,
+    label: Option<String>,
+    open_warnings: Vec<Warning>,
+}
+
+fn sanitize(name: &str) -> String {
+    name.chars()
+        .map(|c| if (c as u32) < 0x20 || c == '\u{7f}' { '^' } else { c })
+        .collect()
+}
+
+fn corrupt(structure: impl Into<String>, offset: u64, what: impl Into<String>) -> FsError {
+    FsError::Corrupt {
+        structure: structure.into(),
+        offset,
+        what: what.into(),
+    }
+}
+
+impl NtfsFs {
+    /// Opens the NTFS volume in `volume`: checks the boot sector, reads
+    /// `$MFT`'s record (falling back to `$MFTMirr` if it is damaged) and its
+    /// `$DATA` runlist, following `$MFT`'s attribute list if it has one, and
+    /// the volume label.
+    pub fn open(volume: Arc<dyn Source>) -> Result<NtfsFs, FsError> {
+        let mut b = [0u8; 512];
+        volume.read_exact_at(0, &mut b)?;
+        let boot = boot::parse(&b).map_err(|why| FsError::NotThisKind { kind: "NTFS", why })?;
+        let mut warnings = Warnings::new();
+        let cs = boot.cluster_size;
+        let vol_bytes = boot.total_sectors.saturating_mul(boot.sector_size as u64);
+        if vol_bytes > volume.len() {
+            warnings.push(
+                0,
+                format!(
+                    "boot sector: volume is {vol_bytes} bytes but the evidence holds {}: truncated image",
+                    volume.len()
+                ),
+            );
+        }
+        let mut fs = NtfsFs {
+            volume,
+            boot,
+            mft: Vec::new(),
+            record_count: 0,
+            label: None,
+            open_warnings: Vec::new(),
+        };
+        let primary = boot.mft_lcn.checked_mul(cs);
+        let mirror = boot.mftmirr_lcn.checked_mul(cs);
+        let mut last_err = None;
+        let mut found = None;
+        for (which, at) in [("$MFT", primary), ("$MFTMirr", mirror)] {
+            let Some(at) = at else {
+                last_err = Some(corrupt(which, 0, "cluster number overflows"));
+                continue;
+            };
+            match fs.bootstrap_mft(at, &mut warnings) {
+                Ok(v) => {
+                    if which == "$MFTMirr" {
+                        warnings.push(
+                            at,
+                            "MFT entry 0 unreadable at $MFT; read from $MFTMirr".into(),
+                        );
+                    }
+                    found = Some(v);
+                    break;
+                }
+                Err(e) => last_err = Some(corrupt(format!("MFT entry 0 ({which})"), at, e)),
+            }
+        }
+        let Some((extents, real_size)) = found else {
+            return Err(last_err.unwrap_or_else(|| corrupt("$MFT", 0, "not found")));
+        };
+        fs.mft = extents;
+        let rs = boot.record_size as u64;
+        // Records the runlist can actually deliver: contiguous, allocated,
+        // inside the volume.
+        let vol_clusters = fs.volume.len() / cs;
+        let mut usable = 0u64;
+        for e in &fs.mft {
+            match e.lcn {
+                Some(l) if e.vcn == usable && l.saturating_add(e.len) <= vol_clusters => {
+                    usable += e.len;
+                }
+                Some(l) if e.vcn == usable && l < vol_clusters => {
+                    usable += vol_clusters - l;
+                    break;
+                }
+                _ => break,
+            }
+        }
+        let claimed = real_size / rs;
+        let deliverable = usable.saturating_mul(cs) / rs;
+        if deliverable < claimed {
+            warnings.push(
+                primary.unwrap_or(0),
+                format!(
+                    "$MFT claims {claimed} records but its runlist only reaches {deliverable} inside the evidence"
+                ),
+            );
+        }
+        fs.record_count = claimed.min(deliverable);
+        if fs.record_count <= ROOT {
+            return Err(corrupt(
+                "$MFT",
+                primary.unwrap_or(0),
+                format!("only {} records: no root directory", fs.record_count),
+            ));
+        }
+        // volume label
+        match fs.load(3, &mut |_, _| {}) {
+            Ok(m) => {
+                fs.label = m.attrs.iter().find_map(|a| match (&a.data, a.type_code) {
+                    (AttrData::Resident(v), record::AT_VOLUME_NAME) if !v.is_empty() => {
+                        let units: Vec<u16> = v
+                            .chunks_exact(2)
+                            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                            .collect();
+                        Some(attr::utf16(&units))
+                    }
+                    _ => None,
+                })
+            }
+            Err((off, e)) => warnings.push(off, format!("MFT entry 3 ($Volume): {e}")),
+        }
+        fs.open_warnings = warnings.finish();
+        Ok(fs)
+    }
+
+    /// Warnings met while opening (also repeated in every listing).
+    pub fn warnings(&self) -> &[Warning] {
+        &self.open_warnings
+    }
+
+    /// Number of MFT records (entries 0 to `record_count() - 1`); TSK gives
+    /// the virtual `$OrphanFiles` directory this number as its address.
+    pub fn record_count(&self) -> u64 {
+        self.record_count
+    }
+
+    /// Bytes per cluster.
+    pub fn cluster_size(&self) -> u64 {
+        self.boot.cluster_size
+    }
+
+    /// Reads record 0 at `at` and assembles `$MFT`'s `$DATA` runlist,
+    /// following its attribute list if the runlist continues in extension
+    /// records. Returns the extents and the recorded size.
+    fn bootstrap_mft(&mut self, at: u64, warnings: &mut Warnings) -> Result<(Vec<Extent>, u64), String> {
+        let rs = self.boot.record_size as usize;
+        let mut rec = vec![0u8; rs];
+        self.volume
+            .read_exact_at(at, &mut rec)
+            .map_err(|e| e.to_string())?;
+        if &rec[0..4] != b"FILE" {
+            return Err("no FILE signature".into());
+        }
+        record::apply_fixups(&mut rec)?;
+        let h = record::header(&rec).ok_or("record header truncated")?;
+        let mut warn = |o: usize, w: String| warnings.push(at + o as u64, format!("MFT entry 0: {w}"));
+        let attrs = record::attributes(&rec, h.attr_off as usize, &mut warn);
+        let mut extents = Vec::new();
+        let mut real_size = None;
+        let mut list = None;
+        for a in &attrs {
+            match (&a.body, a.type_code) {
+                (Body::NonResident(nr), record::AT_DATA) if a.name.is_empty() => {
+                    if nr.start_vcn == 0 {
+                        real_size = Some(nr.real_size);
+                    }
+                    extents.extend_from_slice(&nr.extents);
+                }
+                (_, record::AT_ATTRIBUTE_LIST) if list.is_none() => list = Some(a.clone()),
+                _ => {}
+            }
+        }
+        let real_size = real_size.ok_or("no non-resident $DATA attribute starting at VCN 0")?;
+        self.mft = content::contiguous(&extents);
+        if let Some(list) = list {
+            let data = self.list_bytes(&list)?;
+            let (entries, err) = attr::attribute_list(&data);
+            if let Some(e) = err {
+                warn(0, format!("$ATTRIBUTE_LIST: {e}"));
+            }
+            let mut pieces: Vec<_> = entries
+                .iter()
+                .filter(|e| e.type_code == record::AT_DATA && e.name.is_empty() && e.record != 0)
+                .collect();
+            pieces.sort_by_key(|e| e.start_vcn);
+            let mut done = HashSet::new();
+            for p in pieces.into_iter().take(MAX_EXTENSIONS) {
+                if !done.insert(p.record) {
+                    continue;
+                }
+                let ext = match self.read_record(p.record) {
+                    Ok((r, _)) => r,
+                    Err((o, e)) => {
+                        warn(0, format!("extension record {} (at {o}): {e}", p.record));
+                        continue;
+                    }
+                };
+                let Some(eh) = record::header(&ext) else { continue };
+                for a in record::attributes(&ext, eh.attr_off as usize, &mut |_, _| {}) {
+                    if let (Body::NonResident(nr), record::AT_DATA) = (&a.body, a.type_code) {
+                        if a.name.is_empty() {
+                            extents.extend_from_slice(&nr.extents);
+                        }
+                    }
+                }
+                self.mft = content::contiguous(&extents);
+            }
+        }
+        Ok((content::contiguous(&extents), real_size))
+    }
+
+    /// Volume offset of byte `pos` of the MFT, and how many bytes from
+    /// there are contiguous.
+    fn mft_map(&self, pos: u64) -> Option<(u64, u64)> {
+        let cs = self.boot.cluster_size;
+        let vcn = pos / cs;
+        let i = self.mft.partition_point(|e| e.vcn + e.len <= vcn);
+        let e = self.mft.get(i)?;
+        if vcn < e.vcn {
+            return None;
+        }
+        let lcn = e.lcn?;
+        let within = pos % cs;
+        let off = (lcn + (vcn - e.vcn)).checked_mul(cs)?.checked_add(within)?;
+        let avail = (e.vcn + e.len - vcn) * cs - within;
+        Some((off, avail))
+    }
+
+    /// Volume offset where MFT entry `n` starts.
+    fn record_offset(&self, n: u64) -> u64 {
+        n.checked_mul(self.boot.record_size as u64)
+            .and_then(|p| self.mft_map(p))
+            .map(|(o, _)| o)
+            .unwrap_or(0)
+    }
+
+    /// Reads MFT entry `n` and applies its fixups. Records without a `FILE`
+    /// signature are returned as they are when all zero (never used).
+    fn read_record(&self, n: u64) -> Result<(Vec<u8>, u64), (u64, String)> {
+        let rs = self.boot.record_size as u64;
+        let start = n
+            .checked_mul(rs)
+            .ok_or((0, "record number overflows".to_string()))?;
+        let mut buf = vec![0u8; rs as usize];
+        let mut filled = 0u64;
+        let first = self.record_offset(n);
+        while filled < rs {
+            let (off, avail) = self
+                .mft_map(start + filled)
+                .ok_or((first, "not described by $MFT's runlist".to_string()))?;
+            let take = avail.min(rs - filled);
+            self.volume
+                .read_exact_at(off, &mut buf[filled as usize..(filled + take) as usize])
+                .map_err(|e| (off, e.to_string()))?;
+            filled += take;
+        }
+        match &buf[0..4] {
+            b"FILE" => record::apply_fixups(&mut buf).map_err(|e| (first, e))?,
+            [0, 0, 0, 0] => {}
+            other => {
+                return Err((
+                    first,
+                    format!("no FILE signature (found {:02x?})", other),
+                ))
+            }
+        }
+        Ok((buf, first))
+    }
+
+    /// Bytes of an `$ATTRIBUTE_LIST` (resident or not), bounded.
+    fn list_bytes(&self, a: &RawAttr) -> Result<Vec<u8>, String> {
+        match &a.body {
+            Body::Resident { value, .. } => Ok(value.clone()),
+            Body::NonResident(nr) => {
+                if nr.real_size > MAX_ATTR_LIST {
+                    return Err(format!(
+                        "$ATTRIBUTE_LIST of {} bytes is larger than {MAX_ATTR_LIST}",
+                        nr.real_size
+                    ));
+                }
+                let src = content::runs_source(
+                    self.volume.clone(),
+                    &nr.extents,
+                    self.boot.cluster_size,
+                    nr.real_size,
+                    nr.init_size,
+                    "$ATTRIBUTE_LIST".into(),
+                )?;
+                let mut data = vec![0u8; src.len() as usize];
+                src.read_exact_at(0, &mut data).map_err(|e| e.to_string())?;
+                Ok(data)
+            }
+        }
+    }
+
+    /// Loads MFT entry `n` with all its attributes, following its attribute
+    /// list into extension records. Problems inside the record go to `warn`
+    /// (volume offset, text); a record that cannot be read at all is an
+    /// error (volume offset, text).
+    pub(crate) fn load(
+        &self,
+        n: u64,
+        warn: &mut dyn FnMut(u64, String),
+    ) -> Result<FileMeta, (u64, String)> {
+        let (rec, at) = self.read_record(n)?;
+        let h = record::header(&rec).ok_or((at, "record header truncated".to_string()))?;
+        let mut meta = FileMeta::empty(n, &h);
+        if &h.magic != b"FILE" {
+            return Ok(meta); // never used: no attributes
+        }
+        if (h.attr_off as usize) < 24 || h.attr_off as usize >= rec.len() {
+            return Err((at, format!("first attribute offset {} is invalid", h.attr_off)));
+        }
+        let raws = record::attributes(&rec, h.attr_off as usize, &mut |o, w| {
+            warn(at + o as u64, format!("MFT entry {n}: {w}"))
+        });
+        let list = self.process_attrs(&mut meta, &rec, raws, None, at, warn);
+        if let Some(list) = list {
+            if h.base_ref == 0 {
+                self.attribute_list(&mut meta, &list, at, warn);
+            }
+        }
+        Ok(meta)
+    }
+
+    /// Adds the attributes of one record to `meta`, the way TSK does
+    /// (so attribute ids and the chosen `$FILE_NAME` match its output).
+    /// Returns the record's `$ATTRIBUTE_LIST`, if any.
+    fn process_attrs(
+        &self,
+        meta: &mut FileMeta,
+        rec: &[u8],
+        raws: Vec<RawAttr>,
+        map: Option<&[MapItem]>,
+        at: u64,
+        warn: &mut dyn FnMut(u64, String),
+    ) -> Option<RawAttr> {
+        let cs = self.boot.cluster_size;
+        let mut list = None;
+        for raw in raws {
+            let name = sanitize(&attr::utf16(&raw.name));
+            let mut id = raw.id;
+            if let Some(map) = map {
+                // TSK compares the map's name with as many characters as the
+                // attribute's name has (so an unnamed attribute matches the
+                // first map entry of its type).
+                if let Some(m) = map.iter().find(|m| {
+                    m.type_code == raw.type_code
+                        && m.name.len() >= raw.name.len()
+                        && m.name[..raw.name.len()] == raw.name[..]
+                }) {
+                    id = m.new_id;
+                }
+            }
+            match &raw.body {
+                Body::Resident { value, value_off } => {
+                    if meta.is_dir && raw.type_code == record::AT_INDEX_ROOT
+                        || !meta.is_dir && raw.type_code == record::AT_DATA && name.is_empty()
+                    {
+                        meta.size = value.len() as u64;
+                    }
+                    match raw.type_code {
+                        record::AT_STANDARD_INFORMATION => {
+                            match attr::std_info(value, rec, *value_off) {
+                                Some(si) => {
+                                    let mut mode = 0o111;
+                                    if si.dos_flags & attr::DOS_READ_ONLY == 0 {
+                                        mode |= 0o444;
+                                    }
+                                    if si.dos_flags & attr::DOS_HIDDEN == 0 {
+                                        mode |= 0o222;
+                                    }
+                                    meta.mode = mode;
+                                    meta.si = Some(si);
+                                }
+                                None => warn(
+                                    at,
+                                    format!(
+                                        "MFT entry {}: $STANDARD_INFORMATION of {} bytes is too short",
+                                        meta.addr,
+                                        value.len()
+                                    ),
+                                ),
+                            }
+                        }
+                        record::AT_FILE_NAME => match attr::file_name(value) {
+                            Some(f) if f.namespace != attr::NS_DOS => {
+                                meta.fn_times = [f.crtime, f.mtime, f.ctime, f.atime];
+                                meta.fn_id = raw.id;
+                                meta.names.push(Name {
+                                    name: f.name,
+                                    parent: f.parent,
+                                    parent_seq: f.parent_seq,
+                                });
+                            }
+                            Some(_) => {}
+                            None => warn(
+                                at,
+                                format!("MFT entry {}: $FILE_NAME attribute is malformed", meta.addr),
+                            ),
+                        },
+                        _ => {}
+                    }
+                    meta.attrs.push(Attr {
+                        type_code: raw.type_code,
+                        id,
+                        name,
+                        flags: raw.flags,
+                        size: value.len() as u64,
+                        data: AttrData::Resident(value.clone()),
+                    });
+                }
+                Body::NonResident(nr) => {
+                    if matches!(
+                        raw.type_code,
+                        record::AT_STANDARD_INFORMATION | record::AT_FILE_NAME
+                    ) {
+                        warn(
+                            at,
+                            format!(
+                                "MFT entry {}: attribute {:#x} is non-resident",
+                                meta.addr, raw.type_code
+                            ),
+                        );
+                    }
+                    if id == 0 {
+                        if let Some(a) = meta
+                            .attrs
+                            .iter()
+                            .find(|a| a.type_code == raw.type_code && a.name == name)
+                        {
+                            id = a.id;
+                        }
+                    }
+                    let existing = meta.attrs.iter_mut().find(|a| {
+                        a.type_code == raw.type_code
+                            && a.id == id
+                            && matches!(a.data, AttrData::NonResident { .. })
+                    });
+                    match existing {
+                        Some(Attr {
+                            data: AttrData::NonResident { extents, .. },
+                            ..
+                        }) => {
+                            if extents.len() + nr.extents.len() > 1 << 20 {
+                                warn(at, format!("MFT entry {}: too many runs", meta.addr));
+                            } else {
+                                extents.extend_from_slice(&nr.extents);
+                            }
+                        }
+                        _ => {
+                            let mut size = nr.real_size;
+                            if size == 0 && !nr.extents.is_empty() {
+                                // TSK: size from the runs when not recorded
+                                let clusters: u64 = nr.extents.iter().map(|e| e.len).fold(
+                                    nr.extents[0].vcn,
+                                    |a, b| a.saturating_add(b),
+                                );
+                                size = clusters.saturating_mul(cs);
+                            }
+                            if !meta.is_dir && raw.type_code == record::AT_DATA && name.is_empty() {
+                                meta.size = size;
+                            }
+                            let comp_unit = if raw.flags & record::ATTR_COMPRESSED != 0 {
+                                nr.comp_unit
+                            } else {
+                                0
+                            };
+                            meta.attrs.push(Attr {
+                                type_code: raw.type_code,
+                                id,
+                                name,
+                                flags: raw.flags,
+                                size,
+                                data: AttrData::NonResident {
+                                    extents: nr.extents.clone(),
+                                    comp_unit,
+                                    init_size: nr.init_size,
+                                },
+                            });
+                        }
+                    }
+                }
+            }
+            if raw.type_code == record::AT_ATTRIBUTE_LIST {
+                if list.is_none() {
+                    list = Some(raw);
+                } else {
+                    warn(
+                        at,
+                        format!("MFT entry {}: more than one $ATTRIBUTE_LIST", meta.addr),
+                    );
+                }
+            }
+        }
+        list
+    }
+
+    /// Follows an `$ATTRIBUTE_LIST` into the extension records it names.
+    /// Like TSK, attributes first seen in an extension record get new ids
+    /// above every id in the list, so each (type, id) pair is unique in the
+    /// file; pieces of a non-resident attribute are merged.
+    fn attribute_list(
+        &self,
+        meta: &mut FileMeta,
+        list: &RawAttr,
+        at: u64,
+        warn: &mut dyn FnMut(u64, String),
+    ) {
+        let data = match self.list_bytes(list) {
+            Ok(d) => d,
+            Err(e) => {
+                warn(at, format!("MFT entry {}: $ATTRIBUTE_LIST: {e}", meta.addr));
+                return;
+            }
+        };
+        let (entries, err) = attr::attribute_list(&data);
+        if let Some(e) = err {
+            warn(at, format!("MFT entry {}: $ATTRIBUTE_LIST: {e}", meta.addr));
+        }
+        let mut next_id = list.id;
+        let mut map: Vec<MapItem> = Vec::new();
+        let mut todo: Vec<u64> = Vec::new();
+        for e in &entries {
+            next_id = next_id.max(e.id);
+            if map.len() < 255
+                && !map
+                    .iter()
+                    .any(|m| m.type_code == e.type_code && m.name == e.name)
+            {
+                map.push(MapItem {
+                    type_code: e.type_code,
+                    name: e.name.clone(),
+                    record: e.record,
+                    new_id: 0,
+                });
+            }
+            if e.record != meta.addr && !todo.contains(&e.record) {
+                if todo.len() < MAX_EXTENSIONS {
+                    todo.push(e.record);
+                } else {
+                    warn(
+                        at,
+                        format!("MFT entry {}: attribute list names too many records", meta.addr),
+                    );
+                    break;
+                }
+            }
+        }
+        for m in map.iter_mut() {
+            if m.record != meta.addr {
+                next_id = next_id.wrapping_add(1);
+                m.new_id = next_id;
+            }
+        }
+        for ext in todo {
+            if ext == 0 || ext >= self.record_count {
+                if meta.in_use {
+                    warn(
+                        at,
+                        format!(
+                            "MFT entry {}: attribute list names MFT entry {ext}, outside the MFT",
+                            meta.addr
+                        ),
+                    );
+                }
+                continue;
+            }
+            let (rec, ext_at) = match self.read_record(ext) {
+                Ok(r) => r,
+                Err((o, e)) => {
+                    warn(
+                        o,
+                        format!("MFT entry {} (extension of {}): {e}", ext, meta.addr),
+                    );
+                    continue;
+                }
+            };
+            let Some(h) = record::header(&rec) else { continue };
+            if &h.magic != b"FILE" || h.base_ref != meta.addr {
+                // a deleted file's extension record may have been reused
+                if meta.in_use && h.flags & record::FLAG_IN_USE != 0 {
+                    warn(
+                        ext_at,
+                        format!(
+                            "MFT entry {ext} is listed as an extension of {} but belongs to {}",
+                            meta.addr, h.base_ref
+                        ),
+                    );
+                }
+                continue;
+            }
+            if (h.attr_off as usize) < 24 || h.attr_off as usize >= rec.len() {
+                warn(ext_at, format!("MFT entry {ext}: first attribute offset is invalid"));
+                continue;
+            }
+            let raws = record::attributes(&rec, h.attr_off as usize, &mut |o, w| {
+                warn(ext_at + o as u64, format!("MFT entry {ext}: {w}"))
+            });
+            // a nested attribute list is ignored (TSK does not follow it)
+            let _ = self.process_attrs(meta, &rec, raws, Some(&map), ext_at, warn);
+        }
+    }
+
+    /// First pass: every base record's names and state, and which
+    /// records name each directory as their parent.
+    fn scan(&self, w: &mut Warnings) -> (Vec<Option<Light>>, HashMap<u64, Vec<(u16, u64)>>) {
+        let mut light = Vec::with_capacity(self.record_count.min(1 << 24) as usize);
+        let mut parents: HashMap<u64, Vec<(u16, u64)>> = HashMap::new();
+        for n in 0..self.record_count {
+            let mut warn = |o: u64, s: String| w.push(o, s);
+            match self.load(n, &mut warn) {
+                Ok(m) if m.base_ref == 0 => {
+                    for nm in &m.names {
+                        parents.entry(nm.parent).or_default().push((nm.parent_seq, n));
+                    }
+                    light.push(Some(Light {
+                        in_use: m.in_use,
+                        used: !m.attrs.is_empty(),
+                        seq: m.seq,
+                        is_dir: m.is_dir,
+                        names: m.names,
+                    }));
+                }
+                Ok(_) => light.push(None),
+                Err((o, e)) => {
+                    w.push(o, format!("MFT entry {n}: {e}; skipped"));
+                    light.push(None);
+                }
+            }
+        }
+        (light, parents)
+    }
+
+    fn parse_inode(&self, inode: &str) -> Option<(u64, Option<u32>, Option<u16>)> {
+        let mut parts = inode.split('-');
+        let addr = parts.next()?.parse().ok()?;
+        let t = match parts.next() {
+            Some(t) => Some(t.parse().ok()?),
+            None => None,
+        };
+        let id = match parts.next() {
+            Some(i) => Some(i.parse().ok()?),
+            None => None,
+        };
+        if parts.next().is_some() {
+            return None;
+        }
+        Some((addr, t, id))
+    }
+}
+
+/// A name in a directory listing.
+#[derive(Debug, Clone)]
+struct DirName {
+    name: String,
+    addr: u64,
+    /// Sequence number the name expects (index entries only).
+    seq: Option<u16>,
+    kind: EntryKind,
+    deleted: bool,
+    orphan_dir: bool,
+}
+
+/// The state of one `list()`.
+struct Walk<'a> {
+    fs: &'a NtfsFs,
+    light: Vec<Option<Light>>,
+    parents: HashMap<u64, Vec<(u16, u64)>>,
+    entries: Vec<Entry>,
+    w: Warnings,
+    visited: HashSet<u64>,
+    named_unalloc: HashSet<u64>,
+}
+
+impl Walk<'_> {
+    fn load_quiet(&self, n: u64) -> Option<FileMeta> {
+        self.fs.load(n, &mut |_, _| {}).ok()
+    }
+
+    /// The names in directory `dir`: its index (root and allocation), then
+    /// the records naming it as parent that the index lacks (deleted
+    /// files), like TSK; the root also gets `$OrphanFiles`.
+    fn dir_names(&mut self, dir: &FileMeta) -> Vec<DirName> {
+        let mut out: Vec<DirName> = Vec::new();
+        let mut seen: HashMap<(u64, String), usize> = HashMap::new();
+        // TSK keeps one name per (entry, name): a deleted duplicate gives way
+        // to an allocated one.
+        let mut add = |dn: DirName, out: &mut Vec<DirName>| match seen.get(&(dn.addr, dn.name.clone())) {
+            Some(&i) => {
+                if out[i].deleted && !dn.deleted {
+                    out[i] = dn;
+                }
+            }
+            None => {
+                seen.insert((dn.addr, dn.name.clone()), out.len());
+                out.push(dn);
+            }
+        };
+        let is_del = !dir.in_use;
+        let at = self.fs.record_offset(dir.addr);
+        let pick = |t: u32| {
+            dir.attrs
+                .iter()
+                .find(|a| a.type_code == t && a.name == "$I30")
+                .or_else(|| dir.attrs.iter().find(|a| a.type_code == t))
+        };
+        let mut block = self.fs.boot.index_record_size as u64;
+        let mut entries: Vec<index::IndexEntry> = Vec::new();
+        match pick(record::AT_INDEX_ROOT).map(|a| &a.data) {
+            Some(AttrData::Resident(v)) => match index::root_header(v) {
+                Some(h) if h.indexed_type == record::AT_FILE_NAME => {
+                    if h.block_size.is_power_of_two() && (256..=65536).contains(&h.block_size) {
+                        block = h.block_size as u64;
+                    }
+                    let (ents, err) = index::node_entries(v, 16);
+                    if let Some((o, e)) = err {
+                        self.w
+                            .push(at, format!("directory {} $INDEX_ROOT byte {o}: {e}", dir.addr));
+                    }
+                    entries.extend(ents);
+                }
+                Some(_) => {}
+                None => self
+                    .w
+                    .push(at, format!("directory {}: $INDEX_ROOT is truncated", dir.addr)),
+            },
+            Some(AttrData::NonResident { .. }) => self
+                .w
+                .push(at, format!("directory {}: $INDEX_ROOT is non-resident", dir.addr)),
+            None => {
+                if dir.is_dir {
+                    self.w
+                        .push(at, format!("directory {} has no $INDEX_ROOT", dir.addr));
+                }
+            }
+        }
+        if let Some(a) = pick(record::AT_INDEX_ALLOCATION) {
+            if let AttrData::NonResident {
+                extents, init_size, ..
+            } = &a.data
+            {
+                let (size, init) = (a.size, *init_size);
+                self.index_allocation(dir.addr, at, extents, size, init, block, &mut entries);
+            }
+        }
+        for e in entries {
+            if e.key.namespace == attr::NS_DOS {
+                continue; // the long name of the same file is listed
+            }
+            if e.record >= self.fs.record_count {
+                self.w.push(
+                    at,
+                    format!(
+                        "directory {}: index entry `{}` points to MFT entry {} outside the MFT",
+                        dir.addr, e.key.name, e.record
+                    ),
+                );
+                continue;
+            }
+            add(
+                DirName {
+                    kind: if e.key.flags & attr::FN_FLAG_DIRECTORY != 0 {
+                        EntryKind::Directory
+                    } else {
+                        EntryKind::File
+                    },
+                    name: e.key.name,
+                    addr: e.record,
+                    seq: Some(e.seq),
+                    deleted: is_del,
+                    orphan_dir: false,
+                },
+                &mut out,
+            );
+        }
+        // records that name this directory as their parent
+        let seq = if is_del { dir.seq.saturating_sub(1) } else { dir.seq };
+        if let Some(children) = self.parents.get(&dir.addr) {
+            for &(pseq, child) in children {
+                if pseq != seq {
+                    continue;
+                }
+                let Some(Some(l)) = self.light.get(child as usize) else {
+                    continue;
+                };
+                for n in &l.names {
+                    if n.parent == dir.addr {
+                        add(
+                            DirName {
+                                name: n.name.clone(),
+                                addr: child,
+                                seq: None,
+                                kind: EntryKind::Unknown,
+                                deleted: !l.in_use,
+                                orphan_dir: false,
+                            },
+                            &mut out,
+                        );
+                    }
+                }
+            }
+        }
+        if dir.addr == ROOT {
+            out.push(DirName {
+                name: "$OrphanFiles".into(),
+                addr: self.fs.record_count,
+                seq: None,
+                kind: EntryKind::VirtualDirectory,
+                deleted: false,
+                orphan_dir: true,
+            });
+        }
+        out
+    }
+
+    /// Reads the `INDX` records of a directory's `$INDEX_ALLOCATION`,
+    /// skipping sparse parts and bounded in total size.
+    #[allow(clippy::too_many_arguments)]
+    fn index_allocation(
+        &mut self,
+        dir: u64,
+        at: u64,
+        extents: &[Extent],
+        size: u64,
+        init_size: u64,
+        block: u64,
+        out: &mut Vec<index::IndexEntry>,
+    ) {
+        let cs = self.fs.boot.cluster_size;
+        let runs = match content::byte_runs(&content::contiguous(extents), cs, init_size) {
+            Ok(r) => r,
+            Err(e) => {
+                self.w.push(at, format!("directory {dir} $INDEX_ALLOCATION: {e}"));
+                return;
+            }
+        };
+        let src = match exhibit_vfs::RunsSource::new(
+            self.fs.volume.clone(),
+            runs.clone(),
+            size,
+            format!("MFT entry {dir} $INDEX_ALLOCATION"),
+        ) {
+            Ok(s) => s,
+            Err(e) => {
+                self.w.push(at, format!("directory {dir} $INDEX_ALLOCATION: {e}"));
+                return;
+            }
+        };
+        let size = src.len();
+        let mut blocks: Vec<u64> = Vec::new();
+        let mut pos = 0u64;
+        let budget = MAX_INDEX_BYTES / block;
+        'runs: for r in &runs {
+            if r.offset.is_some() && pos < size {
+                let first = pos / block;
+                let last = (pos.saturating_add(r.len).min(size) - 1) / block;
+                for b in first..=last {
+                    if blocks.last() != Some(&b) {
+                        if blocks.len() as u64 >= budget {
+                            self.w.push(
+                                at,
+                                format!("directory {dir}: index larger than {MAX_INDEX_BYTES} bytes; rest not read"),
+                            );
+                            break 'runs;
+                        }
+                        blocks.push(b);
+                    }
+                }
+            }
+            pos = pos.saturating_add(r.len);
+        }
+        let mut buf = vec![0u8; block as usize];
+        for b in blocks {
+            let off = b * block;
+            buf.fill(0);
+            let n = match src.read_at(off, &mut buf) {
+                Ok(n) => n,
+                Err(e) => {
+                    self.w.push(at, format!("directory {dir} index record at {off}: {e}"));
+                    continue;
+                }
+            };
+            if n < 28 || &buf[0..4] != b"INDX" {
+                continue;
+            }
+            if let Err(e) = record::apply_fixups(&mut buf) {
+                self.w
+                    .push(at, format!("directory {dir} index record at {off}: {e}; skipped"));
+                continue;
+            }
+            let (ents, err) = index::node_entries(&buf, 24);
+            if let Some((o, e)) = err {
+                self.w.push(
+                    at,
+                    format!("directory {dir} index record at {off}, byte {o}: {e}"),
+                );
+            }
+            out.extend(ents);
+        }
+    }
+
+    /// The metadata a name refers to, or `None` when it cannot be loaded or
+    /// its sequence number says the entry now belongs to another file.
+    fn resolve(&mut self, dn: &DirName) -> Option<FileMeta> {
+        if dn.addr >= self.fs.record_count {
+            return None;
+        }
+        let meta = match self.fs.load(dn.addr, &mut |_, _| {}) {
+            Ok(m) => m,
+            Err(_) => return None, // already warned by the scan
+        };
+        if let Some(seq) = dn.seq {
+            // Windows increments the sequence number when it frees a record
+            let expect = if meta.in_use {
+                meta.seq
+            } else {
+                meta.seq.saturating_sub(1)
+            };
+            if seq != expect {
+                return None;
+            }
+        }
+        Some(meta)
+    }
+
+    fn times_si(meta: &FileMeta) -> Times {
+        match &meta.si {
+            Some(si) => Times {
+                atime: attr::nt_time(si.atime),
+                mtime: attr::nt_time(si.mtime),
+                ctime: attr::nt_time(si.ctime),
+                crtime: attr::nt_time(si.crtime),
+            },
+            None => Times::default(),
+        }
+    }
+
+    /// The body-file lines TSK prints for one name.
+    fn emit(&mut self, path: &str, dn: &DirName, meta: Option<&FileMeta>) {
+        let Some(m) = meta else {
+            self.entries.push(Entry {
+                path: path.to_string(),
+                inode: dn.addr.to_string(),
+                name_kind: dn.kind,
+                meta_kind: EntryKind::Unknown,
+                mode: 0,
+                uid: 0,
+                gid: 0,
+                size: 0,
+                times: Times::default(),
+                deleted: dn.deleted,
+                meta_allocated: false,
+                recovery: Recovery::Lost,
+            });
+            return;
+        };
+        let meta_kind = if m.is_dir {
+            EntryKind::Directory
+        } else {
+            EntryKind::File
+        };
+        let base = |path: String, inode: String, size: u64, times: Times, recovery: Recovery| Entry {
+            path,
+            inode,
+            name_kind: dn.kind,
+            meta_kind,
+            mode: m.mode,
+            uid: m.si.map(|s| s.owner_id).unwrap_or(0),
+            gid: 0,
+            size,
+            times,
+            deleted: dn.deleted,
+            meta_allocated: m.in_use,
+            recovery,
+        };
+        let si_times = Self::times_si(m);
+        let recovery_of = |a: &Attr| {
+            if m.in_use || matches!(a.data, AttrData::Resident(_)) {
+                Recovery::Certain
+            } else {
+                Recovery::Guess
+            }
+        };
+        let mut printed = false;
+        for a in &m.attrs {
+            let inode = format!("{}-{}-{}", m.addr, a.type_code, a.id);
+            match a.type_code {
+                record::AT_DATA | record::AT_INDEX_ROOT => {
+                    printed = true;
+                    let stream = if a.name.is_empty()
+                        || (a.type_code == record::AT_INDEX_ROOT && a.name == "$I30")
+                    {
+                        String::new()
+                    } else {
+                        format!(":{}", a.name)
+                    };
+                    let e = base(format!("{path}{stream}"), inode, a.size, si_times, recovery_of(a));
+                    self.entries.push(e);
+                }
+                record::AT_FILE_NAME if a.id == m.fn_id => {
+                    let [cr, mt, ct, at] = m.fn_times;
+                    let times = Times {
+                        atime: attr::nt_time(at),
+                        mtime: attr::nt_time(mt),
+                        ctime: attr::nt_time(ct),
+                        crtime: attr::nt_time(cr),
+                    };
+                    let e = base(
+                        format!("{path} ($FILE_NAME)"),
+                        inode,
+                        a.size,
+                        times,
+                        Recovery::Certain,
+                    );
+                    self.entries.push(e);
+                }
+                _ => {}
+            }
+        }
+        if !printed {
+            let recovery = if m.in_use || m.size == 0 {
+                Recovery::Certain
+            } else {
+                Recovery::Guess
+            };
+            let e = base(path.to_string(), m.addr.to_string(), m.size, si_times, recovery);
+            self.entries.push(e);
+        }
+    }
+
+    /// Lists directory `dir` under `prefix` and recurses, depth first.
+    fn walk(&mut self, dir: &FileMeta, prefix: &str, depth: usize) {
+        let names = self.dir_names(dir);
+        for dn in names {
+            if dn.name == "." || dn.name == ".." {
+                continue;
+            }
+            let path = format!("{prefix}/{}", sanitize(&dn.name));
+            if dn.orphan_dir {
+                self.orphans(&path, &dn);
+                continue;
+            }
+            let meta = self.resolve(&dn);
+            self.emit(&path, &dn, meta.as_ref());
+            let Some(m) = meta else { continue };
+            if !m.in_use {
+                self.named_unalloc.insert(m.addr);
+            }
+            self.descend(&dn, &m, &path, depth);
+        }
+    }
+
+    fn descend(&mut self, dn: &DirName, m: &FileMeta, path: &str, depth: usize) {
+        let recurse = matches!(dn.kind, EntryKind::Directory | EntryKind::Unknown)
+            && m.is_dir
+            && (!dn.deleted || !m.in_use);
+        if !recurse {
+            return;
+        }
+        let at = self.fs.record_offset(m.addr);
+        if depth + 1 >= MAX_DEPTH {
+            self.w.push(
+                at,
+                format!("directory {} at `{path}` is nested deeper than {MAX_DEPTH}; not listed", m.addr),
+            );
+            return;
+        }
+        if !self.visited.insert(m.addr) {
+            self.w.push(
+                at,
+                format!("directory {} reached again at `{path}` (loop or second name); not listed again", m.addr),
+            );
+            return;
+        }
+        self.walk(m, path, depth + 1);
+    }
+
+    /// `$OrphanFiles`: unallocated records with attributes that no name
+    /// reached, as TSK finds them; orphaned directories bring their
+    /// contents along.
+    fn orphans(&mut self, path: &str, dn: &DirName) {
+        self.entries.push(Entry {
+            path: path.to_string(),
+            inode: dn.addr.to_string(),
+            name_kind: EntryKind::VirtualDirectory,
+            meta_kind: EntryKind::VirtualDirectory,
+            mode: 0,
+            uid: 0,
+            gid: 0,
+            size: 0,
+            times: Times::default(),
+            deleted: false,
+            meta_allocated: true,
+            recovery: Recovery::Certain,
+        });
+        let mut in_subdirs: HashSet<u64> = HashSet::new();
+        let mut found: Vec<DirName> = Vec::new();
+        for n in 0..self.light.len() as u64 {
+            let Some(Some(l)) = self.light.get(n as usize) else {
+                continue;
+            };
+            if l.in_use || !l.used || self.named_unalloc.contains(&n) || in_subdirs.contains(&n) {
+                continue;
+            }
+            let name = l
+                .names
+                .first()
+                .map(|x| x.name.clone())
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| format!("OrphanFile-{n}"));
+            let is_dir = l.is_dir;
+            found.push(DirName {
+                name,
+                addr: n,
+                seq: None,
+                kind: EntryKind::Unknown,
+                deleted: true,
+                orphan_dir: false,
+            });
+            if is_dir {
+                if let Some(m) = self.load_quiet(n) {
+                    let mut seen = HashSet::from([n]);
+                    self.mark_orphan_subtree(&m, &mut in_subdirs, &mut seen, 0);
+                }
+            }
+        }
+        found.retain(|d| !in_subdirs.contains(&d.addr));
+        for d in found {
+            let p = format!("{path}/{}", sanitize(&d.name));
+            let meta = self.resolve(&d);
+            self.emit(&p, &d, meta.as_ref());
+            if let Some(m) = meta {
+                self.descend(&d, &m, &p, 1);
+            }
+        }
+    }
+
+    /// Marks what an orphaned directory contains as reachable through it.
+    /// Returns false to stop (an allocated entry was met, as in TSK).
+    fn mark_orphan_subtree(
+        &mut self,
+        dir: &FileMeta,
+        marked: &mut HashSet<u64>,
+        seen: &mut HashSet<u64>,
+        depth: usize,
+    ) -> bool {
+        if depth >= MAX_DEPTH {
+            return true;
+        }
+        for dn in self.dir_names(dir) {
+            if dn.name == "." || dn.name == ".." || dn.orphan_dir {
+                continue;
+            }
+            let Some(m) = self.resolve(&dn) else { continue };
+            if dn.deleted {
+                if m.in_use {
+                    return false;
+                }
+                marked.insert(m.addr);
+            }
+            let recurse = matches!(dn.kind, EntryKind::Directory | EntryKind::Unknown)
+                && m.is_dir
+                && (!dn.deleted || !m.in_use);
+            if recurse && seen.insert(m.addr) && !self.mark_orphan_subtree(&m, marked, seen, depth + 1) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+impl FileSystem for NtfsFs {
+    fn kind(&self) -> &str {
+        "NTFS"
+    }
+
+    fn label(&self) -> Option<String> {
+        self.label.clone()
+    }
+
+    fn list(&self) -> Result<Listing, FsError> {
+        let mut w = Warnings::new();
+        for x in &self.open_warnings {
+            w.push(x.offset, x.what.clone());
+        }
+        let (light, parents) = self.scan(&mut w);
+        let root = self
+            .load(ROOT, &mut |_, _| {})
+            .map_err(|(o, e)| corrupt("MFT entry 5 (root directory)", o, e))?;
+        let mut walk = Walk {
+            fs: self,
+            light,
+            parents,
+            entries: Vec::new(),
+            w,
+            visited: HashSet::from([ROOT]),
+            named_unalloc: HashSet::new(),
+        };
+        walk.walk(&root, "", 0);
+        Ok(Listing {
+            entries: walk.entries,
+            warnings: walk.w.finish(),
+        })
+    }
+
+    fn open(&self, inode: &str, stream: Option<&str>) -> Result<exhibit_vfs::FileData, FsError> {
+        let (addr, t, id) = self
+            .parse_inode(inode)
+            .ok_or_else(|| FsError::NotFound(inode.to_string()))?;
+        if addr == self.record_count {
+            return Err(FsError::Unsupported(format!(
+                "{inode} is the virtual $OrphanFiles directory: it has no content"
+            )));
+        }
+        if addr >= self.record_count {
+            return Err(FsError::NotFound(inode.to_string()));
+        }
+        let meta = self
+            .load(addr, &mut |_, _| {})
+            .map_err(|(o, e)| corrupt(format!("MFT entry {addr}"), o, e))?;
+        let want_name = stream.unwrap_or("");
+        let a = meta
+            .attrs
+            .iter()
+            .find(|a| match (t, id) {
+                (Some(t), Some(i)) => {
+                    a.type_code == t && a.id == i && (stream.is_none() || a.name == want_name)
+                }
+                (Some(t), None) => a.type_code == t && a.name == want_name,
+                _ => a.type_code == record::AT_DATA && a.name == want_name,
+            })
+            .ok_or_else(|| {
+                FsError::NotFound(match stream {
+                    Some(s) => format!("{inode}:{s}"),
+                    None => inode.to_string(),
+                })
+            })?;
+        let name = match stream {
+            Some(s) => format!("{}:{inode}:{s}", self.volume.name()),
+            None => format!("{}:{inode}", self.volume.name()),
+        };
+        let at = self.record_offset(addr);
+        let (source, recovery): (Arc<dyn Source>, Recovery) = match &a.data {
+            AttrData::Resident(v) => (Arc::new(MemSource::new(v.clone(), name)), Recovery::Certain),
+            AttrData::NonResident {
+                extents,
+                comp_unit,
+                init_size,
+            } => {
+                if a.flags & record::ATTR_ENCRYPTED != 0 {
+                    return Err(FsError::Unsupported(format!(
+                        "{inode}: EFS-encrypted content cannot be read without the user's key"
+                    )));
+                }
+                let cs = self.boot.cluster_size;
+                let src: Arc<dyn Source> = if *comp_unit != 0 {
+                    Arc::new(
+                        CompressedSource::new(
+                            self.volume.clone(),
+                            extents,
+                            cs,
+                            *comp_unit,
+                            a.size,
+                            *init_size,
+                            name,
+                        )
+                        .map_err(|e| corrupt(format!("MFT entry {addr} attribute {}", a.id), at, e))?,
+                    )
+                } else {
+                    Arc::new(
+                        content::runs_source(self.volume.clone(), extents, cs, a.size, *init_size, name)
+                            .map_err(|e| corrupt(format!("MFT entry {addr} attribute {}", a.id), at, e))?,
+                    )
+                };
+                (
+                    src,
+                    if meta.in_use {
+                        Recovery::Certain
+                    } else {
+                        Recovery::Guess
+                    },
+                )
+            }
+        };
+        Ok(FileData { source, recovery })
+    }
+}
