@@ -72,38 +72,30 @@ pub trait Source: Send + Sync {
     }
 }
 
-impl<T: Source + ?Sized> Source for std::sync::Arc<T> {
-    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, EvidenceError> {
-        (**self).read_at(offset, buf)
-    }
-    fn len(&self) -> u64 {
-        (**self).len()
-    }
-    fn name(&self) -> &str {
-        (**self).name()
-    }
+/// Smart pointers and references to a source are sources too.
+macro_rules! forward_source {
+    ($($ptr:ty),*) => {$(
+        impl<T: Source + ?Sized> Source for $ptr {
+            fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, EvidenceError> {
+                (**self).read_at(offset, buf)
+            }
+            fn len(&self) -> u64 {
+                (**self).len()
+            }
+            fn name(&self) -> &str {
+                (**self).name()
+            }
+        }
+    )*};
 }
 
-impl<T: Source + ?Sized> Source for Box<T> {
-    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, EvidenceError> {
-        (**self).read_at(offset, buf)
-    }
-    fn len(&self) -> u64 {
-        (**self).len()
-    }
-    fn name(&self) -> &str {
-        (**self).name()
-    }
-}
+forward_source!(std::sync::Arc<T>, Box<T>, &T);
 
-impl<T: Source + ?Sized> Source for &T {
-    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, EvidenceError> {
-        (**self).read_at(offset, buf)
+/// How many of `want` bytes a read at `offset` may return from a source of
+/// `len` bytes (0 at or past the end).
+pub(crate) fn clamp_read(offset: u64, want: usize, len: u64) -> usize {
+    if offset >= len {
+        return 0;
     }
-    fn len(&self) -> u64 {
-        (**self).len()
-    }
-    fn name(&self) -> &str {
-        (**self).name()
-    }
+    want.min((len - offset).min(usize::MAX as u64) as usize)
 }

@@ -40,12 +40,10 @@ impl SubSource {
 
 impl Source for SubSource {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, EvidenceError> {
-        if offset >= self.len {
+        let want = crate::clamp_read(offset, buf.len(), self.len);
+        if want == 0 {
             return Ok(0);
         }
-        let want = buf
-            .len()
-            .min((self.len - offset).min(usize::MAX as u64) as usize);
         self.inner.read_at(self.start + offset, &mut buf[..want])
     }
 

@@ -298,9 +298,7 @@ impl Walker<'_> {
                 // they physically are.
                 let orphans: Vec<(usize, Record)> = relocated
                     .drain(..)
-                    .filter(|(_, r)| {
-                        !reached_by_cl.contains(&(u64::from(r.lba) * self.block_size))
-                    })
+                    .filter(|(_, r)| !reached_by_cl.contains(&(u64::from(r.lba) * self.block_size)))
                     .collect();
                 if orphans.is_empty() {
                     break;
@@ -353,7 +351,8 @@ impl Walker<'_> {
                         continue;
                     }
                     if let Some(lba) = rr.child_link {
-                        let child_path = format!("{path}/{}", record::display_name(&rec.ident, false));
+                        let child_path =
+                            format!("{path}/{}", record::display_name(&rec.ident, false));
                         dir = self.relocated_dir(lba, &rec, &child_path);
                         if let Some((a, _)) = dir {
                             reached_by_cl.insert(a);
@@ -647,11 +646,10 @@ fn match_trees(primary: &RawTree, joliet: &RawTree) -> (Vec<Option<usize>>, Vec<
                         .collect();
                     if !keys.is_empty() {
                         found = candidates().find(|&j| {
-                            joliet.nodes[j].children.iter().any(|&c| {
-                                joliet.nodes[c]
-                                    .key()
-                                    .is_some_and(|k| keys.contains(&k))
-                            })
+                            joliet.nodes[j]
+                                .children
+                                .iter()
+                                .any(|&c| joliet.nodes[c].key().is_some_and(|k| keys.contains(&k)))
                         });
                     }
                 }
@@ -739,14 +737,11 @@ impl IsoFs {
                 block_size: vol.block_size,
                 image_len,
                 joliet,
-                susp: (!joliet)
-                    .then_some(rr_skip)
-                    .flatten()
-                    .map(|skip| Reader {
-                        source: source.as_ref(),
-                        block_size: vol.block_size,
-                        skip,
-                    }),
+                susp: (!joliet).then_some(rr_skip).flatten().map(|skip| Reader {
+                    source: source.as_ref(),
+                    block_size: vol.block_size,
+                    skip,
+                }),
                 budget,
                 budget_warned: false,
                 visited: HashMap::new(),
@@ -787,7 +782,11 @@ impl IsoFs {
                 // One tree: TSK numbers every record in path-table order.
                 let mut n = 0u64;
                 for (i, raw) in p.nodes.iter().enumerate() {
-                    let name = if i == 0 { String::new() } else { raw.shown_name() };
+                    let name = if i == 0 {
+                        String::new()
+                    } else {
+                        raw.shown_name()
+                    };
                     let node = asm.node(raw, raw.rr.as_ref(), name, n);
                     asm.by_inode.insert(n, i);
                     asm.out.push(node);

@@ -68,7 +68,10 @@ pub use fs::IsoFs;
 /// 1) at sector 16 (byte 32 768). Cheap: reads 7 bytes.
 pub fn probe(source: &dyn Source) -> bool {
     let mut b = [0u8; 7];
-    source.read_exact_at(volume::FIRST_DESCRIPTOR, &mut b).is_ok() && volume::is_descriptor(&b)
+    source
+        .read_exact_at(volume::FIRST_DESCRIPTOR, &mut b)
+        .is_ok()
+        && volume::is_descriptor(&b)
 }
 
 /// Opens the ISO 9660 file system in `source` and loads its directory tree.

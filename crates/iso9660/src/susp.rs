@@ -154,7 +154,8 @@ impl Reader<'_> {
                 match &sig {
                     b"ST" => break 'areas,
                     b"CE" if len >= 28 => {
-                        if let (Some(lba), Some(off), Some(n)) = (le32(e, 4), le32(e, 12), le32(e, 20))
+                        if let (Some(lba), Some(off), Some(n)) =
+                            (le32(e, 4), le32(e, 12), le32(e, 20))
                         {
                             let at = u64::from(lba)
                                 .saturating_mul(self.block_size)

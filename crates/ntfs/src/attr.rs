@@ -139,7 +139,9 @@ pub(crate) fn attribute_list(data: &[u8]) -> (Vec<ListEntry>, Option<String>) {
             }
             return (
                 out,
-                Some(format!("attribute list entry at byte {pos} has length {len}")),
+                Some(format!(
+                    "attribute list entry at byte {pos} has length {len}"
+                )),
             );
         }
         let name_len = data[pos + 6] as usize;
@@ -147,7 +149,9 @@ pub(crate) fn attribute_list(data: &[u8]) -> (Vec<ListEntry>, Option<String>) {
         if name_len > 0 && name_off + 2 * name_len > len {
             return (
                 out,
-                Some(format!("attribute list entry at byte {pos}: name runs past it")),
+                Some(format!(
+                    "attribute list entry at byte {pos}: name runs past it"
+                )),
             );
         }
         let name = (0..name_len)

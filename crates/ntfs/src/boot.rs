@@ -65,7 +65,9 @@ pub(crate) fn parse(b: &[u8; 512]) -> Result<Boot, String> {
         return Err("sectors per cluster is 0".into());
     } else if spc_raw <= 0x80 {
         if !spc_raw.is_power_of_two() {
-            return Err(format!("sectors per cluster {spc_raw} is not a power of two"));
+            return Err(format!(
+                "sectors per cluster {spc_raw} is not a power of two"
+            ));
         }
         spc_raw as u64
     } else {

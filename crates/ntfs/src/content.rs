@@ -158,7 +158,9 @@ impl CompressedSource {
         name: String,
     ) -> Result<Self, String> {
         if comp_unit_log2 > 16 {
-            return Err(format!("compression unit 2^{comp_unit_log2} clusters is too large"));
+            return Err(format!(
+                "compression unit 2^{comp_unit_log2} clusters is too large"
+            ));
         }
         let unit_clusters = 1u64 << comp_unit_log2;
         if unit_clusters.saturating_mul(cluster) > MAX_UNIT {
@@ -170,9 +172,7 @@ impl CompressedSource {
         let extents = contiguous(extents);
         for e in &extents {
             if let Some(l) = e.lcn {
-                let end = l
-                    .checked_add(e.len)
-                    .and_then(|c| c.checked_mul(cluster));
+                let end = l.checked_add(e.len).and_then(|c| c.checked_mul(cluster));
                 if end.is_none_or(|end| end > volume.len()) {
                     return Err(format!(
                         "run of {} clusters at cluster {l} lies outside the volume",
@@ -217,9 +217,7 @@ impl CompressedSource {
         let first = index * self.unit_clusters;
         // a last, partial unit only has the clusters the runlist describes
         let last = (first + self.unit_clusters).min(self.described);
-        let lcns: Vec<Option<u64>> = (first..last.max(first))
-            .map(|v| self.lcn_of(v))
-            .collect();
+        let lcns: Vec<Option<u64>> = (first..last.max(first)).map(|v| self.lcn_of(v)).collect();
         let stored = lcns.iter().take_while(|l| l.is_some()).count();
         let mut raw = vec![0u8; stored * self.cluster as usize];
         for (k, l) in lcns.iter().take(stored).enumerate() {
@@ -234,13 +232,12 @@ impl CompressedSource {
         } else if stored == 0 {
             vec![0u8; unit_bytes]
         } else {
-            let mut d = lznt1::decompress(&raw, unit_bytes).map_err(|what| {
-                EvidenceError::Corrupt {
+            let mut d =
+                lznt1::decompress(&raw, unit_bytes).map_err(|what| EvidenceError::Corrupt {
                     path: self.name.clone().into(),
                     offset: index * unit_bytes as u64,
                     what,
-                }
-            })?;
+                })?;
             d.resize(unit_bytes, 0);
             d
         };
@@ -301,7 +298,11 @@ mod tests {
 
     #[test]
     fn gaps_become_holes_and_overlaps_are_cut() {
-        let c = contiguous(&[ext(10, Some(100), 5), ext(0, Some(50), 4), ext(12, Some(7), 5)]);
+        let c = contiguous(&[
+            ext(10, Some(100), 5),
+            ext(0, Some(50), 4),
+            ext(12, Some(7), 5),
+        ]);
         assert_eq!(
             c,
             vec![
@@ -319,9 +320,18 @@ mod tests {
         assert_eq!(
             runs,
             vec![
-                Run { offset: Some(512), len: 700 },
-                Run { offset: None, len: 324 },
-                Run { offset: None, len: 1024 },
+                Run {
+                    offset: Some(512),
+                    len: 700
+                },
+                Run {
+                    offset: None,
+                    len: 324
+                },
+                Run {
+                    offset: None,
+                    len: 1024
+                },
             ]
         );
     }

@@ -5,7 +5,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use exhibit_evidence::Source;
-use exhibit_vfs::{Entry, EntryKind, FileData, FileSystem, FsError, Listing, Recovery, Times, Warning};
+use exhibit_vfs::{
+    Entry, EntryKind, FileData, FileSystem, FsError, Listing, Recovery, Times, Warning,
+};
 
 use crate::attr::{self, StdInfo};
 use crate::boot::{self, Boot};
@@ -164,7 +166,13 @@ pub struct NtfsFs {
 
 fn sanitize(name: &str) -> String {
     name.chars()
-        .map(|c| if (c as u32) < 0x20 || c == '\u{7f}' { '^' } else { c })
+        .map(|c| {
+            if (c as u32) < 0x20 || c == '\u{7f}' {
+                '^'
+            } else {
+                c
+            }
+        })
         .collect()
 }
 
@@ -306,7 +314,11 @@ impl NtfsFs {
     /// Reads record 0 at `at` and assembles `$MFT`'s `$DATA` runlist,
     /// following its attribute list if the runlist continues in extension
     /// records. Returns the extents and the recorded size.
-    fn bootstrap_mft(&mut self, at: u64, warnings: &mut Warnings) -> Result<(Vec<Extent>, u64), String> {
+    fn bootstrap_mft(
+        &mut self,
+        at: u64,
+        warnings: &mut Warnings,
+    ) -> Result<(Vec<Extent>, u64), String> {
         let rs = self.boot.record_size as usize;
         let mut rec = vec![0u8; rs];
         self.volume
@@ -317,7 +329,8 @@ impl NtfsFs {
         }
         record::apply_fixups(&mut rec)?;
         let h = record::header(&rec).ok_or("record header truncated")?;
-        let mut warn = |o: usize, w: String| warnings.push(at + o as u64, format!("MFT entry 0: {w}"));
+        let mut warn =
+            |o: usize, w: String| warnings.push(at + o as u64, format!("MFT entry 0: {w}"));
         let attrs = record::attributes(&rec, h.attr_off as usize, &mut warn);
         let mut extents = Vec::new();
         let mut real_size = None;
@@ -359,7 +372,9 @@ impl NtfsFs {
                         continue;
                     }
                 };
-                let Some(eh) = record::header(&ext) else { continue };
+                let Some(eh) = record::header(&ext) else {
+                    continue;
+                };
                 for a in record::attributes(&ext, eh.attr_off as usize, &mut |_, _| {}) {
                     if let (Body::NonResident(nr), record::AT_DATA) = (&a.body, a.type_code) {
                         if a.name.is_empty() {
@@ -421,12 +436,7 @@ impl NtfsFs {
         match &buf[0..4] {
             b"FILE" => record::apply_fixups(&mut buf).map_err(|e| (first, e))?,
             [0, 0, 0, 0] => {}
-            other => {
-                return Err((
-                    first,
-                    format!("no FILE signature (found {:02x?})", other),
-                ))
-            }
+            other => return Err((first, format!("no FILE signature (found {:02x?})", other))),
         }
         Ok((buf, first))
     }
@@ -473,7 +483,10 @@ impl NtfsFs {
             return Ok(meta); // never used: no attributes
         }
         if (h.attr_off as usize) < 24 || h.attr_off as usize >= rec.len() {
-            return Err((at, format!("first attribute offset {} is invalid", h.attr_off)));
+            return Err((
+                at,
+                format!("first attribute offset {} is invalid", h.attr_off),
+            ));
         }
         let raws = record::attributes(&rec, h.attr_off as usize, &mut |o, w| {
             warn(at + o as u64, format!("MFT entry {n}: {w}"))
@@ -560,7 +573,10 @@ impl NtfsFs {
                             Some(_) => {}
                             None => warn(
                                 at,
-                                format!("MFT entry {}: $FILE_NAME attribute is malformed", meta.addr),
+                                format!(
+                                    "MFT entry {}: $FILE_NAME attribute is malformed",
+                                    meta.addr
+                                ),
                             ),
                         },
                         _ => {}
@@ -616,10 +632,11 @@ impl NtfsFs {
                             let mut size = nr.real_size;
                             if size == 0 && !nr.extents.is_empty() {
                                 // TSK: size from the runs when not recorded
-                                let clusters: u64 = nr.extents.iter().map(|e| e.len).fold(
-                                    nr.extents[0].vcn,
-                                    |a, b| a.saturating_add(b),
-                                );
+                                let clusters: u64 = nr
+                                    .extents
+                                    .iter()
+                                    .map(|e| e.len)
+                                    .fold(nr.extents[0].vcn, |a, b| a.saturating_add(b));
                                 size = clusters.saturating_mul(cs);
                             }
                             if !meta.is_dir && raw.type_code == record::AT_DATA && name.is_empty() {
@@ -705,7 +722,10 @@ impl NtfsFs {
                 } else {
                     warn(
                         at,
-                        format!("MFT entry {}: attribute list names too many records", meta.addr),
+                        format!(
+                            "MFT entry {}: attribute list names too many records",
+                            meta.addr
+                        ),
                     );
                     break;
                 }
@@ -740,7 +760,9 @@ impl NtfsFs {
                     continue;
                 }
             };
-            let Some(h) = record::header(&rec) else { continue };
+            let Some(h) = record::header(&rec) else {
+                continue;
+            };
             if &h.magic != b"FILE" || h.base_ref != meta.addr {
                 // a deleted file's extension record may have been reused
                 if meta.in_use && h.flags & record::FLAG_IN_USE != 0 {
@@ -755,7 +777,10 @@ impl NtfsFs {
                 continue;
             }
             if (h.attr_off as usize) < 24 || h.attr_off as usize >= rec.len() {
-                warn(ext_at, format!("MFT entry {ext}: first attribute offset is invalid"));
+                warn(
+                    ext_at,
+                    format!("MFT entry {ext}: first attribute offset is invalid"),
+                );
                 continue;
             }
             let raws = record::attributes(&rec, h.attr_off as usize, &mut |o, w| {
@@ -776,7 +801,10 @@ impl NtfsFs {
             match self.load(n, &mut warn) {
                 Ok(m) if m.base_ref == 0 => {
                     for nm in &m.names {
-                        parents.entry(nm.parent).or_default().push((nm.parent_seq, n));
+                        parents
+                            .entry(nm.parent)
+                            .or_default()
+                            .push((nm.parent_seq, n));
                     }
                     light.push(Some(Light {
                         in_use: m.in_use,
@@ -850,17 +878,18 @@ impl Walk<'_> {
         let mut seen: HashMap<(u64, String), usize> = HashMap::new();
         // TSK keeps one name per (entry, name): a deleted duplicate gives way
         // to an allocated one.
-        let mut add = |dn: DirName, out: &mut Vec<DirName>| match seen.get(&(dn.addr, dn.name.clone())) {
-            Some(&i) => {
-                if out[i].deleted && !dn.deleted {
-                    out[i] = dn;
+        let mut add =
+            |dn: DirName, out: &mut Vec<DirName>| match seen.get(&(dn.addr, dn.name.clone())) {
+                Some(&i) => {
+                    if out[i].deleted && !dn.deleted {
+                        out[i] = dn;
+                    }
                 }
-            }
-            None => {
-                seen.insert((dn.addr, dn.name.clone()), out.len());
-                out.push(dn);
-            }
-        };
+                None => {
+                    seen.insert((dn.addr, dn.name.clone()), out.len());
+                    out.push(dn);
+                }
+            };
         let is_del = !dir.in_use;
         let at = self.fs.record_offset(dir.addr);
         let pick = |t: u32| {
@@ -879,19 +908,23 @@ impl Walk<'_> {
                     }
                     let (ents, err) = index::node_entries(v, 16);
                     if let Some((o, e)) = err {
-                        self.w
-                            .push(at, format!("directory {} $INDEX_ROOT byte {o}: {e}", dir.addr));
+                        self.w.push(
+                            at,
+                            format!("directory {} $INDEX_ROOT byte {o}: {e}", dir.addr),
+                        );
                     }
                     entries.extend(ents);
                 }
                 Some(_) => {}
-                None => self
-                    .w
-                    .push(at, format!("directory {}: $INDEX_ROOT is truncated", dir.addr)),
+                None => self.w.push(
+                    at,
+                    format!("directory {}: $INDEX_ROOT is truncated", dir.addr),
+                ),
             },
-            Some(AttrData::NonResident { .. }) => self
-                .w
-                .push(at, format!("directory {}: $INDEX_ROOT is non-resident", dir.addr)),
+            Some(AttrData::NonResident { .. }) => self.w.push(
+                at,
+                format!("directory {}: $INDEX_ROOT is non-resident", dir.addr),
+            ),
             None => {
                 if dir.is_dir {
                     self.w
@@ -939,7 +972,11 @@ impl Walk<'_> {
             );
         }
         // records that name this directory as their parent
-        let seq = if is_del { dir.seq.saturating_sub(1) } else { dir.seq };
+        let seq = if is_del {
+            dir.seq.saturating_sub(1)
+        } else {
+            dir.seq
+        };
         if let Some(children) = self.parents.get(&dir.addr) {
             for &(pseq, child) in children {
                 if pseq != seq {
@@ -995,7 +1032,8 @@ impl Walk<'_> {
         let runs = match content::byte_runs(&content::contiguous(extents), cs, init_size) {
             Ok(r) => r,
             Err(e) => {
-                self.w.push(at, format!("directory {dir} $INDEX_ALLOCATION: {e}"));
+                self.w
+                    .push(at, format!("directory {dir} $INDEX_ALLOCATION: {e}"));
                 return;
             }
         };
@@ -1007,7 +1045,8 @@ impl Walk<'_> {
         ) {
             Ok(s) => s,
             Err(e) => {
-                self.w.push(at, format!("directory {dir} $INDEX_ALLOCATION: {e}"));
+                self.w
+                    .push(at, format!("directory {dir} $INDEX_ALLOCATION: {e}"));
                 return;
             }
         };
@@ -1041,7 +1080,8 @@ impl Walk<'_> {
             let n = match src.read_at(off, &mut buf) {
                 Ok(n) => n,
                 Err(e) => {
-                    self.w.push(at, format!("directory {dir} index record at {off}: {e}"));
+                    self.w
+                        .push(at, format!("directory {dir} index record at {off}: {e}"));
                     continue;
                 }
             };
@@ -1049,8 +1089,10 @@ impl Walk<'_> {
                 continue;
             }
             if let Err(e) = record::apply_fixups(&mut buf) {
-                self.w
-                    .push(at, format!("directory {dir} index record at {off}: {e}; skipped"));
+                self.w.push(
+                    at,
+                    format!("directory {dir} index record at {off}: {e}; skipped"),
+                );
                 continue;
             }
             let (ents, err) = index::node_entries(&buf, 24);
@@ -1124,20 +1166,21 @@ impl Walk<'_> {
         } else {
             EntryKind::File
         };
-        let base = |path: String, inode: String, size: u64, times: Times, recovery: Recovery| Entry {
-            path,
-            inode,
-            name_kind: dn.kind,
-            meta_kind,
-            mode: m.mode,
-            uid: m.si.map(|s| s.owner_id).unwrap_or(0),
-            gid: 0,
-            size,
-            times,
-            deleted: dn.deleted,
-            meta_allocated: m.in_use,
-            recovery,
-        };
+        let base =
+            |path: String, inode: String, size: u64, times: Times, recovery: Recovery| Entry {
+                path,
+                inode,
+                name_kind: dn.kind,
+                meta_kind,
+                mode: m.mode,
+                uid: m.si.map(|s| s.owner_id).unwrap_or(0),
+                gid: 0,
+                size,
+                times,
+                deleted: dn.deleted,
+                meta_allocated: m.in_use,
+                recovery,
+            };
         let si_times = Self::times_si(m);
         let recovery_of = |a: &Attr| {
             if m.in_use || matches!(a.data, AttrData::Resident(_)) {
@@ -1159,7 +1202,13 @@ impl Walk<'_> {
                     } else {
                         format!(":{}", a.name)
                     };
-                    let e = base(format!("{path}{stream}"), inode, a.size, si_times, recovery_of(a));
+                    let e = base(
+                        format!("{path}{stream}"),
+                        inode,
+                        a.size,
+                        si_times,
+                        recovery_of(a),
+                    );
                     self.entries.push(e);
                 }
                 record::AT_FILE_NAME if a.id == m.fn_id => {
@@ -1188,7 +1237,13 @@ impl Walk<'_> {
             } else {
                 Recovery::Guess
             };
-            let e = base(path.to_string(), m.addr.to_string(), m.size, si_times, recovery);
+            let e = base(
+                path.to_string(),
+                m.addr.to_string(),
+                m.size,
+                si_times,
+                recovery,
+            );
             self.entries.push(e);
         }
     }
@@ -1226,7 +1281,10 @@ impl Walk<'_> {
         if depth + 1 >= MAX_DEPTH {
             self.w.push(
                 at,
-                format!("directory {} at `{path}` is nested deeper than {MAX_DEPTH}; not listed", m.addr),
+                format!(
+                    "directory {} at `{path}` is nested deeper than {MAX_DEPTH}; not listed",
+                    m.addr
+                ),
             );
             return;
         }
@@ -1326,7 +1384,10 @@ impl Walk<'_> {
             let recurse = matches!(dn.kind, EntryKind::Directory | EntryKind::Unknown)
                 && m.is_dir
                 && (!dn.deleted || !m.in_use);
-            if recurse && seen.insert(m.addr) && !self.mark_orphan_subtree(&m, marked, seen, depth + 1) {
+            if recurse
+                && seen.insert(m.addr)
+                && !self.mark_orphan_subtree(&m, marked, seen, depth + 1)
+            {
                 return false;
             }
         }
@@ -1429,12 +1490,23 @@ impl FileSystem for NtfsFs {
                             *init_size,
                             name,
                         )
-                        .map_err(|e| corrupt(format!("MFT entry {addr} attribute {}", a.id), at, e))?,
+                        .map_err(|e| {
+                            corrupt(format!("MFT entry {addr} attribute {}", a.id), at, e)
+                        })?,
                     )
                 } else {
                     Arc::new(
-                        content::runs_source(self.volume.clone(), extents, cs, a.size, *init_size, name)
-                            .map_err(|e| corrupt(format!("MFT entry {addr} attribute {}", a.id), at, e))?,
+                        content::runs_source(
+                            self.volume.clone(),
+                            extents,
+                            cs,
+                            a.size,
+                            *init_size,
+                            name,
+                        )
+                        .map_err(|e| {
+                            corrupt(format!("MFT entry {addr} attribute {}", a.id), at, e)
+                        })?,
                     )
                 };
                 (

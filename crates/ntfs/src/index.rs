@@ -72,7 +72,10 @@ pub(crate) fn node_entries(buf: &[u8], node: usize) -> (Vec<IndexEntry>, Option<
         if entry_len < 16 || pos + entry_len > used_end || 16 + key_len > entry_len {
             return (
                 out,
-                Some((pos, format!("index entry length {entry_len} (key {key_len}) is invalid"))),
+                Some((
+                    pos,
+                    format!("index entry length {entry_len} (key {key_len}) is invalid"),
+                )),
             );
         }
         match attr::file_name(&buf[pos + 16..pos + 16 + key_len]) {
@@ -132,7 +135,10 @@ mod tests {
         buf.extend(entry(66, 1, "gone.txt"));
         let (e, err) = node_entries(&buf, 0);
         assert!(err.is_none());
-        let names: Vec<_> = e.iter().map(|e| (e.record, e.seq, e.key.name.as_str())).collect();
+        let names: Vec<_> = e
+            .iter()
+            .map(|e| (e.record, e.seq, e.key.name.as_str()))
+            .collect();
         assert_eq!(names, vec![(64, 1, "one.txt"), (65, 2, "two.txt")]);
     }
 

@@ -151,7 +151,11 @@ pub(crate) struct RawAttr {
 /// and skipped or ends the walk. Also returns, for `$STANDARD_INFORMATION`,
 /// the 4 bytes at value offset 48 even when the value is shorter (see
 /// [`crate::attr::StdInfo::owner_id`]).
-pub(crate) fn attributes(rec: &[u8], attr_off: usize, warn: &mut dyn FnMut(usize, String)) -> Vec<RawAttr> {
+pub(crate) fn attributes(
+    rec: &[u8],
+    attr_off: usize,
+    warn: &mut dyn FnMut(usize, String),
+) -> Vec<RawAttr> {
     let mut out = Vec::new();
     let mut pos = attr_off;
     // A 1 KiB record holds at most ~60 attributes; bound the loop anyway.
@@ -167,7 +171,10 @@ pub(crate) fn attributes(rec: &[u8], attr_off: usize, warn: &mut dyn FnMut(usize
             break;
         }
         if len < 16 || pos + len > rec.len() {
-            warn(pos, format!("attribute {type_code:#x} length {len} runs past the record"));
+            warn(
+                pos,
+                format!("attribute {type_code:#x} length {len} runs past the record"),
+            );
             break;
         }
         let a = &rec[pos..pos + len];
@@ -178,7 +185,10 @@ pub(crate) fn attributes(rec: &[u8], attr_off: usize, warn: &mut dyn FnMut(usize
         let id = u16le(a, 14);
         let name: Vec<u16> = if name_len > 0 {
             if name_off + 2 * name_len > len {
-                warn(pos, format!("attribute {type_code:#x} name runs past the attribute"));
+                warn(
+                    pos,
+                    format!("attribute {type_code:#x} name runs past the attribute"),
+                );
                 pos += len;
                 continue;
             }
@@ -188,7 +198,10 @@ pub(crate) fn attributes(rec: &[u8], attr_off: usize, warn: &mut dyn FnMut(usize
         };
         let body = if !non_resident {
             if len < 24 {
-                warn(pos, format!("resident attribute {type_code:#x} header is truncated"));
+                warn(
+                    pos,
+                    format!("resident attribute {type_code:#x} header is truncated"),
+                );
                 pos += len;
                 continue;
             }
@@ -208,7 +221,10 @@ pub(crate) fn attributes(rec: &[u8], attr_off: usize, warn: &mut dyn FnMut(usize
             }
         } else {
             if len < 64 {
-                warn(pos, format!("non-resident attribute {type_code:#x} header is truncated"));
+                warn(
+                    pos,
+                    format!("non-resident attribute {type_code:#x} header is truncated"),
+                );
                 pos += len;
                 continue;
             }
@@ -219,7 +235,10 @@ pub(crate) fn attributes(rec: &[u8], attr_off: usize, warn: &mut dyn FnMut(usize
             let real_size = u64le(a, 48);
             let init_size = u64le(a, 56);
             if run_off > len {
-                warn(pos, format!("attribute {type_code:#x} runlist offset {run_off} is outside it"));
+                warn(
+                    pos,
+                    format!("attribute {type_code:#x} runlist offset {run_off} is outside it"),
+                );
                 pos += len;
                 continue;
             }

@@ -71,9 +71,7 @@ pub(crate) fn decode(data: &[u8], start_vcn: u64) -> Result<Vec<Extent>, String>
                 .checked_add(delta)
                 .ok_or_else(|| format!("runlist byte {pos}: cluster number overflows"))?;
             if lcn < 0 {
-                return Err(format!(
-                    "runlist byte {pos}: negative cluster number {lcn}"
-                ));
+                return Err(format!("runlist byte {pos}: negative cluster number {lcn}"));
             }
             Some(lcn as u64)
         };
