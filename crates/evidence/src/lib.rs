@@ -17,6 +17,7 @@
 //! - Touch the network.
 #![deny(missing_docs)]
 
+mod cache;
 mod error;
 mod ewf;
 mod open;
@@ -25,6 +26,7 @@ mod reader;
 mod split;
 mod sub;
 
+pub use cache::CachedSource;
 pub use error::EvidenceError;
 pub use ewf::{EwfMetadata, EwfSource, StoredHashes};
 pub use open::{open, open_as, ContainerKind, Evidence};

@@ -18,9 +18,12 @@ pub mod timeline;
 
 use std::sync::Arc;
 
-use exhibit_evidence::{Source, SubSource};
+use exhibit_evidence::{CachedSource, Source, SubSource};
 use exhibit_vfs::{FileSystem, FsError, FsOptions};
 use exhibit_volumes::{Volume, VolumeSystem, VolumeSystemKind};
+
+const CACHE_PAGE: u64 = 64 * 1024;
+const CACHE_PAGES: usize = 512;
 
 /// A file-system reader: how to recognise it cheaply and how to open it.
 pub struct Reader {
@@ -106,10 +109,13 @@ pub fn partitions(
         let range = v.byte_range(vs.sector_size);
         let end = range.end.min(evidence.len());
         let start = range.start.min(end);
+        // File-system readers make many small reads: a page cache per
+        // volume turns them into few large ones.
         let source: Arc<dyn Source> = if start == 0 && end == evidence.len() {
-            evidence.clone()
+            Arc::new(CachedSource::new(evidence.clone(), CACHE_PAGE, CACHE_PAGES))
         } else {
-            Arc::new(SubSource::new(evidence.clone(), start, end - start)?)
+            let sub = SubSource::new(evidence.clone(), start, end - start)?;
+            Arc::new(CachedSource::new(sub, CACHE_PAGE, CACHE_PAGES))
         };
         let provenance = if vs.kind == VolumeSystemKind::None {
             format!("{label} → whole image")
