@@ -43,7 +43,33 @@ const BODIES: &[(&str, Option<&str>, &str)] = &[
         None,
         "daylight.dd.fls.body",
     ),
+    (
+        "dftt-8-jpeg-search/8-jpeg-search.dd",
+        None,
+        "8-jpeg-search.dd.fls.body",
+    ),
+    (
+        "imageformat_mmls_1.E01",
+        Some("1"),
+        "imageformat_mmls_1.E01.p1.fls.body",
+    ),
+    (
+        "imageformat_mmls_1.E01",
+        Some("2"),
+        "imageformat_mmls_1.E01.p2.fls.body",
+    ),
 ];
+
+/// The one line where Exhibit deliberately differs from TSK: `$Secure`'s
+/// `$FILE_NAME` stores 0 in all four times; TSK's unsigned arithmetic turns
+/// that into 3373865674 (a date in 2076), Exhibit reports no time (0)
+/// rather than put a made-up date on the timeline.
+fn tsk_quirk(line: &str) -> String {
+    if line.starts_with("0|/$Secure ($FILE_NAME)|9-48-7|") {
+        return line.replace("|3373865674", "|0");
+    }
+    line.to_string()
+}
 
 fn lines(text: &str) -> BTreeSet<String> {
     text.lines()
@@ -62,7 +88,10 @@ fn timeline_bodyfile_lists_what_fls_lists() {
         args.push(disk(image).to_str().unwrap().to_string());
         let out = exhibit().args(&args).assert().success();
         let got = lines(&String::from_utf8_lossy(&out.get_output().stdout));
-        let want = lines(&expected(body));
+        let want: BTreeSet<String> = lines(&expected(body))
+            .iter()
+            .map(|l| tsk_quirk(l))
+            .collect();
         let missing: Vec<_> = want.difference(&got).collect();
         let extra: Vec<_> = got.difference(&want).collect();
         assert!(

@@ -3,6 +3,9 @@ use std::sync::{Arc, Mutex};
 
 use crate::{EvidenceError, Source};
 
+/// Cached pages by index, and their insertion order for eviction.
+type Pages = (HashMap<u64, Arc<Vec<u8>>>, VecDeque<u64>);
+
 /// A page cache in front of another source. File-system readers make many
 /// small reads (an inode, a directory entry, a FAT sector); served from
 /// memory they cost no system call. Large reads go straight through.
@@ -10,7 +13,7 @@ pub struct CachedSource<S> {
     inner: S,
     page: u64,
     capacity: usize,
-    pages: Mutex<(HashMap<u64, Arc<Vec<u8>>>, VecDeque<u64>)>,
+    pages: Mutex<Pages>,
 }
 
 impl<S: Source> CachedSource<S> {

@@ -48,6 +48,11 @@ pub static READERS: &[Reader] = &[
         probe: exhibit_ext::probe,
         open: |s, _| exhibit_ext::open(s),
     },
+    Reader {
+        name: "NTFS",
+        probe: exhibit_ntfs::probe,
+        open: |s, _| exhibit_ntfs::open(s),
+    },
 ];
 
 /// Errors of this layer.

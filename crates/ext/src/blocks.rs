@@ -303,6 +303,17 @@ impl Mapper<'_, '_> {
     }
 }
 
+/// Most logical blocks a file can have: 2^32 with extents (32-bit logical
+/// block numbers), 12 + p + p² + p³ with a block map (p pointers a block).
+pub(crate) fn max_blocks(block_size: u64, extents: bool) -> u64 {
+    if extents {
+        1 << 32
+    } else {
+        let p = block_size / 4;
+        12 + p + p * p + p * p * p
+    }
+}
+
 /// True when the extent root in `i_block` is an extent header.
 pub(crate) fn has_extent_header(iblock: &[u8; I_BLOCK_LEN]) -> bool {
     le16(iblock, 0) == EXTENT_MAGIC

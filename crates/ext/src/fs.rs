@@ -269,12 +269,27 @@ impl ExtFs {
         }
         let bs = self.sb.block_size as u64;
         let wanted = size.div_ceil(bs);
-        let Mapping { pieces, problems } = blocks::map(
-            &self.geometry(),
-            inode,
-            inode.has_flag(FLAG_EXTENTS),
-            wanted,
-        );
+        let extents = inode.has_flag(FLAG_EXTENTS);
+        let max_blocks = blocks::max_blocks(bs, extents);
+        if wanted > max_blocks {
+            return (
+                Vec::new(),
+                vec![Warning {
+                    offset: inode.offset,
+                    what: format!(
+                        "inode {}: size {size} is beyond the {} bytes {} can address",
+                        inode.number,
+                        max_blocks.saturating_mul(bs),
+                        if extents {
+                            "an extent tree"
+                        } else {
+                            "a block map"
+                        }
+                    ),
+                }],
+            );
+        }
+        let Mapping { pieces, problems } = blocks::map(&self.geometry(), inode, extents, wanted);
         (blocks::runs(&pieces, bs, size), problems)
     }
 
@@ -486,14 +501,17 @@ impl ExtFs {
             // another file now: its metadata is not shown for this name.
             // (TSK shows the new file's metadata and marks the line
             // `(deleted-realloc)`, which the body file model cannot say.)
-            if !name.allocated && meta.as_ref().is_some_and(|m| m.allocated) {
+            let reallocated = !name.allocated && meta.as_ref().is_some_and(|m| m.allocated);
+            if reallocated {
                 meta = None;
             }
             let link = meta
                 .as_ref()
                 .and_then(|m| self.link_target(&m.inode, &mut walk.warnings));
-            walk.entries
-                .push(self.entry(path.clone(), &name, meta.as_ref(), link));
+            let mut entry = self.entry(path.clone(), &name, meta.as_ref(), link);
+            // The inode is in use (by another file): say so.
+            entry.meta_allocated |= reallocated;
+            walk.entries.push(entry);
             let Some(m) = meta else { continue };
             // TSK recurses when both layers say directory (or the name does
             // not say) and the name is allocated or both are unallocated.

@@ -371,3 +371,11 @@ fn sum_line_format() {
     );
     assert_eq!(sum_line("ab", "a\nb\\c"), "\\ab  a\\nb\\\\c");
 }
+
+#[test]
+fn hasher_and_digests_are_send() {
+    fn send<T: Send>() {}
+    send::<MultiHasher>();
+    send::<Digests>();
+    send::<HashError>();
+}

@@ -1,6 +1,7 @@
 //! The ISO 9660 file system: the directory trees (primary with Rock Ridge,
 //! Joliet), merged into one listing addressed like TSK.
 
+use std::cell::Cell;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
@@ -42,8 +43,8 @@ struct Node {
 struct RawNode {
     /// The first record.
     rec: Record,
-    /// Every extent: (logical block, extended attribute blocks, bytes).
-    extents: Vec<(u32, u8, u32)>,
+    /// Every extent.
+    extents: Vec<Extent>,
     /// Name from the identifier (Joliet or ISO, version stripped).
     name: String,
     rr: Option<RockRidge>,
@@ -78,6 +79,12 @@ impl RawNode {
         self.extents.first().map(|e| (e.0, e.2))
     }
 }
+
+/// An extent: (logical block, extended attribute blocks, bytes).
+type Extent = (u32, u8, u32);
+
+/// A record and the extents of the file it starts.
+type Grouped = (Record, Vec<Extent>);
 
 /// One directory tree, nodes in breadth-first (path table) order: TSK's
 /// numbering order. Node 0 is the root.
@@ -232,9 +239,9 @@ impl Walker<'_> {
 
     /// Groups the records of a directory into files (joining the extents
     /// of multi-extent files).
-    fn group(&mut self, recs: Vec<Record>, path: &str) -> Vec<(Record, Vec<(u32, u8, u32)>)> {
-        let mut out: Vec<(Record, Vec<(u32, u8, u32)>)> = Vec::new();
-        let mut pending: Option<(Record, Vec<(u32, u8, u32)>)> = None;
+    fn group(&mut self, recs: Vec<Record>, path: &str) -> Vec<Grouped> {
+        let mut out: Vec<Grouped> = Vec::new();
+        let mut pending: Option<Grouped> = None;
         let tree = self.tree_name();
         for r in recs {
             let piece = (r.lba, r.xar_len, r.size);
@@ -380,7 +387,7 @@ impl Walker<'_> {
         paths: &mut Vec<String>,
         queue: &mut VecDeque<usize>,
         parent: usize,
-        (rec, pieces): (Record, Vec<(u32, u8, u32)>),
+        (rec, pieces): Grouped,
         rr: Option<RockRidge>,
         dir: Option<(u64, u64)>,
     ) {
@@ -586,15 +593,39 @@ impl Assembler {
     }
 }
 
-/// Matches primary-tree nodes to Joliet nodes: `partner[j] = Some(p)`.
+/// Pops the first node of `map[k]` without a partner yet.
+fn take<K: std::hash::Hash + Eq>(
+    map: &mut HashMap<K, VecDeque<usize>>,
+    k: &K,
+    partner: &[Option<usize>],
+) -> Option<usize> {
+    let q = map.get_mut(k)?;
+    while let Some(j) = q.pop_front() {
+        if partner[j].is_none() {
+            return Some(j);
+        }
+    }
+    None
+}
+
+/// Directories whose names differ between the trees are tried against at
+/// most this many unmatched Joliet directories for a shared file.
+const MAX_DIR_GUESSES: usize = 64;
+
+/// Matches primary-tree nodes to Joliet nodes, directory by directory from
+/// the roots: files by extent and size (TSK's rule), directories and empty
+/// files by name (exact, then case-insensitive), then directories by a
+/// shared file, then whatever is left on both sides in equal numbers, in
+/// order. Returns `partner[joliet] = Some(primary)` and which primary
+/// nodes are accounted for.
 fn match_trees(primary: &RawTree, joliet: &RawTree) -> (Vec<Option<usize>>, Vec<bool>) {
     let mut partner: Vec<Option<usize>> = vec![None; joliet.nodes.len()];
     let mut p_matched = vec![false; primary.nodes.len()];
-    let mut by_key: HashMap<(u32, u32), usize> = HashMap::new();
+    let mut by_key: HashMap<(u32, u32), VecDeque<usize>> = HashMap::new();
     for (j, n) in joliet.nodes.iter().enumerate() {
         if let (false, Some(k)) = (n.is_dir(), n.key()) {
             if k.1 > 0 {
-                by_key.entry(k).or_insert(j);
+                by_key.entry(k).or_default().push_back(j);
             }
         }
     }
@@ -604,86 +635,85 @@ fn match_trees(primary: &RawTree, joliet: &RawTree) -> (Vec<Option<usize>>, Vec<
     while let Some((pd, jd)) = stack.pop() {
         let pk = &primary.nodes[pd].children;
         let jk = &joliet.nodes[jd].children;
+        let mut keys: HashMap<(u32, u32), VecDeque<usize>> = HashMap::new();
+        let mut names: HashMap<(bool, String), VecDeque<usize>> = HashMap::new();
+        let mut lower: HashMap<(bool, String), VecDeque<usize>> = HashMap::new();
+        for &j in jk {
+            let n = &joliet.nodes[j];
+            match n.key() {
+                Some(k) if !n.is_dir() && k.1 > 0 => keys.entry(k).or_default().push_back(j),
+                _ => {
+                    names
+                        .entry((n.is_dir(), n.name.clone()))
+                        .or_default()
+                        .push_back(j);
+                    lower
+                        .entry((n.is_dir(), n.name.to_lowercase()))
+                        .or_default()
+                        .push_back(j);
+                }
+            }
+        }
         let mut pending: Vec<usize> = Vec::new();
         for &p in pk {
             let pn = &primary.nodes[p];
             let mut found = None;
             if let (false, Some(key)) = (pn.is_dir(), pn.key()) {
                 if key.1 > 0 {
-                    found = jk
-                        .iter()
-                        .copied()
-                        .find(|&j| {
-                            partner[j].is_none()
-                                && !joliet.nodes[j].is_dir()
-                                && joliet.nodes[j].key() == Some(key)
-                        })
-                        .or_else(|| by_key.get(&key).copied().filter(|&j| partner[j].is_none()));
+                    found = take(&mut keys, &key, &partner)
+                        .or_else(|| take(&mut by_key, &key, &partner));
                 }
             }
             if found.is_none() && (pn.is_dir() || pn.size() == 0) {
                 let name = pn.shown_name();
-                let candidates = || {
-                    jk.iter().copied().filter(|&j| {
-                        partner[j].is_none()
-                            && joliet.nodes[j].is_dir() == pn.is_dir()
-                            && (pn.is_dir() || joliet.nodes[j].size() == 0)
-                    })
-                };
-                found = candidates()
-                    .find(|&j| joliet.nodes[j].name == name)
-                    .or_else(|| {
-                        let lower = name.to_lowercase();
-                        candidates().find(|&j| joliet.nodes[j].name.to_lowercase() == lower)
-                    });
-                if found.is_none() && pn.is_dir() {
-                    // A directory whose names differ: one sharing a file.
-                    let keys: HashSet<(u32, u32)> = pn
-                        .children
+                found = take(&mut names, &(pn.is_dir(), name.clone()), &partner)
+                    .or_else(|| take(&mut lower, &(pn.is_dir(), name.to_lowercase()), &partner));
+            }
+            if found.is_none() && pn.is_dir() {
+                // A directory whose names differ: one sharing a file.
+                let shared: HashSet<(u32, u32)> = pn
+                    .children
+                    .iter()
+                    .filter_map(|&c| primary.nodes[c].key())
+                    .filter(|k| k.1 > 0)
+                    .collect();
+                if !shared.is_empty() {
+                    found = jk
                         .iter()
-                        .filter_map(|&c| primary.nodes[c].key())
-                        .filter(|k| k.1 > 0)
-                        .collect();
-                    if !keys.is_empty() {
-                        found = candidates().find(|&j| {
-                            joliet.nodes[j]
-                                .children
-                                .iter()
-                                .any(|&c| joliet.nodes[c].key().is_some_and(|k| keys.contains(&k)))
+                        .copied()
+                        .filter(|&j| partner[j].is_none() && joliet.nodes[j].is_dir())
+                        .take(MAX_DIR_GUESSES)
+                        .find(|&j| {
+                            joliet.nodes[j].children.iter().any(|&c| {
+                                joliet.nodes[c].key().is_some_and(|k| shared.contains(&k))
+                            })
                         });
-                    }
                 }
             }
             match found {
-                Some(j) if partner[j].is_none() => {
+                Some(j) => {
                     partner[j] = Some(p);
                     p_matched[p] = true;
                     if pn.is_dir() {
                         stack.push((p, j));
                     }
                 }
-                Some(_) => p_matched[p] = true, // content shared with a matched file
                 None => pending.push(p),
             }
         }
         // Left over on both sides in equal numbers: pair them in order
         // (names the two trees spell differently).
         for want_dir in [true, false] {
+            let fits = |n: &RawNode| n.is_dir() == want_dir && (want_dir || n.size() == 0);
             let ps: Vec<usize> = pending
                 .iter()
                 .copied()
-                .filter(|&p| {
-                    let n = &primary.nodes[p];
-                    n.is_dir() == want_dir && (want_dir || n.size() == 0)
-                })
+                .filter(|&p| fits(&primary.nodes[p]))
                 .collect();
             let js: Vec<usize> = jk
                 .iter()
                 .copied()
-                .filter(|&j| {
-                    let n = &joliet.nodes[j];
-                    partner[j].is_none() && n.is_dir() == want_dir && (want_dir || n.size() == 0)
-                })
+                .filter(|&j| partner[j].is_none() && fits(&joliet.nodes[j]))
                 .collect();
             if !ps.is_empty() && ps.len() == js.len() {
                 for (&p, &j) in ps.iter().zip(&js) {
@@ -731,7 +761,7 @@ impl IsoFs {
                 }
             }
         }
-        let mut walker = |joliet: bool, root: &Record, budget: u64| {
+        let walker = |joliet: bool, root: &Record, budget: u64| {
             let mut w = Walker {
                 source: source.as_ref(),
                 block_size: vol.block_size,
@@ -741,6 +771,8 @@ impl IsoFs {
                     source: source.as_ref(),
                     block_size: vol.block_size,
                     skip,
+                    budget: Cell::new(image_len.saturating_add(1 << 20)),
+                    exhausted: Cell::new(false),
                 }),
                 budget,
                 budget_warned: false,
@@ -855,21 +887,19 @@ impl IsoFs {
                 for (i, raw) in j.nodes.iter().enumerate() {
                     asm.out[i].children = raw.children.clone();
                 }
-                // Primary numbers of matched files address the same node.
-                for (pi, num) in p_numbers.iter().enumerate() {
-                    if let (Some(num), true) = (num, p_matched[pi]) {
-                        if let Some(ji) = partner.iter().position(|&x| x == Some(pi)) {
-                            asm.by_inode.entry(*num).or_insert(ji);
-                        }
-                    }
-                }
-                // Primary-only entries, under their matched parent.
                 let mut p_to_j: HashMap<usize, usize> = HashMap::new();
                 for (ji, pi) in partner.iter().enumerate() {
                     if let Some(pi) = pi {
                         p_to_j.insert(*pi, ji);
                     }
                 }
+                // Primary numbers of matched files address the same node.
+                for (pi, num) in p_numbers.iter().enumerate() {
+                    if let (Some(num), Some(&ji)) = (num, p_to_j.get(&pi)) {
+                        asm.by_inode.entry(*num).or_insert(ji);
+                    }
+                }
+                // Primary-only entries, under their matched parent.
                 for (pd, raw) in p.nodes.iter().enumerate() {
                     let Some(&jd) = p_to_j.get(&pd) else {
                         continue;

@@ -3,7 +3,6 @@
 /// Smallest directory record: 33 fixed bytes and a 1-byte identifier.
 pub(crate) const MIN_RECORD: usize = 34;
 
-pub(crate) const FLAG_HIDDEN: u8 = 0x01;
 pub(crate) const FLAG_DIRECTORY: u8 = 0x02;
 pub(crate) const FLAG_ASSOCIATED: u8 = 0x04;
 pub(crate) const FLAG_MULTI_EXTENT: u8 = 0x80;

@@ -1,6 +1,7 @@
 //! System Use Sharing Protocol (IEEE P1281) entries in a record's system
 //! use area, and the Rock Ridge (IEEE P1282) entries carried in them.
 
+use std::cell::Cell;
 use std::collections::HashSet;
 
 use exhibit_evidence::Source;
@@ -64,6 +65,10 @@ pub(crate) struct Reader<'a> {
     pub block_size: u64,
     /// Bytes to skip at the start of every system use area (`SP`).
     pub skip: usize,
+    /// Continuation-area bytes that may still be read for the whole tree.
+    pub budget: Cell<u64>,
+    /// The budget ran out (warned once).
+    pub exhausted: Cell<bool>,
 }
 
 #[derive(Default)]
@@ -226,6 +231,19 @@ impl Reader<'_> {
                 });
                 break;
             }
+            let left = self.budget.get();
+            if left < n {
+                if !self.exhausted.replace(true) {
+                    warnings.push(Warning {
+                        offset: at,
+                        what: format!(
+                            "SUSP continuation of the directory record at offset {record_offset}: continuation areas add up to more than the image size; no more are read"
+                        ),
+                    });
+                }
+                break;
+            }
+            self.budget.set(left - n);
             let mut buf = vec![0u8; n as usize];
             if let Err(e) = self.source.read_exact_at(at, &mut buf) {
                 warnings.push(Warning {
@@ -284,6 +302,8 @@ mod tests {
             source: &Nothing,
             block_size: 2048,
             skip: 0,
+            budget: Cell::new(1 << 20),
+            exhausted: Cell::new(false),
         };
         let mut w = Vec::new();
         let rr = r.parse(&sua, 0, &mut w);

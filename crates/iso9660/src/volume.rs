@@ -38,8 +38,6 @@ pub(crate) struct Descriptor {
 #[derive(Debug)]
 pub(crate) struct Volume {
     pub block_size: u64,
-    /// Volume space size in logical blocks.
-    pub blocks: u64,
     pub primary: Option<Descriptor>,
     pub joliet: Option<Descriptor>,
     pub warnings: Vec<Warning>,
@@ -198,7 +196,6 @@ impl Volume {
         }
         Ok(Volume {
             block_size,
-            blocks,
             primary,
             joliet,
             warnings,

@@ -206,9 +206,9 @@ mod tests {
     fn short_standard_information_reads_past_like_tsk() {
         let mut rec = vec![0u8; 200];
         rec[100 + 48..100 + 52].copy_from_slice(&0x30u32.to_le_bytes());
-        let si = std_info(&rec[100..148].to_vec(), &rec, 100).unwrap();
+        let si = std_info(&rec[100..148], &rec, 100).unwrap();
         assert_eq!(si.owner_id, 48);
-        let si = std_info(&rec[100..148].to_vec(), &rec[..150], 100).unwrap();
+        let si = std_info(&rec[100..148], &rec[..150], 100).unwrap();
         assert_eq!(si.owner_id, 0);
     }
 }

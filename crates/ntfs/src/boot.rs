@@ -146,6 +146,7 @@ mod tests {
         assert!(parse(&b).is_err());
         let mut b = sample();
         b[13] = 0xF4; // 2^12 sectors: 2 MiB clusters, allowed
+        b[68] = 0xF4; // -12: 4096-byte index records
         assert_eq!(parse(&b).unwrap().cluster_size, 2 * 1024 * 1024);
     }
 }

@@ -1,31 +1,29 @@
-//! The NTFS reader: MFT access, file (MFT entry) loading with attribute
-//! lists, the TSK-style listing and content.
+//! The NTFS reader: opening the volume, MFT access, loading a file (MFT
+//! entry) with its attribute list the way TSK identifies attributes, and
+//! content. The listing is in `list.rs`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use exhibit_evidence::Source;
-use exhibit_vfs::{
-    Entry, EntryKind, FileData, FileSystem, FsError, Listing, Recovery, Times, Warning,
-};
+use exhibit_vfs::{FileData, FileSystem, FsError, Listing, Recovery, Warning};
 
 use crate::attr::{self, StdInfo};
 use crate::boot::{self, Boot};
 use crate::content::{self, CompressedSource, MemSource};
-use crate::index;
 use crate::record::{self, Body, RawAttr};
 use crate::runlist::Extent;
 
 /// MFT entry of the root directory.
-const ROOT: u64 = 5;
+pub(crate) const ROOT: u64 = 5;
 /// Deepest directory nesting followed (TSK's limit).
-const MAX_DEPTH: usize = 128;
+pub(crate) const MAX_DEPTH: usize = 128;
 /// Warnings kept per listing; the rest are counted.
 const MAX_WARNINGS: usize = 10_000;
 /// Largest `$ATTRIBUTE_LIST` read.
 const MAX_ATTR_LIST: u64 = 1 << 20;
 /// Most index allocation bytes read for one directory.
-const MAX_INDEX_BYTES: u64 = 256 << 20;
+pub(crate) const MAX_INDEX_BYTES: u64 = 256 << 20;
 /// Most extension records followed for one file (TSK's limit).
 const MAX_EXTENSIONS: usize = 256;
 
@@ -36,14 +34,14 @@ pub(crate) struct Warnings {
 }
 
 impl Warnings {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Warnings {
             list: Vec::new(),
             dropped: 0,
         }
     }
 
-    fn push(&mut self, offset: u64, what: String) {
+    pub(crate) fn push(&mut self, offset: u64, what: String) {
         if self.list.len() < MAX_WARNINGS {
             self.list.push(Warning { offset, what });
         } else {
@@ -51,7 +49,7 @@ impl Warnings {
         }
     }
 
-    fn finish(mut self) -> Vec<Warning> {
+    pub(crate) fn finish(mut self) -> Vec<Warning> {
         if self.dropped > 0 {
             self.list.push(Warning {
                 offset: 0,
@@ -135,16 +133,6 @@ impl FileMeta {
     }
 }
 
-/// What the first pass over the MFT keeps of every base record.
-#[derive(Debug, Clone)]
-struct Light {
-    in_use: bool,
-    used: bool,
-    seq: u16,
-    is_dir: bool,
-    names: Vec<Name>,
-}
-
 /// Attribute-list id map entry (see [`NtfsFs::attribute_list`]).
 struct MapItem {
     type_code: u32,
@@ -155,16 +143,16 @@ struct MapItem {
 
 /// A read-only NTFS file system.
 pub struct NtfsFs {
-    volume: Arc<dyn Source>,
-    boot: Boot,
+    pub(crate) volume: Arc<dyn Source>,
+    pub(crate) boot: Boot,
     /// `$MFT`'s own `$DATA`, contiguous from VCN 0.
     mft: Vec<Extent>,
-    record_count: u64,
+    pub(crate) record_count: u64,
     label: Option<String>,
-    open_warnings: Vec<Warning>,
+    pub(crate) open_warnings: Vec<Warning>,
 }
 
-fn sanitize(name: &str) -> String {
+pub(crate) fn sanitize(name: &str) -> String {
     name.chars()
         .map(|c| {
             if (c as u32) < 0x20 || c == '\u{7f}' {
@@ -176,7 +164,11 @@ fn sanitize(name: &str) -> String {
         .collect()
 }
 
-fn corrupt(structure: impl Into<String>, offset: u64, what: impl Into<String>) -> FsError {
+pub(crate) fn corrupt(
+    structure: impl Into<String>,
+    offset: u64,
+    what: impl Into<String>,
+) -> FsError {
     FsError::Corrupt {
         structure: structure.into(),
         offset,
@@ -406,7 +398,7 @@ impl NtfsFs {
     }
 
     /// Volume offset where MFT entry `n` starts.
-    fn record_offset(&self, n: u64) -> u64 {
+    pub(crate) fn record_offset(&self, n: u64) -> u64 {
         n.checked_mul(self.boot.record_size as u64)
             .and_then(|p| self.mft_map(p))
             .map(|(o, _)| o)
@@ -791,39 +783,6 @@ impl NtfsFs {
         }
     }
 
-    /// First pass: every base record's names and state, and which
-    /// records name each directory as their parent.
-    fn scan(&self, w: &mut Warnings) -> (Vec<Option<Light>>, HashMap<u64, Vec<(u16, u64)>>) {
-        let mut light = Vec::with_capacity(self.record_count.min(1 << 24) as usize);
-        let mut parents: HashMap<u64, Vec<(u16, u64)>> = HashMap::new();
-        for n in 0..self.record_count {
-            let mut warn = |o: u64, s: String| w.push(o, s);
-            match self.load(n, &mut warn) {
-                Ok(m) if m.base_ref == 0 => {
-                    for nm in &m.names {
-                        parents
-                            .entry(nm.parent)
-                            .or_default()
-                            .push((nm.parent_seq, n));
-                    }
-                    light.push(Some(Light {
-                        in_use: m.in_use,
-                        used: !m.attrs.is_empty(),
-                        seq: m.seq,
-                        is_dir: m.is_dir,
-                        names: m.names,
-                    }));
-                }
-                Ok(_) => light.push(None),
-                Err((o, e)) => {
-                    w.push(o, format!("MFT entry {n}: {e}; skipped"));
-                    light.push(None);
-                }
-            }
-        }
-        (light, parents)
-    }
-
     fn parse_inode(&self, inode: &str) -> Option<(u64, Option<u32>, Option<u16>)> {
         let mut parts = inode.split('-');
         let addr = parts.next()?.parse().ok()?;
@@ -842,559 +801,6 @@ impl NtfsFs {
     }
 }
 
-/// A name in a directory listing.
-#[derive(Debug, Clone)]
-struct DirName {
-    name: String,
-    addr: u64,
-    /// Sequence number the name expects (index entries only).
-    seq: Option<u16>,
-    kind: EntryKind,
-    deleted: bool,
-    orphan_dir: bool,
-}
-
-/// The state of one `list()`.
-struct Walk<'a> {
-    fs: &'a NtfsFs,
-    light: Vec<Option<Light>>,
-    parents: HashMap<u64, Vec<(u16, u64)>>,
-    entries: Vec<Entry>,
-    w: Warnings,
-    visited: HashSet<u64>,
-    named_unalloc: HashSet<u64>,
-}
-
-impl Walk<'_> {
-    fn load_quiet(&self, n: u64) -> Option<FileMeta> {
-        self.fs.load(n, &mut |_, _| {}).ok()
-    }
-
-    /// The names in directory `dir`: its index (root and allocation), then
-    /// the records naming it as parent that the index lacks (deleted
-    /// files), like TSK; the root also gets `$OrphanFiles`.
-    fn dir_names(&mut self, dir: &FileMeta) -> Vec<DirName> {
-        let mut out: Vec<DirName> = Vec::new();
-        let mut seen: HashMap<(u64, String), usize> = HashMap::new();
-        // TSK keeps one name per (entry, name): a deleted duplicate gives way
-        // to an allocated one.
-        let mut add =
-            |dn: DirName, out: &mut Vec<DirName>| match seen.get(&(dn.addr, dn.name.clone())) {
-                Some(&i) => {
-                    if out[i].deleted && !dn.deleted {
-                        out[i] = dn;
-                    }
-                }
-                None => {
-                    seen.insert((dn.addr, dn.name.clone()), out.len());
-                    out.push(dn);
-                }
-            };
-        let is_del = !dir.in_use;
-        let at = self.fs.record_offset(dir.addr);
-        let pick = |t: u32| {
-            dir.attrs
-                .iter()
-                .find(|a| a.type_code == t && a.name == "$I30")
-                .or_else(|| dir.attrs.iter().find(|a| a.type_code == t))
-        };
-        let mut block = self.fs.boot.index_record_size as u64;
-        let mut entries: Vec<index::IndexEntry> = Vec::new();
-        match pick(record::AT_INDEX_ROOT).map(|a| &a.data) {
-            Some(AttrData::Resident(v)) => match index::root_header(v) {
-                Some(h) if h.indexed_type == record::AT_FILE_NAME => {
-                    if h.block_size.is_power_of_two() && (256..=65536).contains(&h.block_size) {
-                        block = h.block_size as u64;
-                    }
-                    let (ents, err) = index::node_entries(v, 16);
-                    if let Some((o, e)) = err {
-                        self.w.push(
-                            at,
-                            format!("directory {} $INDEX_ROOT byte {o}: {e}", dir.addr),
-                        );
-                    }
-                    entries.extend(ents);
-                }
-                Some(_) => {}
-                None => self.w.push(
-                    at,
-                    format!("directory {}: $INDEX_ROOT is truncated", dir.addr),
-                ),
-            },
-            Some(AttrData::NonResident { .. }) => self.w.push(
-                at,
-                format!("directory {}: $INDEX_ROOT is non-resident", dir.addr),
-            ),
-            None => {
-                if dir.is_dir {
-                    self.w
-                        .push(at, format!("directory {} has no $INDEX_ROOT", dir.addr));
-                }
-            }
-        }
-        if let Some(a) = pick(record::AT_INDEX_ALLOCATION) {
-            if let AttrData::NonResident {
-                extents, init_size, ..
-            } = &a.data
-            {
-                let (size, init) = (a.size, *init_size);
-                self.index_allocation(dir.addr, at, extents, size, init, block, &mut entries);
-            }
-        }
-        for e in entries {
-            if e.key.namespace == attr::NS_DOS {
-                continue; // the long name of the same file is listed
-            }
-            if e.record >= self.fs.record_count {
-                self.w.push(
-                    at,
-                    format!(
-                        "directory {}: index entry `{}` points to MFT entry {} outside the MFT",
-                        dir.addr, e.key.name, e.record
-                    ),
-                );
-                continue;
-            }
-            add(
-                DirName {
-                    kind: if e.key.flags & attr::FN_FLAG_DIRECTORY != 0 {
-                        EntryKind::Directory
-                    } else {
-                        EntryKind::File
-                    },
-                    name: e.key.name,
-                    addr: e.record,
-                    seq: Some(e.seq),
-                    deleted: is_del,
-                    orphan_dir: false,
-                },
-                &mut out,
-            );
-        }
-        // records that name this directory as their parent
-        let seq = if is_del {
-            dir.seq.saturating_sub(1)
-        } else {
-            dir.seq
-        };
-        if let Some(children) = self.parents.get(&dir.addr) {
-            for &(pseq, child) in children {
-                if pseq != seq {
-                    continue;
-                }
-                let Some(Some(l)) = self.light.get(child as usize) else {
-                    continue;
-                };
-                for n in &l.names {
-                    if n.parent == dir.addr {
-                        add(
-                            DirName {
-                                name: n.name.clone(),
-                                addr: child,
-                                seq: None,
-                                kind: EntryKind::Unknown,
-                                deleted: !l.in_use,
-                                orphan_dir: false,
-                            },
-                            &mut out,
-                        );
-                    }
-                }
-            }
-        }
-        if dir.addr == ROOT {
-            out.push(DirName {
-                name: "$OrphanFiles".into(),
-                addr: self.fs.record_count,
-                seq: None,
-                kind: EntryKind::VirtualDirectory,
-                deleted: false,
-                orphan_dir: true,
-            });
-        }
-        out
-    }
-
-    /// Reads the `INDX` records of a directory's `$INDEX_ALLOCATION`,
-    /// skipping sparse parts and bounded in total size.
-    #[allow(clippy::too_many_arguments)]
-    fn index_allocation(
-        &mut self,
-        dir: u64,
-        at: u64,
-        extents: &[Extent],
-        size: u64,
-        init_size: u64,
-        block: u64,
-        out: &mut Vec<index::IndexEntry>,
-    ) {
-        let cs = self.fs.boot.cluster_size;
-        let runs = match content::byte_runs(&content::contiguous(extents), cs, init_size) {
-            Ok(r) => r,
-            Err(e) => {
-                self.w
-                    .push(at, format!("directory {dir} $INDEX_ALLOCATION: {e}"));
-                return;
-            }
-        };
-        let src = match exhibit_vfs::RunsSource::new(
-            self.fs.volume.clone(),
-            runs.clone(),
-            size,
-            format!("MFT entry {dir} $INDEX_ALLOCATION"),
-        ) {
-            Ok(s) => s,
-            Err(e) => {
-                self.w
-                    .push(at, format!("directory {dir} $INDEX_ALLOCATION: {e}"));
-                return;
-            }
-        };
-        let size = src.len();
-        let mut blocks: Vec<u64> = Vec::new();
-        let mut pos = 0u64;
-        let budget = MAX_INDEX_BYTES / block;
-        'runs: for r in &runs {
-            if r.offset.is_some() && pos < size {
-                let first = pos / block;
-                let last = (pos.saturating_add(r.len).min(size) - 1) / block;
-                for b in first..=last {
-                    if blocks.last() != Some(&b) {
-                        if blocks.len() as u64 >= budget {
-                            self.w.push(
-                                at,
-                                format!("directory {dir}: index larger than {MAX_INDEX_BYTES} bytes; rest not read"),
-                            );
-                            break 'runs;
-                        }
-                        blocks.push(b);
-                    }
-                }
-            }
-            pos = pos.saturating_add(r.len);
-        }
-        let mut buf = vec![0u8; block as usize];
-        for b in blocks {
-            let off = b * block;
-            buf.fill(0);
-            let n = match src.read_at(off, &mut buf) {
-                Ok(n) => n,
-                Err(e) => {
-                    self.w
-                        .push(at, format!("directory {dir} index record at {off}: {e}"));
-                    continue;
-                }
-            };
-            if n < 28 || &buf[0..4] != b"INDX" {
-                continue;
-            }
-            if let Err(e) = record::apply_fixups(&mut buf) {
-                self.w.push(
-                    at,
-                    format!("directory {dir} index record at {off}: {e}; skipped"),
-                );
-                continue;
-            }
-            let (ents, err) = index::node_entries(&buf, 24);
-            if let Some((o, e)) = err {
-                self.w.push(
-                    at,
-                    format!("directory {dir} index record at {off}, byte {o}: {e}"),
-                );
-            }
-            out.extend(ents);
-        }
-    }
-
-    /// The metadata a name refers to, or `None` when it cannot be loaded or
-    /// its sequence number says the entry now belongs to another file.
-    fn resolve(&mut self, dn: &DirName) -> Option<FileMeta> {
-        if dn.addr >= self.fs.record_count {
-            return None;
-        }
-        let meta = match self.fs.load(dn.addr, &mut |_, _| {}) {
-            Ok(m) => m,
-            Err(_) => return None, // already warned by the scan
-        };
-        if let Some(seq) = dn.seq {
-            // Windows increments the sequence number when it frees a record
-            let expect = if meta.in_use {
-                meta.seq
-            } else {
-                meta.seq.saturating_sub(1)
-            };
-            if seq != expect {
-                return None;
-            }
-        }
-        Some(meta)
-    }
-
-    fn times_si(meta: &FileMeta) -> Times {
-        match &meta.si {
-            Some(si) => Times {
-                atime: attr::nt_time(si.atime),
-                mtime: attr::nt_time(si.mtime),
-                ctime: attr::nt_time(si.ctime),
-                crtime: attr::nt_time(si.crtime),
-            },
-            None => Times::default(),
-        }
-    }
-
-    /// The body-file lines TSK prints for one name.
-    fn emit(&mut self, path: &str, dn: &DirName, meta: Option<&FileMeta>) {
-        let Some(m) = meta else {
-            self.entries.push(Entry {
-                path: path.to_string(),
-                inode: dn.addr.to_string(),
-                name_kind: dn.kind,
-                meta_kind: EntryKind::Unknown,
-                mode: 0,
-                uid: 0,
-                gid: 0,
-                size: 0,
-                times: Times::default(),
-                deleted: dn.deleted,
-                meta_allocated: false,
-                recovery: Recovery::Lost,
-            });
-            return;
-        };
-        let meta_kind = if m.is_dir {
-            EntryKind::Directory
-        } else {
-            EntryKind::File
-        };
-        let base =
-            |path: String, inode: String, size: u64, times: Times, recovery: Recovery| Entry {
-                path,
-                inode,
-                name_kind: dn.kind,
-                meta_kind,
-                mode: m.mode,
-                uid: m.si.map(|s| s.owner_id).unwrap_or(0),
-                gid: 0,
-                size,
-                times,
-                deleted: dn.deleted,
-                meta_allocated: m.in_use,
-                recovery,
-            };
-        let si_times = Self::times_si(m);
-        let recovery_of = |a: &Attr| {
-            if m.in_use || matches!(a.data, AttrData::Resident(_)) {
-                Recovery::Certain
-            } else {
-                Recovery::Guess
-            }
-        };
-        let mut printed = false;
-        for a in &m.attrs {
-            let inode = format!("{}-{}-{}", m.addr, a.type_code, a.id);
-            match a.type_code {
-                record::AT_DATA | record::AT_INDEX_ROOT => {
-                    printed = true;
-                    let stream = if a.name.is_empty()
-                        || (a.type_code == record::AT_INDEX_ROOT && a.name == "$I30")
-                    {
-                        String::new()
-                    } else {
-                        format!(":{}", a.name)
-                    };
-                    let e = base(
-                        format!("{path}{stream}"),
-                        inode,
-                        a.size,
-                        si_times,
-                        recovery_of(a),
-                    );
-                    self.entries.push(e);
-                }
-                record::AT_FILE_NAME if a.id == m.fn_id => {
-                    let [cr, mt, ct, at] = m.fn_times;
-                    let times = Times {
-                        atime: attr::nt_time(at),
-                        mtime: attr::nt_time(mt),
-                        ctime: attr::nt_time(ct),
-                        crtime: attr::nt_time(cr),
-                    };
-                    let e = base(
-                        format!("{path} ($FILE_NAME)"),
-                        inode,
-                        a.size,
-                        times,
-                        Recovery::Certain,
-                    );
-                    self.entries.push(e);
-                }
-                _ => {}
-            }
-        }
-        if !printed {
-            let recovery = if m.in_use || m.size == 0 {
-                Recovery::Certain
-            } else {
-                Recovery::Guess
-            };
-            let e = base(
-                path.to_string(),
-                m.addr.to_string(),
-                m.size,
-                si_times,
-                recovery,
-            );
-            self.entries.push(e);
-        }
-    }
-
-    /// Lists directory `dir` under `prefix` and recurses, depth first.
-    fn walk(&mut self, dir: &FileMeta, prefix: &str, depth: usize) {
-        let names = self.dir_names(dir);
-        for dn in names {
-            if dn.name == "." || dn.name == ".." {
-                continue;
-            }
-            let path = format!("{prefix}/{}", sanitize(&dn.name));
-            if dn.orphan_dir {
-                self.orphans(&path, &dn);
-                continue;
-            }
-            let meta = self.resolve(&dn);
-            self.emit(&path, &dn, meta.as_ref());
-            let Some(m) = meta else { continue };
-            if !m.in_use {
-                self.named_unalloc.insert(m.addr);
-            }
-            self.descend(&dn, &m, &path, depth);
-        }
-    }
-
-    fn descend(&mut self, dn: &DirName, m: &FileMeta, path: &str, depth: usize) {
-        let recurse = matches!(dn.kind, EntryKind::Directory | EntryKind::Unknown)
-            && m.is_dir
-            && (!dn.deleted || !m.in_use);
-        if !recurse {
-            return;
-        }
-        let at = self.fs.record_offset(m.addr);
-        if depth + 1 >= MAX_DEPTH {
-            self.w.push(
-                at,
-                format!(
-                    "directory {} at `{path}` is nested deeper than {MAX_DEPTH}; not listed",
-                    m.addr
-                ),
-            );
-            return;
-        }
-        if !self.visited.insert(m.addr) {
-            self.w.push(
-                at,
-                format!("directory {} reached again at `{path}` (loop or second name); not listed again", m.addr),
-            );
-            return;
-        }
-        self.walk(m, path, depth + 1);
-    }
-
-    /// `$OrphanFiles`: unallocated records with attributes that no name
-    /// reached, as TSK finds them; orphaned directories bring their
-    /// contents along.
-    fn orphans(&mut self, path: &str, dn: &DirName) {
-        self.entries.push(Entry {
-            path: path.to_string(),
-            inode: dn.addr.to_string(),
-            name_kind: EntryKind::VirtualDirectory,
-            meta_kind: EntryKind::VirtualDirectory,
-            mode: 0,
-            uid: 0,
-            gid: 0,
-            size: 0,
-            times: Times::default(),
-            deleted: false,
-            meta_allocated: true,
-            recovery: Recovery::Certain,
-        });
-        let mut in_subdirs: HashSet<u64> = HashSet::new();
-        let mut found: Vec<DirName> = Vec::new();
-        for n in 0..self.light.len() as u64 {
-            let Some(Some(l)) = self.light.get(n as usize) else {
-                continue;
-            };
-            if l.in_use || !l.used || self.named_unalloc.contains(&n) || in_subdirs.contains(&n) {
-                continue;
-            }
-            let name = l
-                .names
-                .first()
-                .map(|x| x.name.clone())
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| format!("OrphanFile-{n}"));
-            let is_dir = l.is_dir;
-            found.push(DirName {
-                name,
-                addr: n,
-                seq: None,
-                kind: EntryKind::Unknown,
-                deleted: true,
-                orphan_dir: false,
-            });
-            if is_dir {
-                if let Some(m) = self.load_quiet(n) {
-                    let mut seen = HashSet::from([n]);
-                    self.mark_orphan_subtree(&m, &mut in_subdirs, &mut seen, 0);
-                }
-            }
-        }
-        found.retain(|d| !in_subdirs.contains(&d.addr));
-        for d in found {
-            let p = format!("{path}/{}", sanitize(&d.name));
-            let meta = self.resolve(&d);
-            self.emit(&p, &d, meta.as_ref());
-            if let Some(m) = meta {
-                self.descend(&d, &m, &p, 1);
-            }
-        }
-    }
-
-    /// Marks what an orphaned directory contains as reachable through it.
-    /// Returns false to stop (an allocated entry was met, as in TSK).
-    fn mark_orphan_subtree(
-        &mut self,
-        dir: &FileMeta,
-        marked: &mut HashSet<u64>,
-        seen: &mut HashSet<u64>,
-        depth: usize,
-    ) -> bool {
-        if depth >= MAX_DEPTH {
-            return true;
-        }
-        for dn in self.dir_names(dir) {
-            if dn.name == "." || dn.name == ".." || dn.orphan_dir {
-                continue;
-            }
-            let Some(m) = self.resolve(&dn) else { continue };
-            if dn.deleted {
-                if m.in_use {
-                    return false;
-                }
-                marked.insert(m.addr);
-            }
-            let recurse = matches!(dn.kind, EntryKind::Directory | EntryKind::Unknown)
-                && m.is_dir
-                && (!dn.deleted || !m.in_use);
-            if recurse
-                && seen.insert(m.addr)
-                && !self.mark_orphan_subtree(&m, marked, seen, depth + 1)
-            {
-                return false;
-            }
-        }
-        true
-    }
-}
-
 impl FileSystem for NtfsFs {
     fn kind(&self) -> &str {
         "NTFS"
@@ -1405,28 +811,7 @@ impl FileSystem for NtfsFs {
     }
 
     fn list(&self) -> Result<Listing, FsError> {
-        let mut w = Warnings::new();
-        for x in &self.open_warnings {
-            w.push(x.offset, x.what.clone());
-        }
-        let (light, parents) = self.scan(&mut w);
-        let root = self
-            .load(ROOT, &mut |_, _| {})
-            .map_err(|(o, e)| corrupt("MFT entry 5 (root directory)", o, e))?;
-        let mut walk = Walk {
-            fs: self,
-            light,
-            parents,
-            entries: Vec::new(),
-            w,
-            visited: HashSet::from([ROOT]),
-            named_unalloc: HashSet::new(),
-        };
-        walk.walk(&root, "", 0);
-        Ok(Listing {
-            entries: walk.entries,
-            warnings: walk.w.finish(),
-        })
+        crate::list::list(self)
     }
 
     fn open(&self, inode: &str, stream: Option<&str>) -> Result<exhibit_vfs::FileData, FsError> {

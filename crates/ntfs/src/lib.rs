@@ -30,17 +30,15 @@
 //! since its clusters may have been reused.
 //!
 //! # What this crate must never do
-//! - Write to evidence: everything is read through
-//!   [`Source`](exhibit_evidence::Source).
+//! - Write to evidence: everything is read through [`Source`].
 //! - Trust the volume: the number of MFT records is bounded by what
 //!   `$MFT`'s runlist delivers inside the evidence, attribute and runlist
 //!   lengths by their record, attribute lists by size and by the number of
 //!   extension records, directory indexes by size, the tree by depth and a
 //!   visited set (cycles), content runs by the volume. Damage becomes a
-//!   [`Warning`](exhibit_vfs::Warning) or
-//!   [`FsError::Corrupt`](exhibit_vfs::FsError::Corrupt) naming the MFT
-//!   entry and byte offset, and the rest is still listed. It never panics
-//!   on evidence data.
+//!   [`Warning`](exhibit_vfs::Warning) or [`FsError::Corrupt`] naming the
+//!   MFT entry and byte offset, and the rest is still listed. It never
+//!   panics on evidence data.
 //! - Present recovered content as certain, or decrypt: EFS-encrypted
 //!   content is refused, not returned as if it were the file.
 #![deny(missing_docs)]
@@ -50,6 +48,7 @@ mod boot;
 mod content;
 mod fs;
 mod index;
+mod list;
 mod lznt1;
 mod record;
 mod runlist;

@@ -119,7 +119,6 @@ pub(crate) struct NonResident {
     pub start_vcn: u64,
     /// log2 of the compression unit in clusters (0: not compressed).
     pub comp_unit: u16,
-    pub alloc_size: u64,
     pub real_size: u64,
     pub init_size: u64,
     pub extents: Vec<Extent>,
@@ -148,9 +147,7 @@ pub(crate) struct RawAttr {
 /// Walks the attributes of a fixed-up record. Stops at the end marker, a
 /// zero length, or an attribute that would run past the record; a damaged
 /// attribute is reported through `warn` (with its byte offset in the record)
-/// and skipped or ends the walk. Also returns, for `$STANDARD_INFORMATION`,
-/// the 4 bytes at value offset 48 even when the value is shorter (see
-/// [`crate::attr::StdInfo::owner_id`]).
+/// and skipped or ends the walk.
 pub(crate) fn attributes(
     rec: &[u8],
     attr_off: usize,
@@ -231,7 +228,6 @@ pub(crate) fn attributes(
             let start_vcn = u64le(a, 16);
             let run_off = u16le(a, 32) as usize;
             let comp_unit = u16le(a, 34);
-            let alloc_size = u64le(a, 40);
             let real_size = u64le(a, 48);
             let init_size = u64le(a, 56);
             if run_off > len {
@@ -253,7 +249,6 @@ pub(crate) fn attributes(
             Body::NonResident(NonResident {
                 start_vcn,
                 comp_unit,
-                alloc_size,
                 real_size,
                 init_size,
                 extents,
