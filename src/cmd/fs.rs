@@ -122,7 +122,12 @@ pub fn ls(args: &LsArgs) -> anyhow::Result<()> {
                 continue;
             }
             if args.json {
-                let v = serde_json::json!({ "partition": p.number, "filesystem": fs.kind(), "entry": e });
+                let v = serde_json::json!({
+                    "provenance": format!("{} → {} → {}", p.provenance, fs.kind(), e.inode),
+                    "partition": p.number,
+                    "filesystem": fs.kind(),
+                    "entry": e,
+                });
                 writeln!(out, "{v}")?;
             } else {
                 writeln!(
