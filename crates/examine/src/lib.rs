@@ -53,6 +53,16 @@ pub static READERS: &[Reader] = &[
         probe: exhibit_ntfs::probe,
         open: |s, _| exhibit_ntfs::open(s),
     },
+    Reader {
+        name: "exFAT",
+        probe: exhibit_exfat::probe,
+        open: |s, o| exhibit_exfat::open(s, o),
+    },
+    Reader {
+        name: "ISO9660",
+        probe: exhibit_iso9660::probe,
+        open: |s, _| exhibit_iso9660::open(s),
+    },
 ];
 
 /// Errors of this layer.

@@ -24,9 +24,9 @@ const ROOT_INODE: u32 = 2;
 const MAX_DEPTH: usize = 512;
 /// Symlink targets longer than this are not read (TSK's limit).
 const MAX_LINK_LEN: u64 = 4096;
-/// Most directory blocks read for one directory (256 MiB of 1 KiB blocks):
-/// a bound on work for damaged directories, far above real ones.
-const MAX_DIR_BLOCKS: u64 = 1 << 18;
+/// Most bytes read for one directory: a bound on work for damaged
+/// directories, far above real ones.
+const MAX_DIR_BYTES: u64 = 1 << 29;
 /// Bytes of inode table read at once while looking for orphans.
 const TABLE_CHUNK: u64 = 1 << 16;
 /// gdt_csum or metadata_csum: group descriptor flags are meaningful.
@@ -219,7 +219,7 @@ impl ExtFs {
         if self.inodes_uninit(&gd) {
             return Ok(false);
         }
-        let at = gd.inode_bitmap * self.sb.block_size as u64 + (index / 8) as u64;
+        let at = (gd.inode_bitmap * self.sb.block_size as u64).saturating_add((index / 8) as u64);
         let mut b = [0u8; 1];
         self.volume.read_exact_at(at, &mut b).map_err(|e| Warning {
             offset: at,
@@ -372,12 +372,12 @@ impl ExtFs {
             return dir::dedup(names);
         }
         let bs = self.sb.block_size as u64;
-        let wanted = (inode.size.div_ceil(bs)).min(MAX_DIR_BLOCKS);
-        if inode.size.div_ceil(bs) > MAX_DIR_BLOCKS {
+        let wanted = inode.size.min(MAX_DIR_BYTES).div_ceil(bs);
+        if inode.size > MAX_DIR_BYTES {
             warnings.push(Warning {
                 offset: inode.offset,
                 what: format!(
-                    "{what}: size {} is implausible; only the first {MAX_DIR_BLOCKS} blocks are read",
+                    "{what}: size {} is implausible; only the first {MAX_DIR_BYTES} bytes are read",
                     inode.size
                 ),
             });
@@ -571,7 +571,11 @@ impl ExtFs {
                 continue;
             }
             let first = g * ipg + 1;
-            let count = ipg.min(self.sb.inodes_count - g * ipg);
+            let mut count = ipg.min(self.sb.inodes_count - g * ipg);
+            if self.sb.feature_ro_compat & RO_COMPAT_GROUP_CSUM != 0 {
+                // The end of the table was never used (nor, perhaps, zeroed).
+                count = count.min(ipg.saturating_sub(gd.itable_unused));
+            }
             let mut bitmap = vec![0u8; count.div_ceil(8) as usize];
             if let Err(e) = self.volume.read_exact_at(gd.inode_bitmap * bs, &mut bitmap) {
                 unreadable += 1;
@@ -598,7 +602,7 @@ impl ExtFs {
                     chunk_start = c;
                     let len = (count - c).min(per_chunk) as u64 * isz;
                     chunk = vec![0u8; len as usize];
-                    let at = table + c as u64 * isz;
+                    let at = table.saturating_add(c as u64 * isz);
                     if let Err(e) = self.volume.read_exact_at(at, &mut chunk) {
                         unreadable += 1;
                         first_problem.get_or_insert(Warning {
@@ -651,6 +655,7 @@ impl ExtFs {
         let candidates = self.orphan_candidates(&named, &mut walk.warnings);
         // Inodes reachable through an orphan directory are listed there.
         let mut claimed: HashSet<u32> = HashSet::new();
+        let mut scratch = Walk::default();
         let mut top = Vec::new();
         for &c in &candidates {
             if claimed.contains(&c) {
@@ -663,10 +668,13 @@ impl ExtFs {
                     continue;
                 }
             };
-            if meta.inode.is_dir() {
-                let mut scratch = Walk::default();
+            if meta.inode.is_dir() && !scratch.visited.contains(&c) {
+                // One scratch walk for all orphan directories: a subtree
+                // several of them reach is walked once.
                 self.walk_from(&meta.inode, String::new(), true, &mut scratch);
-                claimed.extend(scratch.named_unalloc.into_iter().filter(|&n| n != c));
+                claimed.extend(scratch.named_unalloc.drain().filter(|&n| n != c));
+                scratch.entries.clear();
+                scratch.warnings.clear();
             }
             top.push(meta);
         }

@@ -165,7 +165,7 @@ impl Superblock {
                 format!("inode size {inode_size} is not a power of two between 128 and the block size {block_size}"),
             ));
         }
-        if is64 && (desc_size < 64 || desc_size > 1024 || !desc_size.is_power_of_two()) {
+        if is64 && (!(64..=1024).contains(&desc_size) || !desc_size.is_power_of_two()) {
             return Err(corrupt(
                 at(254),
                 format!("group descriptor size {desc_size} with 64bit is not a power of two between 64 and 1024"),
@@ -192,6 +192,16 @@ impl Superblock {
         }
         if blocks_count <= first_data_block as u64 {
             return Err(corrupt(at(4), format!("{blocks_count} blocks")));
+        }
+        // Every byte offset computed from a block number must fit, with room.
+        if blocks_count
+            .checked_mul(block_size as u64)
+            .is_none_or(|bytes| bytes > i64::MAX as u64)
+        {
+            return Err(corrupt(
+                at(4),
+                format!("{blocks_count} blocks of {block_size} bytes overflow a 64-bit offset"),
+            ));
         }
         if inodes_count < 2 {
             return Err(corrupt(
@@ -311,6 +321,9 @@ pub(crate) struct GroupDesc {
     pub inode_bitmap: u64,
     pub inode_table: u64,
     pub flags: u16,
+    /// Inodes at the end of the group's table never used
+    /// (`bg_itable_unused`, meaningful with group checksums).
+    pub itable_unused: u32,
 }
 
 impl GroupDesc {
@@ -320,6 +333,7 @@ impl GroupDesc {
             inode_bitmap: le32(b, 4) as u64 | hi(36),
             inode_table: le32(b, 8) as u64 | hi(40),
             flags: le16(b, 18),
+            itable_unused: le16(b, 28) as u32 | if is64 { (le16(b, 50) as u32) << 16 } else { 0 },
         }
     }
 }

@@ -1,7 +1,8 @@
 //! An ext4 image built byte by byte: 64-bit group descriptors, 256-byte
 //! inodes with extra timestamps, an extent tree with an index node and an
 //! uninitialised extent, a sparse file, inline data, a fast symlink, a
-//! deleted name with its inode intact, an orphan inode, and damage (an
+//! deleted name with its inode intact, orphan inodes (one a directory with
+//! a file in it), a deleted name whose inode was reused, and damage (an
 //! extent loop, a tree too deep, a directory reached twice, an inode number
 //! beyond the count, an extent beyond the volume). No real image in the
 //! test data has these ext4 structures.
@@ -218,6 +219,17 @@ fn build() -> Vec<u8> {
     // 19: orphan, nothing points to it.
     m.inode(19, 0o100600, 0, 0x80000);
 
+    // 22: an orphan directory, with 23 in it (listed there, not at the top).
+    m.inode(22, 0o040700, 1024, 0x80000);
+    m.one_extent(22, 24);
+    let b = 24 * BS;
+    let mut at = m.dirent(b, 22, 12, ".", FT_DIR);
+    at = m.dirent(at, 2, 12, "..", FT_DIR);
+    m.dirent(at, 23, (b + BS - at) as u16, "child", FT_FILE);
+    m.inode(23, 0o100600, 5, 0x80000);
+    m.one_extent(23, 35);
+    m.put(35 * BS, b"hello");
+
     // 20 "sub": a name back to the root, and a record naming inode 999.
     m.inode(20, 0o040755, 1024, 0x80000);
     m.one_extent(20, 23);
@@ -272,6 +284,8 @@ fn synthetic_ext4_listing() {
         "0|/old (deleted)|14|l/----------|0|0|0|0|0|0|0".to_string(),
         "0|/$OrphanFiles|33|V/V---------|0|0|0|0|0|0|0".to_string(),
         format!("0|/$OrphanFiles/OrphanFile-19 (deleted)|19|-/rrw-------|0|0|0|{t}"),
+        format!("0|/$OrphanFiles/OrphanFile-22 (deleted)|22|-/drwx------|0|0|1024|{t}"),
+        format!("0|/$OrphanFiles/OrphanFile-22/child (deleted)|23|r/rrw-------|0|0|5|{t}"),
     ];
     // crtime is stored (i_extra_isize 32) but was left 0 except in "file".
     assert_eq!(lines, expected);
@@ -350,6 +364,10 @@ fn synthetic_ext4_content() {
     assert_eq!(rec, Recovery::Guess);
     assert_eq!(data, vec![b'E'; 1024]);
 
+    let (data, rec) = read_all(fs, "23");
+    assert_eq!(rec, Recovery::Guess);
+    assert_eq!(data, b"hello");
+
     let (data, rec) = read_all(fs, "19");
     assert_eq!(rec, Recovery::Lost);
     assert!(data.is_empty());
@@ -374,8 +392,8 @@ fn synthetic_ext4_survives_every_single_byte_change_in_metadata() {
     let ranges = [
         1024..1280,
         2048..2112,
-        Img::inode_at(2)..Img::inode_at(22),
-        20 * BS..24 * BS,
+        Img::inode_at(2)..Img::inode_at(24),
+        20 * BS..25 * BS,
     ];
     for r in ranges {
         for at in r {
