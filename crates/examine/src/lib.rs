@@ -25,6 +25,9 @@ use exhibit_volumes::{Volume, VolumeSystem, VolumeSystemKind};
 const CACHE_PAGE: u64 = 64 * 1024;
 const CACHE_PAGES: usize = 512;
 
+/// Opens a file system on a volume.
+pub type OpenFn = fn(Arc<dyn Source>, &FsOptions) -> Result<Box<dyn FileSystem>, FsError>;
+
 /// A file-system reader: how to recognise it cheaply and how to open it.
 pub struct Reader {
     /// Name used in messages.
@@ -32,7 +35,7 @@ pub struct Reader {
     /// Cheap signature check.
     pub probe: fn(&dyn Source) -> bool,
     /// Full open.
-    pub open: fn(Arc<dyn Source>, &FsOptions) -> Result<Box<dyn FileSystem>, FsError>,
+    pub open: OpenFn,
 }
 
 /// Every file-system reader Exhibit has. Adding a file system means adding
