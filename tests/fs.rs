@@ -152,3 +152,47 @@ fn cat_extracts_by_inode_and_path() {
     assert_eq!(by_inode.get_output().stdout.len(), 116);
     assert_eq!(by_inode.get_output().stdout, by_path.get_output().stdout);
 }
+
+#[test]
+fn examination_is_recorded_in_the_custody_log() {
+    let tmp = tempfile::tempdir().unwrap();
+    let case = tmp.path().join("case");
+    let img = disk("ext2.E01");
+    let c = case.to_str().unwrap();
+    exhibit()
+        .args([
+            "case",
+            "init",
+            c,
+            "--name",
+            "N",
+            "--number",
+            "1",
+            "--examiner",
+            "Ann",
+        ])
+        .assert()
+        .success();
+    // not registered yet: refused, and nothing is written
+    exhibit()
+        .args(["ls", "--case", c, img.to_str().unwrap()])
+        .assert()
+        .failure();
+    exhibit()
+        .args(["evidence", "add", c, img.to_str().unwrap(), "-q"])
+        .assert()
+        .success();
+    exhibit()
+        .args(["ls", "-r", "--case", c, img.to_str().unwrap()])
+        .assert()
+        .success();
+    let log = std::fs::read_to_string(case.join("custody/log.jsonl")).unwrap();
+    let last: serde_json::Value = serde_json::from_str(log.lines().last().unwrap()).unwrap();
+    assert_eq!(last["action"], "examined");
+    assert_eq!(last["evidence"], "E1");
+    assert!(last["details"]["partition_1"]
+        .as_str()
+        .unwrap()
+        .starts_with("ext2"));
+    exhibit().args(["custody", "verify", c]).assert().success();
+}
