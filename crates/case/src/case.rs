@@ -75,10 +75,10 @@ pub fn hash_source(
     progress: &mut dyn FnMut(u64),
 ) -> Result<Digests, exhibit_evidence::EvidenceError> {
     let mut hasher = MultiHasher::new(algs);
-    let mut buf = vec![0u8; 4 << 20];
     let mut off = 0u64;
     while off < source.len() {
-        let n = source.read_at(off, &mut buf)?;
+        // Read straight into the hasher's block: no copy on the hot path.
+        let n = hasher.update_with(|buf| source.read_at(off, buf))?;
         if n == 0 {
             return Err(exhibit_evidence::EvidenceError::OutOfRange {
                 evidence: source.name().to_string(),
@@ -86,7 +86,6 @@ pub fn hash_source(
                 len: source.len(),
             });
         }
-        hasher.update(&buf[..n]);
         off += n as u64;
         progress(off);
     }
