@@ -9,7 +9,7 @@ use anyhow::Context;
 use exhibit_case::Case;
 use exhibit_evidence::Source;
 use exhibit_examine::{open_fs, partitions, pick, timeline, Partition};
-use exhibit_vfs::{bodyfile_line, Entry, FileSystem, FsOptions, Recovery};
+use exhibit_vfs::{write_bodyfile_line, Entry, FileSystem, FsOptions, Recovery, Warning};
 
 use crate::cli::{CatArgs, FsArgs, LsArgs, TimelineArgs, TimelineFormat};
 
@@ -90,7 +90,12 @@ fn listing(p: &Partition, fs: &dyn FileSystem) -> anyhow::Result<Vec<Entry>> {
     let l = fs
         .list()
         .with_context(|| format!("listing {}", p.provenance))?;
-    for w in &l.warnings {
+    print_warnings(p, fs, &l.warnings);
+    Ok(l.entries)
+}
+
+fn print_warnings(p: &Partition, fs: &dyn FileSystem, warnings: &[Warning]) {
+    for w in warnings {
         eprintln!(
             "warning: {} → {}: offset {}: {}",
             p.provenance,
@@ -99,7 +104,6 @@ fn listing(p: &Partition, fs: &dyn FileSystem) -> anyhow::Result<Vec<Entry>> {
             w.what
         );
     }
-    Ok(l.entries)
 }
 
 pub fn ls(args: &LsArgs) -> anyhow::Result<()> {
@@ -208,8 +212,14 @@ pub fn cat(args: &CatArgs) -> anyhow::Result<()> {
 pub fn timeline(args: &TimelineArgs) -> anyhow::Result<()> {
     let out = std::io::stdout();
     let mut out = std::io::BufWriter::new(out.lock());
+    let systems = file_systems(&args.fs)?;
+    if let [(p, fs)] = systems.as_slice() {
+        if args.format == TimelineFormat::Bodyfile {
+            return bodyfile(p, fs.as_ref(), &mut out);
+        }
+    }
     let mut all: Vec<(String, Vec<Entry>)> = Vec::new();
-    for (p, fs) in file_systems(&args.fs)? {
+    for (p, fs) in systems {
         let entries = listing(&p, fs.as_ref())?;
         all.push((format!("{} → {}", p.provenance, fs.kind()), entries));
     }
@@ -217,7 +227,7 @@ pub fn timeline(args: &TimelineArgs) -> anyhow::Result<()> {
         TimelineFormat::Bodyfile => all
             .iter()
             .flat_map(|(_, es)| es.iter())
-            .try_for_each(|e| writeln!(out, "{}", bodyfile_line("", e))),
+            .try_for_each(|e| write_bodyfile_line(&mut out, "", e)),
         TimelineFormat::Csv | TimelineFormat::Jsonl => {
             let events = timeline::events(
                 all.iter()
@@ -231,6 +241,71 @@ pub fn timeline(args: &TimelineArgs) -> anyhow::Result<()> {
         }
     };
     match result.and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+/// Entries per batch handed from the listing to the formatting thread.
+const BATCH: usize = 256;
+/// Size of the pieces the body file is formatted into.
+const TEXT_PIECE: usize = 1 << 20;
+
+/// The body file of one file system, formatted on a second thread while
+/// the first lists (entries are not collected, only the text). Written once
+/// the listing is complete and its warnings printed, as when listing first:
+/// a listing that fails writes nothing.
+fn bodyfile(p: &Partition, fs: &dyn FileSystem, out: &mut impl Write) -> anyhow::Result<()> {
+    let (to_format, batches) = std::sync::mpsc::sync_channel::<Vec<Entry>>(64);
+    let (to_list, emptied) = std::sync::mpsc::channel::<Vec<Entry>>();
+    let (listed, text) = std::thread::scope(|s| {
+        let formatter = s.spawn(move || {
+            let mut text: Vec<Vec<u8>> = Vec::new();
+            let mut piece: Vec<u8> = Vec::with_capacity(TEXT_PIECE);
+            for mut batch in batches {
+                for e in &batch {
+                    if piece.len() + e.path.len() + 256 > TEXT_PIECE && !piece.is_empty() {
+                        text.push(std::mem::replace(
+                            &mut piece,
+                            Vec::with_capacity(TEXT_PIECE),
+                        ));
+                    }
+                    // Writing to a Vec cannot fail.
+                    let _ = write_bodyfile_line(&mut piece, "", e);
+                }
+                batch.clear();
+                // The lister may be done already: the batch is then dropped.
+                let _ = to_list.send(batch);
+            }
+            text.push(piece);
+            text
+        });
+        let mut batch = Vec::with_capacity(BATCH);
+        let listed = fs.list_each(&mut |e| {
+            batch.push(e);
+            if batch.len() >= BATCH {
+                let next = emptied
+                    .try_recv()
+                    .unwrap_or_else(|_| Vec::with_capacity(BATCH));
+                // The formatter ends only when this sender is dropped (or
+                // if it panicked, which the join below reports).
+                let _ = to_format.send(std::mem::replace(&mut batch, next));
+            }
+        });
+        if !batch.is_empty() {
+            let _ = to_format.send(batch);
+        }
+        drop(to_format);
+        (listed, formatter.join())
+    });
+    let warnings = listed.with_context(|| format!("listing {}", p.provenance))?;
+    print_warnings(p, fs, &warnings);
+    let text = text.map_err(|_| anyhow::anyhow!("formatting the body file failed"))?;
+    let result = text
+        .iter()
+        .try_for_each(|piece| out.write_all(piece))
+        .and_then(|_| out.flush());
+    match result {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => Ok(other?),
     }

@@ -55,6 +55,14 @@ pub trait Source: Send + Sync {
     /// path of the first file).
     fn name(&self) -> &str;
 
+    /// Like [`Source::read_at`], for bytes the caller reads once and keeps
+    /// itself (a directory block, a piece of an inode table): a cache in
+    /// front of the source may pass the read straight through instead of
+    /// filling itself. The bytes are the same either way.
+    fn read_once_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, EvidenceError> {
+        self.read_at(offset, buf)
+    }
+
     /// Fills `buf` completely from `offset`, or fails with
     /// [`EvidenceError::OutOfRange`] if the source ends first.
     fn read_exact_at(&self, offset: u64, buf: &mut [u8]) -> Result<(), EvidenceError> {
@@ -80,6 +88,9 @@ macro_rules! forward_source {
         impl<T: Source + ?Sized> Source for $ptr {
             fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, EvidenceError> {
                 (**self).read_at(offset, buf)
+            }
+            fn read_once_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, EvidenceError> {
+                (**self).read_once_at(offset, buf)
             }
             fn len(&self) -> u64 {
                 (**self).len()

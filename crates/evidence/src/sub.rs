@@ -47,6 +47,15 @@ impl Source for SubSource {
         self.inner.read_at(self.start + offset, &mut buf[..want])
     }
 
+    fn read_once_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, EvidenceError> {
+        let want = crate::clamp_read(offset, buf.len(), self.len);
+        if want == 0 {
+            return Ok(0);
+        }
+        self.inner
+            .read_once_at(self.start + offset, &mut buf[..want])
+    }
+
     fn len(&self) -> u64 {
         self.len
     }

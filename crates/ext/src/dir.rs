@@ -1,8 +1,6 @@
 //! Directory blocks: live entries, and deleted entries found in the slack
 //! behind them, the way TSK's `ext2fs_dent_parse_block` finds them.
 
-use std::collections::HashMap;
-
 use exhibit_vfs::{EntryKind, Warning};
 
 use crate::superblock::{le16, le32};
@@ -17,19 +15,19 @@ fn rec_size(name_len: usize) -> usize {
 }
 
 /// One name found in a directory.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct RawName {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RawName<'a> {
     /// Inode number as recorded (0 for many deleted names).
     pub inode: u32,
     /// The name bytes, cut at the first NUL as TSK copies them.
-    pub name: Vec<u8>,
+    pub name: &'a [u8],
     /// `file_type` of the record (0 without the filetype feature).
     pub file_type: u8,
     /// Allocated (live) record; false for deleted names.
     pub allocated: bool,
 }
 
-impl RawName {
+impl RawName<'_> {
     /// `.` or `..`.
     pub(crate) fn is_dot(&self) -> bool {
         self.name == b"." || self.name == b".."
@@ -47,6 +45,75 @@ impl RawName {
             7 => EntryKind::Symlink,
             _ => EntryKind::Unknown,
         }
+    }
+}
+
+/// A name of a [`Names`] list: the record, its bytes in the list's shared
+/// buffer.
+#[derive(Debug, Clone, Copy)]
+struct NameRec {
+    inode: u32,
+    start: u32,
+    len: u32,
+    file_type: u8,
+    allocated: bool,
+}
+
+/// The names of one directory in block order, their bytes in one buffer
+/// (no allocation per name).
+#[derive(Debug, Default)]
+pub(crate) struct Names {
+    recs: Vec<NameRec>,
+    bytes: Vec<u8>,
+}
+
+impl Names {
+    /// How many names.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.recs.len()
+    }
+
+    /// The `i`th name.
+    pub(crate) fn get(&self, i: usize) -> Option<RawName<'_>> {
+        self.recs.get(i).map(|r| self.view(r))
+    }
+
+    fn view(&self, r: &NameRec) -> RawName<'_> {
+        let start = r.start as usize;
+        let end = start.saturating_add(r.len as usize);
+        RawName {
+            inode: r.inode,
+            name: self.bytes.get(start..end).unwrap_or(&[]),
+            file_type: r.file_type,
+            allocated: r.allocated,
+        }
+    }
+
+    fn push(&mut self, inode: u32, name: &[u8], file_type: u8, allocated: bool) {
+        // Names are at most 255 bytes and a directory read is bounded (far
+        // below 4 GiB), so the offsets fit.
+        let start = self.bytes.len() as u32;
+        self.bytes.extend_from_slice(name);
+        self.recs.push(NameRec {
+            inode,
+            start,
+            len: name.len() as u32,
+            file_type,
+            allocated,
+        });
+    }
+
+    /// Empties the list, keeping its buffers.
+    pub(crate) fn clear(&mut self) {
+        self.recs.clear();
+        self.bytes.clear();
+    }
+
+    /// Every name, in order.
+    #[cfg(test)]
+    fn to_vec(&self) -> Vec<RawName<'_>> {
+        self.recs.iter().map(|r| self.view(r)).collect()
     }
 }
 
@@ -126,7 +193,7 @@ pub(crate) fn check_chain(buf: &[u8], base: u64, layout: &Layout, what: &str) ->
 /// records by their `rec_len`, then every plausible record in the space a
 /// live record does not use (deleted names). `dir_deleted` marks every
 /// name deleted (the directory's inode is unallocated).
-pub(crate) fn parse_block(buf: &[u8], layout: &Layout, dir_deleted: bool, out: &mut Vec<RawName>) {
+pub(crate) fn parse_block(buf: &[u8], layout: &Layout, dir_deleted: bool, out: &mut Names) {
     let len = buf.len();
     let min_entry = rec_size(1);
     let mut dellen: isize = 0;
@@ -161,12 +228,7 @@ pub(crate) fn parse_block(buf: &[u8], layout: &Layout, dir_deleted: bool, out: &
         if dellen > 0 {
             dellen -= step as isize;
         }
-        out.push(RawName {
-            inode,
-            name: raw[..cut].to_vec(),
-            file_type,
-            allocated: !deleted,
-        });
+        out.push(inode, &raw[..cut], file_type, !deleted);
         // A record longer than it needs hides deleted records behind it.
         if dellen <= 0 {
             if rec_len - step >= min_entry {
@@ -179,27 +241,83 @@ pub(crate) fn parse_block(buf: &[u8], layout: &Layout, dir_deleted: bool, out: &
     }
 }
 
+fn name_of(names: &Names, i: u32) -> &[u8] {
+    names.view(&names.recs[i as usize]).name
+}
+
+/// Reusable buffers for [`dedup`].
+#[derive(Debug, Default)]
+pub(crate) struct DedupScratch {
+    keys: Vec<u64>,
+    run: Vec<u32>,
+}
+
 /// TSK's de-duplication within one directory: a name with the same inode
 /// and name as one already listed is dropped, except that an allocated
 /// name replaces a deleted one in place.
-pub(crate) fn dedup(names: Vec<RawName>) -> Vec<RawName> {
-    let mut out: Vec<RawName> = Vec::with_capacity(names.len());
-    let mut index: HashMap<(u32, Vec<u8>), usize> = HashMap::new();
-    for n in names {
-        let key = (n.inode, n.name.clone());
-        match index.get(&key) {
-            Some(&i) => {
-                if !out[i].allocated && n.allocated {
-                    out[i] = n;
+///
+/// Equal (inode, name) pairs are grouped by sorting (by inode number, then,
+/// for the rare inode numbers several names share, by name): each group
+/// keeps the place of its first name and the record of its first allocated
+/// name (of its first name when none is allocated), which is what listing
+/// them in order and replacing deleted by allocated gives.
+pub(crate) fn dedup(names: &mut Names, scratch: &mut DedupScratch) {
+    let n = names.recs.len();
+    if n < 2 {
+        return;
+    }
+    let keys = &mut scratch.keys;
+    keys.clear();
+    keys.extend(
+        names
+            .recs
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.inode as u64) << 32 | i as u64),
+    );
+    keys.sort_unstable();
+    // Dropped names get `len` u32::MAX (never a real length: names are at
+    // most 255 bytes).
+    let mut dropped = false;
+    let mut g = 0;
+    while g < n {
+        let inode = keys[g] >> 32;
+        let mut end = g + 1;
+        while end < n && keys[end] >> 32 == inode {
+            end += 1;
+        }
+        if end > g + 1 {
+            let run = &mut scratch.run;
+            run.clear();
+            run.extend(keys[g..end].iter().map(|&k| k as u32));
+            run.sort_unstable_by(|&a, &b| name_of(names, a).cmp(name_of(names, b)).then(a.cmp(&b)));
+            let mut r = 0;
+            while r < run.len() {
+                let first = run[r];
+                let mut stop = r + 1;
+                while stop < run.len() && name_of(names, run[stop]) == name_of(names, first) {
+                    stop += 1;
                 }
-            }
-            None => {
-                index.insert(key, out.len());
-                out.push(n);
+                if stop > r + 1 {
+                    dropped = true;
+                    let chosen = run[r..stop]
+                        .iter()
+                        .copied()
+                        .find(|&i| names.recs[i as usize].allocated)
+                        .unwrap_or(first);
+                    names.recs[first as usize] = names.recs[chosen as usize];
+                    for &i in &run[r + 1..stop] {
+                        names.recs[i as usize].len = u32::MAX;
+                    }
+                }
+                r = stop;
             }
         }
+        g = end;
     }
-    out
+    if dropped {
+        names.recs.retain(|r| r.len != u32::MAX);
+    }
 }
 
 #[cfg(test)]
@@ -228,14 +346,15 @@ mod tests {
         // "a" absorbed the deleted "gone" (inode zeroed, as ext2 does).
         rec(&mut b, 24, 12, 1000, b"a", 1);
         rec(&mut b, 36, 0, 988, b"gone", 1);
-        let mut out = Vec::new();
+        let mut out = Names::default();
         parse_block(&b, &L, false, &mut out);
         let names: Vec<_> = out
+            .to_vec()
             .iter()
             .map(|n| {
                 (
                     n.inode,
-                    String::from_utf8_lossy(&n.name).into_owned(),
+                    String::from_utf8_lossy(n.name).into_owned(),
                     n.allocated,
                 )
             })
@@ -256,21 +375,75 @@ mod tests {
     fn garbage_is_skipped_and_reported() {
         let mut b = vec![0xFFu8; 64];
         rec(&mut b, 0, 2, 3, b"x", 1);
-        let mut out = Vec::new();
+        let mut out = Names::default();
         parse_block(&b, &L, false, &mut out);
-        assert!(out.is_empty());
+        assert_eq!(out.len(), 0);
         assert_eq!(check_chain(&b, 4096, &L, "dir").unwrap().offset, 4096);
     }
 
     #[test]
     fn dedup_prefers_allocated() {
-        let n = |alloc| RawName {
-            inode: 5,
-            name: b"x".to_vec(),
-            file_type: 1,
-            allocated: alloc,
+        let mut names = Names::default();
+        names.push(5, b"x", 1, false);
+        names.push(5, b"x", 7, true);
+        names.push(5, b"x", 2, false);
+        let mut scratch = DedupScratch::default();
+        dedup(&mut names, &mut scratch);
+        assert_eq!(
+            names.to_vec(),
+            vec![RawName {
+                inode: 5,
+                name: b"x",
+                file_type: 7,
+                allocated: true
+            }]
+        );
+    }
+
+    /// The sort-based dedup against its definition (in order, replacing).
+    #[test]
+    fn dedup_matches_the_definition() {
+        let mut seed = 12345u64;
+        let mut next = |m: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % m
         };
-        let out = dedup(vec![n(false), n(true), n(false)]);
-        assert_eq!(out, vec![n(true)]);
+        type Plain = (u32, Vec<u8>, u8, bool);
+        let plain = |names: &[RawName]| -> Vec<Plain> {
+            names
+                .iter()
+                .map(|n| (n.inode, n.name.to_vec(), n.file_type, n.allocated))
+                .collect()
+        };
+        for _ in 0..2000 {
+            let mut names = Names::default();
+            let count = next(20) as usize;
+            for _ in 0..count {
+                let inode = next(4) as u32;
+                let name = [b'a' + next(3) as u8; 2];
+                let len = next(3) as usize;
+                names.push(inode, &name[..len], next(8) as u8, next(2) == 0);
+            }
+            let mut want: Vec<RawName> = Vec::new();
+            for n in names.to_vec() {
+                match want
+                    .iter()
+                    .position(|w| w.inode == n.inode && w.name == n.name)
+                {
+                    Some(i) => {
+                        if !want[i].allocated && n.allocated {
+                            want[i] = n;
+                        }
+                    }
+                    None => want.push(n),
+                }
+            }
+            let want = plain(&want);
+            let mut scratch = DedupScratch::default();
+            dedup(&mut names, &mut scratch);
+            assert_eq!(plain(&names.to_vec()), want);
+        }
     }
 }

@@ -10,7 +10,7 @@ use exhibit_vfs::{
 };
 
 use crate::blocks::{self, Geometry, Mapping};
-use crate::dir::{self, Layout, RawName};
+use crate::dir::{self, DedupScratch, Layout, Names, RawName};
 use crate::inode::{Inode, FLAG_EXTENTS, FLAG_INLINE_DATA, I_BLOCK_LEN};
 use crate::superblock::{
     GroupDesc, Superblock, BG_INODE_UNINIT, INCOMPAT_64BIT, INCOMPAT_FILETYPE,
@@ -29,6 +29,21 @@ const MAX_LINK_LEN: u64 = 4096;
 const MAX_DIR_BYTES: u64 = 1 << 29;
 /// Bytes of inode table read at once while looking for orphans.
 const TABLE_CHUNK: u64 = 1 << 16;
+/// Bytes of inode table read at once while listing (a whole number of
+/// inodes; at least one).
+const LOOKUP_CHUNK: u64 = 1 << 16;
+/// Inode-table chunks kept while listing.
+const LOOKUP_CHUNKS: usize = 16;
+/// Groups whose descriptor and inode bitmap are kept while listing: groups
+/// numbered beyond are read each time.
+const LOOKUP_GROUPS: u32 = 1 << 18;
+/// Most bytes of inode bitmaps kept while listing.
+const LOOKUP_BITMAP_BYTES: usize = 64 << 20;
+/// Bytes of directory read at once.
+const DIR_CHUNK: u64 = 1 << 16;
+/// Inode numbers below this are kept in a bitmap (16 MiB at most), the
+/// rest in a hash set.
+const SET_BITS: u32 = 1 << 27;
 /// gdt_csum or metadata_csum: group descriptor flags are meaningful.
 const RO_COMPAT_GROUP_CSUM: u32 = 0x0010 | 0x0400;
 /// Name of TSK's virtual directory of orphan inodes.
@@ -48,31 +63,326 @@ struct Meta {
     allocated: bool,
 }
 
+/// A set of inode numbers: a bitmap for the numbers below [`SET_BITS`]
+/// (grown as needed), a hash set above, and the members in insertion order.
+#[derive(Default, Clone)]
+struct InodeSet {
+    bits: Vec<u64>,
+    high: HashSet<u32>,
+    members: Vec<u32>,
+}
+
+impl InodeSet {
+    fn contains(&self, n: u32) -> bool {
+        if n < SET_BITS {
+            self.bits
+                .get((n / 64) as usize)
+                .is_some_and(|w| w & (1 << (n % 64)) != 0)
+        } else {
+            self.high.contains(&n)
+        }
+    }
+
+    /// Adds `n`; false when it was already there.
+    fn insert(&mut self, n: u32) -> bool {
+        let new = if n < SET_BITS {
+            let word = (n / 64) as usize;
+            if word >= self.bits.len() {
+                // Doubling keeps growth amortised; SET_BITS bounds it.
+                let want = (word + 1)
+                    .max(self.bits.len() * 2)
+                    .min((SET_BITS / 64) as usize);
+                self.bits.resize(want, 0);
+            }
+            let bit = 1u64 << (n % 64);
+            let new = self.bits[word] & bit == 0;
+            self.bits[word] |= bit;
+            new
+        } else {
+            self.high.insert(n)
+        };
+        if new {
+            self.members.push(n);
+        }
+        new
+    }
+
+    /// Empties the set, returning its members.
+    fn drain(&mut self) -> Vec<u32> {
+        let members = std::mem::take(&mut self.members);
+        for &n in &members {
+            if let Some(w) = self.bits.get_mut((n / 64) as usize) {
+                *w &= !(1 << (n % 64));
+            }
+        }
+        self.high.clear();
+        members
+    }
+}
+
 /// State of one walk over directories.
 #[derive(Default)]
-struct Walk {
-    entries: Vec<Entry>,
+struct Walk<'s> {
+    /// Where entries go (nowhere for a scratch walk).
+    emit: Option<&'s mut dyn FnMut(Entry)>,
     warnings: Vec<Warning>,
     /// Directories already listed: reaching one again is a loop.
-    visited: HashSet<u32>,
+    visited: InodeSet,
     /// Unallocated inodes some name points to (not orphans).
-    named_unalloc: HashSet<u32>,
+    named_unalloc: InodeSet,
+    /// Emptied name lists, for reuse.
+    spare_names: Vec<Names>,
+    /// Directory read buffer.
+    buf: Vec<u8>,
+    /// Scratch for [`dir::dedup`].
+    dedup: DedupScratch,
+}
+
+impl Walk<'_> {
+    fn emit(&mut self, entry: Entry) {
+        if let Some(each) = self.emit.as_mut() {
+            each(entry);
+        }
+    }
 }
 
 /// A directory being listed.
 struct Frame {
-    names: Vec<RawName>,
+    names: Names,
     next: usize,
     path: String,
 }
 
 /// TSK prints names with control characters replaced by `^`; the rest is
-/// decoded as UTF-8 (invalid sequences become U+FFFD).
+/// decoded as UTF-8 (invalid sequences become U+FFFD). Appends to `out`.
+fn push_printable(out: &mut String, name: &[u8]) {
+    match std::str::from_utf8(name) {
+        // Valid UTF-8 has bytes below 0x20 only as those characters.
+        Ok(s) if !name.iter().any(|&c| c < 0x20) => out.push_str(s),
+        _ => out.extend(String::from_utf8_lossy(name).chars().map(|c| {
+            if (c as u32) < 0x20 {
+                '^'
+            } else {
+                c
+            }
+        })),
+    }
+}
+
 fn printable(name: &[u8]) -> String {
-    String::from_utf8_lossy(name)
-        .chars()
-        .map(|c| if (c as u32) < 0x20 { '^' } else { c })
-        .collect()
+    let mut s = String::with_capacity(name.len());
+    push_printable(&mut s, name);
+    s
+}
+
+/// `n` in decimal.
+fn decimal(n: u32) -> String {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    let mut v = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    let mut s = String::with_capacity(digits.len() - at);
+    for &d in &digits[at..] {
+        s.push(d as char);
+    }
+    s
+}
+
+/// Fills `buf` from `at` with reads the cache need not keep
+/// ([`Source::read_once_at`]); false when the bytes are not all there (the
+/// caller then reads the usual way, which says why).
+fn read_once_exact(volume: &dyn Source, at: u64, buf: &mut [u8]) -> bool {
+    let mut done = 0;
+    // Each turn reads at least one byte or stops.
+    while done < buf.len() {
+        let Some(pos) = at.checked_add(done as u64) else {
+            return false;
+        };
+        match volume.read_once_at(pos, &mut buf[done..]) {
+            Ok(n) if n > 0 => done += n,
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// A group's descriptor (or why it cannot be read) and inode bitmap, as
+/// kept while listing.
+struct GroupSlot {
+    desc: Result<GroupDesc, Warning>,
+    /// The group's inode bitmap: not read yet, or `None` when it could not
+    /// be read in one piece (bits are then read one by one, as before).
+    bitmap: Option<Option<Vec<u8>>>,
+}
+
+/// A piece of an inode table kept while listing: `group`, first inode
+/// index `first`, the bytes (`None` when they could not be read in one
+/// piece: inodes are then read one by one).
+struct Chunk {
+    group: u32,
+    first: u32,
+    bytes: Option<Vec<u8>>,
+}
+
+/// Inode lookups during one listing: group descriptors, inode bitmaps and
+/// pieces of inode tables are read once and kept (within bounds) instead
+/// of three small reads per inode. Whatever cannot be read in one piece is
+/// read the way [`ExtFs::load_meta`] reads it, so results and warnings are
+/// the same.
+struct Lookup<'a> {
+    fs: &'a ExtFs,
+    groups: Vec<Option<Box<GroupSlot>>>,
+    bitmap_bytes: usize,
+    chunks: Vec<Chunk>,
+    /// The chunk replaced next.
+    victim: usize,
+    /// The chunk found last.
+    last: usize,
+    /// Inodes per chunk.
+    per_chunk: u32,
+}
+
+impl<'a> Lookup<'a> {
+    fn new(fs: &'a ExtFs) -> Lookup<'a> {
+        Lookup {
+            fs,
+            groups: Vec::new(),
+            bitmap_bytes: 0,
+            chunks: Vec::new(),
+            victim: 0,
+            last: 0,
+            per_chunk: (LOOKUP_CHUNK / fs.sb.inode_size as u64).max(1) as u32,
+        }
+    }
+
+    /// The group's slot, read on first use; None beyond [`LOOKUP_GROUPS`].
+    fn group(&mut self, group: u32) -> Option<&mut GroupSlot> {
+        if group >= LOOKUP_GROUPS {
+            return None;
+        }
+        let g = group as usize;
+        if g >= self.groups.len() {
+            self.groups.resize_with(g + 1, || None);
+        }
+        let fs = self.fs;
+        let slot = self.groups[g].get_or_insert_with(|| {
+            Box::new(GroupSlot {
+                desc: fs.group_desc(group),
+                bitmap: None,
+            })
+        });
+        Some(slot)
+    }
+
+    /// The inode's allocation bit, when its group's bitmap is kept.
+    fn allocated_bit(&mut self, group: u32, index: u32) -> Option<bool> {
+        let fs = self.fs;
+        let room = LOOKUP_BITMAP_BYTES.saturating_sub(self.bitmap_bytes);
+        let mut added = 0;
+        let slot = self.group(group)?;
+        let gd = *slot.desc.as_ref().ok()?;
+        let bitmap = slot.bitmap.get_or_insert_with(|| {
+            let len = fs.sb.inodes_per_group.div_ceil(8) as usize;
+            if len > room {
+                return None;
+            }
+            let mut b = vec![0u8; len];
+            let at = gd.inode_bitmap * fs.sb.block_size as u64;
+            fs.volume.read_exact_at(at, &mut b).ok()?;
+            added = len;
+            Some(b)
+        });
+        let bit = bitmap
+            .as_ref()
+            .and_then(|b| b.get((index / 8) as usize))
+            .map(|byte| byte & (1 << (index % 8)) != 0);
+        self.bitmap_bytes += added;
+        bit
+    }
+
+    /// The raw inode and its offset, when its piece of the table is kept.
+    fn raw_inode(&mut self, group: u32, index: u32, gd: &GroupDesc) -> Option<(u64, &[u8])> {
+        let sb = &self.fs.sb;
+        let isz = sb.inode_size as u64;
+        let first = index / self.per_chunk * self.per_chunk;
+        let found = match self.chunks.get(self.last) {
+            Some(c) if c.group == group && c.first == first => Some(self.last),
+            _ => self
+                .chunks
+                .iter()
+                .position(|c| c.group == group && c.first == first),
+        };
+        let table = gd.inode_table.checked_mul(sb.block_size as u64)?;
+        let i = match found {
+            Some(i) => i,
+            None => {
+                let count = self.per_chunk.min(sb.inodes_per_group - first);
+                let at = table.checked_add(first as u64 * isz)?;
+                let len = count as u64 * isz;
+                let i = if self.chunks.len() < LOOKUP_CHUNKS {
+                    self.chunks.push(Chunk {
+                        group,
+                        first,
+                        bytes: None,
+                    });
+                    self.chunks.len() - 1
+                } else {
+                    let v = self.victim;
+                    self.victim = (v + 1) % LOOKUP_CHUNKS;
+                    v
+                };
+                let c = &mut self.chunks[i];
+                c.group = group;
+                c.first = first;
+                let mut buf = c.bytes.take().unwrap_or_default();
+                // Already-initialised bytes are overwritten, not zeroed again.
+                buf.resize(len as usize, 0);
+                if read_once_exact(self.fs.volume.as_ref(), at, &mut buf) {
+                    c.bytes = Some(buf);
+                }
+                i
+            }
+        };
+        self.last = i;
+        let bytes = self.chunks[i].bytes.as_deref()?;
+        let within = (index - first) as u64 * isz;
+        let at = table.checked_add(index as u64 * isz)?;
+        let raw = bytes.get(within as usize..(within + isz) as usize)?;
+        Some((at, raw))
+    }
+
+    /// What [`ExtFs::load_meta`] gives.
+    fn meta(&mut self, n: u32) -> Result<Meta, Warning> {
+        let fs = self.fs;
+        fs.check_inode_number(n)?;
+        let ipg = fs.sb.inodes_per_group;
+        let (group, index) = ((n - 1) / ipg, (n - 1) % ipg);
+        let gd = match self.group(group) {
+            Some(slot) => slot.desc.clone()?,
+            None => return fs.load_meta(n),
+        };
+        let large_file = fs.sb.has_ro_compat(RO_COMPAT_LARGE_FILE);
+        let inode = match self.raw_inode(group, index, &gd) {
+            Some((at, raw)) => Inode::parse(n, at, raw, large_file),
+            None => fs.read_inode(n)?,
+        };
+        let allocated = if fs.inodes_uninit(&gd) {
+            false
+        } else {
+            match self.allocated_bit(group, index) {
+                Some(a) => a,
+                None => fs.is_allocated(n)?,
+            }
+        };
+        Ok(Meta { inode, allocated })
+    }
 }
 
 impl ExtFs {
@@ -205,7 +515,7 @@ impl ExtFs {
         Ok(Inode::parse(
             n,
             at,
-            raw,
+            &raw,
             self.sb.has_ro_compat(RO_COMPAT_LARGE_FILE),
         ))
     }
@@ -349,10 +659,13 @@ impl ExtFs {
         }
     }
 
-    /// Every name in a directory, deleted ones included, in block order.
-    fn read_dir(&self, inode: &Inode, deleted: bool, warnings: &mut Vec<Warning>) -> Vec<RawName> {
+    /// Every name in a directory, deleted ones included, in block order,
+    /// into `names` (emptied first). `walk` gets the warnings and lends its
+    /// buffers.
+    fn read_dir(&self, inode: &Inode, deleted: bool, walk: &mut Walk<'_>, names: &mut Names) {
+        names.clear();
         let layout = self.layout();
-        let mut names = Vec::new();
+        let warnings = &mut walk.warnings;
         let what = format!("directory inode {}", inode.number);
         if inode.has_flag(FLAG_INLINE_DATA) {
             // Inline directory: the parent's inode number, then records in
@@ -361,15 +674,16 @@ impl ExtFs {
             if let Some(w) = dir::check_chain(first, inode.offset + 44, &layout, &what) {
                 warnings.push(w);
             }
-            dir::parse_block(first, &layout, deleted, &mut names);
+            dir::parse_block(first, &layout, deleted, names);
             if let Some((s, e)) = inode.inline_xattr_value() {
                 let region = &inode.raw[s..e];
                 if let Some(w) = dir::check_chain(region, inode.offset + s as u64, &layout, &what) {
                     warnings.push(w);
                 }
-                dir::parse_block(region, &layout, deleted, &mut names);
+                dir::parse_block(region, &layout, deleted, names);
             }
-            return dir::dedup(names);
+            dir::dedup(names, &mut walk.dedup);
+            return;
         }
         let bs = self.sb.block_size as u64;
         let wanted = inode.size.min(MAX_DIR_BYTES).div_ceil(bs);
@@ -389,43 +703,67 @@ impl ExtFs {
             wanted,
         );
         warnings.extend(mapping.problems);
-        let mut buf = vec![0u8; bs as usize];
+        let buf = &mut walk.buf;
+        // Blocks of a piece are read several at once; a piece that cannot
+        // be read so is read block by block, each failure reported.
+        let per_read = (DIR_CHUNK / bs).max(1);
         for p in &mapping.pieces {
-            for i in 0..p.len {
+            let mut i = 0;
+            while i < p.len {
+                let count = per_read.min(p.len - i);
                 let at = (p.physical + i) * bs;
-                if let Err(e) = self.volume.read_exact_at(at, &mut buf) {
-                    warnings.push(Warning {
-                        offset: at,
-                        what: format!("{what}: cannot read block {}: {e}", p.physical + i),
-                    });
+                buf.resize((count * bs) as usize, 0);
+                if read_once_exact(self.volume.as_ref(), at, buf) {
+                    for (k, block) in buf.chunks_exact(bs as usize).enumerate() {
+                        let block_at = at + k as u64 * bs;
+                        if let Some(w) = dir::check_chain(block, block_at, &layout, &what) {
+                            warnings.push(w);
+                        }
+                        dir::parse_block(block, &layout, deleted, names);
+                    }
+                    i += count;
                     continue;
                 }
-                if let Some(w) = dir::check_chain(&buf, at, &layout, &what) {
-                    warnings.push(w);
+                for j in i..i + count {
+                    let at = (p.physical + j) * bs;
+                    let block = &mut buf[..bs as usize];
+                    if let Err(e) = self.volume.read_exact_at(at, block) {
+                        warnings.push(Warning {
+                            offset: at,
+                            what: format!("{what}: cannot read block {}: {e}", p.physical + j),
+                        });
+                        continue;
+                    }
+                    if let Some(w) = dir::check_chain(block, at, &layout, &what) {
+                        warnings.push(w);
+                    }
+                    dir::parse_block(block, &layout, deleted, names);
                 }
-                dir::parse_block(&buf, &layout, deleted, &mut names);
+                i += count;
             }
         }
-        dir::dedup(names)
+        dir::dedup(names, &mut walk.dedup);
     }
 
-    /// An entry for a name; `meta` is the inode it points to, if loaded.
+    /// An entry for a name (`name_inode`, `name_kind`, `name_allocated`);
+    /// `meta` is the inode it points to, if loaded.
     fn entry(
         &self,
-        path: String,
-        name: &RawName,
+        mut path: String,
+        name: &RawName<'_>,
         meta: Option<&Meta>,
         link: Option<String>,
     ) -> Entry {
         let deleted = !name.allocated;
-        let path = match link {
-            Some(l) => format!("{path} -> {l}"),
-            None => path,
-        };
+        if let Some(l) = link {
+            path.reserve(4 + l.len());
+            path.push_str(" -> ");
+            path.push_str(&l);
+        }
         match meta {
             None => Entry {
                 path,
-                inode: name.inode.to_string(),
+                inode: decimal(name.inode),
                 name_kind: name.kind(),
                 meta_kind: EntryKind::Unknown,
                 mode: 0,
@@ -439,7 +777,7 @@ impl ExtFs {
             },
             Some(m) => Entry {
                 path,
-                inode: name.inode.to_string(),
+                inode: decimal(name.inode),
                 name_kind: name.kind(),
                 meta_kind: m.inode.kind(),
                 mode: m.inode.permissions(),
@@ -462,29 +800,44 @@ impl ExtFs {
 
     /// Lists directory `start` (already read as `inode`) and everything
     /// below it, depth first in directory order, into `walk`.
-    fn walk_from(&self, inode: &Inode, path: String, deleted: bool, walk: &mut Walk) {
+    fn walk_from(
+        &self,
+        look: &mut Lookup<'_>,
+        inode: &Inode,
+        path: String,
+        deleted: bool,
+        walk: &mut Walk<'_>,
+    ) {
         walk.visited.insert(inode.number);
-        let names = self.read_dir(inode, deleted, &mut walk.warnings);
+        let mut names = walk.spare_names.pop().unwrap_or_default();
+        self.read_dir(inode, deleted, walk, &mut names);
         let mut stack = vec![Frame {
             names,
             next: 0,
             path,
         }];
         while let Some(frame) = stack.last_mut() {
-            let Some(name) = frame.names.get(frame.next).cloned() else {
-                stack.pop();
+            let Some(raw) = frame.names.get(frame.next) else {
+                if let Some(done) = stack.pop() {
+                    walk.spare_names.push(done.names);
+                }
                 continue;
             };
             frame.next += 1;
-            if name.is_dot() {
+            if raw.is_dot() {
                 continue;
             }
-            let path = format!("{}/{}", frame.path, printable(&name.name));
+            let mut path = String::with_capacity(frame.path.len() + 1 + raw.name.len());
+            path.push_str(&frame.path);
+            path.push('/');
+            push_printable(&mut path, raw.name);
+            // The name without its bytes: the frame may move below.
+            let name = RawName { name: &[], ..raw };
             // TSK loads the inode of every name with an inode number, and of
             // allocated names.
             let mut meta = None;
             if name.inode != 0 || name.allocated {
-                match self.load_meta(name.inode) {
+                match look.meta(name.inode) {
                     Ok(m) => meta = Some(m),
                     Err(w) => walk.warnings.push(Warning {
                         offset: w.offset,
@@ -508,18 +861,26 @@ impl ExtFs {
             let link = meta
                 .as_ref()
                 .and_then(|m| self.link_target(&m.inode, &mut walk.warnings));
-            let mut entry = self.entry(path.clone(), &name, meta.as_ref(), link);
+            // Only directories need their path again (as the parent of
+            // their names).
+            let dir_path = meta
+                .as_ref()
+                .is_some_and(|m| m.inode.is_dir())
+                .then(|| path.clone());
+            let mut entry = self.entry(path, &name, meta.as_ref(), link);
             // The inode is in use (by another file): say so.
             entry.meta_allocated |= reallocated;
-            walk.entries.push(entry);
-            let Some(m) = meta else { continue };
+            walk.emit(entry);
+            let (Some(m), Some(path)) = (meta, dir_path) else {
+                continue;
+            };
             // TSK recurses when both layers say directory (or the name does
             // not say) and the name is allocated or both are unallocated.
             let name_ok = matches!(name.kind(), EntryKind::Directory | EntryKind::Unknown);
             if !(name_ok && m.inode.is_dir() && (name.allocated || !m.allocated)) {
                 continue;
             }
-            if walk.visited.contains(&name.inode) {
+            if walk.visited.contains(name.inode) {
                 walk.warnings.push(Warning {
                     offset: m.inode.offset,
                     what: format!(
@@ -539,7 +900,8 @@ impl ExtFs {
                 continue;
             }
             walk.visited.insert(name.inode);
-            let names = self.read_dir(&m.inode, !m.allocated, &mut walk.warnings);
+            let mut names = walk.spare_names.pop().unwrap_or_default();
+            self.read_dir(&m.inode, !m.allocated, walk, &mut names);
             stack.push(Frame {
                 names,
                 next: 0,
@@ -550,7 +912,7 @@ impl ExtFs {
 
     /// Unallocated inodes that were used (nonzero ctime, TSK's test) and
     /// that no name points to, in inode order.
-    fn orphan_candidates(&self, named: &HashSet<u32>, warnings: &mut Vec<Warning>) -> Vec<u32> {
+    fn orphan_candidates(&self, named: &InodeSet, warnings: &mut Vec<Warning>) -> Vec<u32> {
         let mut out = Vec::new();
         let ipg = self.sb.inodes_per_group;
         let isz = self.sb.inode_size as u64;
@@ -558,6 +920,8 @@ impl ExtFs {
         let groups = self.sb.inodes_count.div_ceil(ipg);
         let mut unreadable = 0u32;
         let mut first_problem: Option<Warning> = None;
+        let mut bitmap: Vec<u8> = Vec::new();
+        let mut chunk: Vec<u8> = Vec::new();
         for g in 0..groups {
             let gd = match self.group_desc(g) {
                 Ok(gd) => gd,
@@ -576,7 +940,7 @@ impl ExtFs {
                 // The end of the table was never used (nor, perhaps, zeroed).
                 count = count.min(ipg.saturating_sub(gd.itable_unused));
             }
-            let mut bitmap = vec![0u8; count.div_ceil(8) as usize];
+            bitmap.resize(count.div_ceil(8) as usize, 0);
             if let Err(e) = self.volume.read_exact_at(gd.inode_bitmap * bs, &mut bitmap) {
                 unreadable += 1;
                 first_problem.get_or_insert(Warning {
@@ -587,21 +951,22 @@ impl ExtFs {
             }
             let table = gd.inode_table * bs;
             let per_chunk = (TABLE_CHUNK / isz).max(1) as u32;
-            let mut chunk: Vec<u8> = Vec::new();
+            chunk.clear();
             let mut chunk_start = u32::MAX;
             for i in 0..count {
                 if bitmap[(i / 8) as usize] & (1 << (i % 8)) != 0 {
                     continue;
                 }
                 let n = first + i;
-                if named.contains(&n) {
+                if named.contains(n) {
                     continue;
                 }
                 let c = i / per_chunk * per_chunk;
                 if c != chunk_start {
                     chunk_start = c;
                     let len = (count - c).min(per_chunk) as u64 * isz;
-                    chunk = vec![0u8; len as usize];
+                    // Bytes left from an earlier chunk are overwritten.
+                    chunk.resize(len as usize, 0);
                     let at = table.saturating_add(c as u64 * isz);
                     if let Err(e) = self.volume.read_exact_at(at, &mut chunk) {
                         unreadable += 1;
@@ -635,9 +1000,9 @@ impl ExtFs {
     /// TSK's `$OrphanFiles`: the virtual directory and the orphan inodes in
     /// it (orphan directories with their contents, which are then not
     /// listed again at the top).
-    fn orphans(&self, walk: &mut Walk) {
+    fn orphans(&self, look: &mut Lookup<'_>, walk: &mut Walk<'_>) {
         let base = format!("/{ORPHAN_DIR}");
-        walk.entries.push(Entry {
+        walk.emit(Entry {
             path: base.clone(),
             inode: self.orphan_dir_inode().to_string(),
             name_kind: EntryKind::VirtualDirectory,
@@ -651,56 +1016,58 @@ impl ExtFs {
             meta_allocated: true,
             recovery: Recovery::Certain,
         });
-        let named = walk.named_unalloc.clone();
-        let candidates = self.orphan_candidates(&named, &mut walk.warnings);
+        let candidates = self.orphan_candidates(&walk.named_unalloc, &mut walk.warnings);
         // Inodes reachable through an orphan directory are listed there.
-        let mut claimed: HashSet<u32> = HashSet::new();
+        let mut claimed = InodeSet::default();
         let mut scratch = Walk::default();
         let mut top = Vec::new();
         for &c in &candidates {
-            if claimed.contains(&c) {
+            if claimed.contains(c) {
                 continue;
             }
-            let meta = match self.load_meta(c) {
+            let meta = match look.meta(c) {
                 Ok(m) => m,
                 Err(w) => {
                     walk.warnings.push(w);
                     continue;
                 }
             };
-            if meta.inode.is_dir() && !scratch.visited.contains(&c) {
+            if meta.inode.is_dir() && !scratch.visited.contains(c) {
                 // One scratch walk for all orphan directories: a subtree
                 // several of them reach is walked once.
-                self.walk_from(&meta.inode, String::new(), true, &mut scratch);
-                claimed.extend(scratch.named_unalloc.drain().filter(|&n| n != c));
-                scratch.entries.clear();
+                self.walk_from(look, &meta.inode, String::new(), true, &mut scratch);
+                for n in scratch.named_unalloc.drain() {
+                    if n != c {
+                        claimed.insert(n);
+                    }
+                }
                 scratch.warnings.clear();
             }
             top.push(meta);
         }
         for meta in top {
             let c = meta.inode.number;
-            if claimed.contains(&c) {
+            if claimed.contains(c) {
                 continue;
             }
             let path = format!("{base}/OrphanFile-{c}");
             let name = RawName {
                 inode: c,
-                name: Vec::new(),
+                name: &[],
                 file_type: 0,
                 allocated: false,
             };
             let link = self.link_target(&meta.inode, &mut walk.warnings);
-            walk.entries
-                .push(self.entry(path.clone(), &name, Some(&meta), link));
+            let entry = self.entry(path.clone(), &name, Some(&meta), link);
+            walk.emit(entry);
             if meta.inode.is_dir() {
-                if walk.visited.contains(&c) {
+                if walk.visited.contains(c) {
                     walk.warnings.push(Warning {
                         offset: meta.inode.offset,
                         what: format!("orphan directory inode {c} was already listed"),
                     });
                 } else {
-                    self.walk_from(&meta.inode, path, true, walk);
+                    self.walk_from(look, &meta.inode, path, true, walk);
                 }
             }
         }
@@ -717,10 +1084,18 @@ impl FileSystem for ExtFs {
     }
 
     fn list(&self) -> Result<Listing, FsError> {
+        let mut entries = Vec::new();
+        let warnings = self.list_each(&mut |e| entries.push(e))?;
+        Ok(Listing { entries, warnings })
+    }
+
+    fn list_each(&self, each: &mut dyn FnMut(Entry)) -> Result<Vec<Warning>, FsError> {
         let mut walk = Walk {
+            emit: Some(each),
             warnings: self.open_warnings.clone(),
             ..Walk::default()
         };
+        let mut look = Lookup::new(self);
         let root = self.read_inode(ROOT_INODE).map_err(|w| FsError::Corrupt {
             structure: "ext root directory inode 2".into(),
             offset: w.offset,
@@ -739,13 +1114,10 @@ impl FileSystem for ExtFs {
                     false
                 }
             };
-            self.walk_from(&root, String::new(), deleted, &mut walk);
+            self.walk_from(&mut look, &root, String::new(), deleted, &mut walk);
         }
-        self.orphans(&mut walk);
-        Ok(Listing {
-            entries: walk.entries,
-            warnings: walk.warnings,
-        })
+        self.orphans(&mut look, &mut walk);
+        Ok(walk.warnings)
     }
 
     fn open(&self, inode: &str, stream: Option<&str>) -> Result<FileData, FsError> {

@@ -43,7 +43,9 @@ pub(crate) struct Inode {
     pub flags: u32,
     /// `i_block`.
     pub block: [u8; I_BLOCK_LEN],
-    /// The raw inode (`inode_size` bytes), for in-inode extended attributes.
+    /// The raw inode (`inode_size` bytes), for in-inode extended attributes:
+    /// kept only for inodes with the inline-data flag (the only ones whose
+    /// attributes are read), empty otherwise.
     pub raw: Vec<u8>,
     /// 128 + `i_extra_isize`, bounded by the inode size: where in-inode
     /// extended attributes start.
@@ -69,8 +71,8 @@ fn decode_time(secs: u32, extra: Option<u32>) -> Option<Timestamp> {
 impl Inode {
     /// Decodes `raw` (one inode slot). `large_file` is the superblock's
     /// RO_COMPAT_LARGE_FILE feature.
-    pub(crate) fn parse(number: u32, offset: u64, raw: Vec<u8>, large_file: bool) -> Inode {
-        let b = &raw;
+    pub(crate) fn parse(number: u32, offset: u64, raw: &[u8], large_file: bool) -> Inode {
+        let b = raw;
         let mode = le16(b, 0);
         let uid = le16(b, 2) as u32 | (le16(b, 120) as u32) << 16;
         let gid = le16(b, 24) as u32 | (le16(b, 122) as u32) << 16;
@@ -102,6 +104,7 @@ impl Inode {
         if let Some(s) = b.get(I_BLOCK_AT..I_BLOCK_AT + I_BLOCK_LEN) {
             block.copy_from_slice(s);
         }
+        let flags = le32(b, 32);
         Inode {
             number,
             offset,
@@ -110,9 +113,13 @@ impl Inode {
             gid,
             size,
             times,
-            flags: le32(b, 32),
+            flags,
             block,
-            raw,
+            raw: if flags & FLAG_INLINE_DATA != 0 {
+                raw.to_vec()
+            } else {
+                Vec::new()
+            },
             extra_end,
         }
     }
@@ -169,7 +176,8 @@ impl Inode {
     }
 
     /// Finds the in-inode extended attribute `system.data` (inline data
-    /// beyond the first 60 bytes): its byte range inside `raw`.
+    /// beyond the first 60 bytes): its byte range inside `raw` (None for
+    /// inodes without the inline-data flag, whose `raw` is not kept).
     pub(crate) fn inline_xattr_value(&self) -> Option<(usize, usize)> {
         const XATTR_MAGIC: u32 = 0xEA02_0000;
         const INDEX_SYSTEM: u8 = 7;
@@ -228,7 +236,7 @@ mod tests {
         let mut raw = vec![0u8; 128];
         raw[0..2].copy_from_slice(&0o100644u16.to_le_bytes());
         raw[4..8].copy_from_slice(&53u32.to_le_bytes());
-        let i = Inode::parse(13, 0, raw, false);
+        let i = Inode::parse(13, 0, &raw, false);
         assert_eq!(i.size, 53);
         assert_eq!(i.kind(), EntryKind::File);
         assert!(i.times.crtime.is_none());

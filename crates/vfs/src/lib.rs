@@ -7,7 +7,7 @@
 //! file system stores at full resolution; `open` returns a file's content as
 //! a read-only [`exhibit_evidence::Source`] ([`RunsSource`]), so file
 //! content is read exactly like evidence. [`bodyfile_line`] writes TSK's body
-//! file 3.x format.
+//! file 3.x format ([`write_bodyfile_line`] straight to a writer).
 //!
 //! # What this crate and its implementors must never do
 //! - Write to evidence: everything is read through `Source`.
@@ -25,7 +25,7 @@ mod runs;
 
 use std::sync::Arc;
 
-pub use body::{bodyfile_line, mode_string};
+pub use body::{bodyfile_line, mode_string, write_bodyfile_line};
 pub use entry::{Entry, EntryKind, Recovery, Times};
 pub use error::{FsError, Warning};
 pub use exhibit_evidence::Source;
@@ -77,6 +77,18 @@ pub trait FileSystem: Send + Sync {
 
     /// Walks the whole tree from the root: allocated and deleted entries.
     fn list(&self) -> Result<Listing, FsError>;
+
+    /// Walks the whole tree like [`FileSystem::list`], handing every entry
+    /// to `each` as soon as it is found (in the order `list` gives) instead
+    /// of collecting them, and returns the warnings. Readers that can do so
+    /// stream, so memory does not grow with the number of entries; by
+    /// default this calls `list`. An error is returned before any entry is
+    /// handed over.
+    fn list_each(&self, each: &mut dyn FnMut(Entry)) -> Result<Vec<Warning>, FsError> {
+        let listing = self.list()?;
+        listing.entries.into_iter().for_each(each);
+        Ok(listing.warnings)
+    }
 
     /// The content of the entry with TSK-style address `inode` (`13`,
     /// `37-128-1`), or of one of its named streams.
