@@ -62,6 +62,9 @@ pub enum Command {
     Cat(CatArgs),
     /// A timeline of every file-system time in an image, like `fls -m` + `mactime`.
     Timeline(TimelineArgs),
+    /// Find leads (e-mail, URLs, IPs, phones, cards, IBANs, wallets, onions) anywhere in the bytes,
+    /// also in UTF-16 text and inside gzip/zip/base64/PDF streams.
+    Scan(ScanArgs),
     /// Create and inspect cases.
     #[command(subcommand)]
     Case(CaseCommand),
@@ -207,6 +210,30 @@ pub struct TimelineArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = TimelineFormat::Bodyfile)]
     pub format: TimelineFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// Evidence (raw, split raw, E01) or any file.
+    pub source: PathBuf,
+    /// Output folder: features.jsonl, <kind>.txt feature files, <kind>_histogram.txt.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Scanners to run, comma-separated (email,url,domain,ip,ipv6,phone,ccn,iban,wallet,onion,i2p).
+    #[arg(long, value_delimiter = ',')]
+    pub scanners: Vec<String>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Record the scan in this case's custody log (the source must be registered).
+    #[arg(long)]
+    pub case: Option<PathBuf>,
+    /// Examiner (defaults to the case's examiner).
+    #[arg(long)]
+    pub examiner: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

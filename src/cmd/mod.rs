@@ -9,6 +9,7 @@ mod fs;
 mod hash;
 mod info;
 mod key;
+mod scan;
 
 use crate::cli::{Cli, Command};
 
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ls(args) => fs::ls(&args),
         Command::Cat(args) => fs::cat(&args),
         Command::Timeline(args) => fs::timeline(&args),
+        Command::Scan(args) => scan::run(&args),
         Command::Case(c) => case::run(c),
         Command::Evidence(c) => evidence::run(c),
         Command::Custody(c) => custody::run(c),

@@ -1,0 +1,192 @@
+//! Cryptocurrency addresses, validated by `exhibit-wallets` (Base58Check,
+//! Bech32/Bech32m, CashAddr, EIP-55, Monero, XRP, Solana).
+//!
+//! Candidates are maximal runs of ASCII letters and digits (as in
+//! `exhibit_wallets::scan_bytes`) that fit one of the crate's candidate
+//! hints (prefix, alphabet, length), plus a CashAddr prefix (`bitcoincash:`
+//! …) right before such a run. `validated` is true when the address's
+//! checksum verified. Shape-only matches (Solana keys, all-lower-case
+//! Ethereum) touching `+`, `=` or `/` on both sides are dropped (they are
+//! pieces of base64 far more often than addresses), and so are repetitive
+//! ones (fewer than 16 distinct characters).
+
+use std::sync::OnceLock;
+
+use exhibit_wallets::{candidates_hint, validate_bytes, Confidence};
+
+use super::Out;
+use crate::classes::{at, before, is, ALNUM};
+use crate::Kind;
+
+/// CashAddr prefixes written before the payload.
+const CASH_PREFIXES: [&[u8]; 3] = [b"bitcoincash", b"bchtest", b"bchreg"];
+
+/// One candidate hint, compiled to a byte table.
+struct Hint {
+    prefixes: Vec<Vec<u8>>,
+    charset: [bool; 256],
+    case_insensitive: bool,
+    min: usize,
+    max: usize,
+}
+
+impl Hint {
+    fn fits(&self, run: &[u8]) -> bool {
+        if run.len() < self.min || run.len() > self.max {
+            return false;
+        }
+        let rest = if self.prefixes.is_empty() {
+            run
+        } else {
+            let Some(p) = self.prefixes.iter().find(|p| {
+                run.len() >= p.len()
+                    && if self.case_insensitive {
+                        run[..p.len()].eq_ignore_ascii_case(p)
+                    } else {
+                        run.starts_with(p)
+                    }
+            }) else {
+                return false;
+            };
+            &run[p.len()..]
+        };
+        if self.case_insensitive {
+            rest.iter()
+                .all(|b| self.charset[b.to_ascii_lowercase() as usize])
+        } else {
+            rest.iter().all(|&b| self.charset[b as usize])
+        }
+    }
+}
+
+fn hints() -> &'static (Vec<Hint>, usize, usize) {
+    static HINTS: OnceLock<(Vec<Hint>, usize, usize)> = OnceLock::new();
+    HINTS.get_or_init(|| {
+        let hs: Vec<Hint> = candidates_hint()
+            .iter()
+            // The prefixed CashAddr form contains ':' and is handled apart.
+            .filter(|h| !h.prefixes.iter().any(|p| p.contains(':')))
+            .map(|h| {
+                let mut charset = [false; 256];
+                for b in h.charset.bytes() {
+                    charset[b as usize] = true;
+                }
+                Hint {
+                    prefixes: h.prefixes.iter().map(|p| p.as_bytes().to_vec()).collect(),
+                    charset,
+                    case_insensitive: h.case_insensitive,
+                    min: h.min_len,
+                    max: h.max_len,
+                }
+            })
+            .collect();
+        let min = hs.iter().map(|h| h.min).min().unwrap_or(usize::MAX);
+        let max = hs.iter().map(|h| h.max).max().unwrap_or(0);
+        (hs, min, max)
+    })
+}
+
+pub(crate) fn scan(t: &[u8], out: &mut dyn Out) {
+    let (hs, min, max) = hints();
+    let mut i = 0;
+    while i < t.len() {
+        if !is(t[i], ALNUM) {
+            i += 1;
+            continue;
+        }
+        let s = i;
+        while i < t.len() && is(t[i], ALNUM) {
+            i += 1;
+        }
+        if i - s < 14 {
+            continue;
+        }
+        if let Some(p) = cash_prefix(t, s) {
+            if let Some(a) = validate_bytes(&t[p..i]) {
+                let ok = a.confidence() == Confidence::Checksum;
+                out.hit(Kind::Wallet, p, i, a.normalized().to_string(), ok);
+                continue;
+            }
+        }
+        let run = &t[s..i];
+        if run.len() < *min || run.len() > *max || !hs.iter().any(|h| h.fits(run)) {
+            continue;
+        }
+        let Some(a) = validate_bytes(run) else {
+            continue;
+        };
+        let ok = a.confidence() == Confidence::Checksum;
+        if !ok && (base64_piece(t, s, i) || low_entropy(run)) {
+            continue;
+        }
+        out.hit(Kind::Wallet, s, i, a.normalized().to_string(), ok);
+    }
+}
+
+/// Start of a `bitcoincash:`-style prefix ending right before `s`.
+fn cash_prefix(t: &[u8], s: usize) -> Option<usize> {
+    if before(t, s) != b':' {
+        return None;
+    }
+    let colon = s - 1;
+    CASH_PREFIXES.iter().find_map(|p| {
+        let ps = colon.checked_sub(p.len())?;
+        (t[ps..colon].eq_ignore_ascii_case(p) && !is(before(t, ps), ALNUM)).then_some(ps)
+    })
+}
+
+/// Fewer than 16 distinct characters: repetitive (decoded garbage,
+/// padding), unlike a 32-byte key in base58 (about 30 distinct).
+fn low_entropy(run: &[u8]) -> bool {
+    let mut seen = [false; 256];
+    for &b in run {
+        seen[b as usize] = true;
+    }
+    seen.iter().filter(|&&x| x).count() < 16
+}
+
+fn base64_piece(t: &[u8], s: usize, e: usize) -> bool {
+    let b64 = |b: u8| matches!(b, b'+' | b'/' | b'=');
+    b64(before(t, s)) && b64(at(t, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::testing::run;
+
+    fn wallets(s: &str) -> Vec<(String, String, bool)> {
+        run(s, scan).into_iter().map(|h| (h.2, h.3, h.4)).collect()
+    }
+
+    #[test]
+    fn checksummed_addresses() {
+        let genesis = "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa";
+        assert_eq!(
+            wallets(&format!("send to {genesis}.")),
+            [(genesis.into(), genesis.into(), true)]
+        );
+        let bech = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq";
+        assert_eq!(wallets(&format!("({})", bech.to_uppercase()))[0].1, bech);
+        let eth = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed";
+        assert_eq!(
+            wallets(&format!("https://etherscan.io/address/{eth}"))[0],
+            (eth.into(), eth.into(), true)
+        );
+        let cash = "bitcoincash:qpm2qsznhks23z7629mms6s4cwef74vcwvy22gdx6a";
+        assert_eq!(wallets(&format!("pay {cash} now"))[0].0, cash);
+    }
+
+    #[test]
+    fn decoys() {
+        for s in [
+            "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb",  // checksum
+            "1A1zP1eP5QGefi2DMPTfTL5SLmv7Divf",    // truncated
+            "x1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", // longer token
+            "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdz",
+            "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD", // EIP-55 case
+        ] {
+            assert!(wallets(s).is_empty(), "{s}: {:?}", wallets(s));
+        }
+    }
+}
