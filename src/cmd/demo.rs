@@ -29,6 +29,19 @@ fn prepare(out: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// (kind, normalized value) of every feature a scan wrote.
+fn found_in(features: &Path) -> anyhow::Result<std::collections::BTreeSet<(String, String)>> {
+    let text = std::fs::read_to_string(features)?;
+    let mut out = std::collections::BTreeSet::new();
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line)?;
+        if let (Some(k), Some(n)) = (v["kind"].as_str(), v["normalized"].as_str()) {
+            out.insert((k.to_string(), n.to_string()));
+        }
+    }
+    Ok(out)
+}
+
 pub fn run(out: &Path) -> anyhow::Result<()> {
     prepare(out)?;
     let now = jiff::Timestamp::now;
@@ -111,7 +124,42 @@ pub fn run(out: &Path) -> anyhow::Result<()> {
     anyhow::ensure!(mismatches.is_empty(), "demo evidence changed");
     println!("4. verified           acquisition log and evidence hashes match");
 
-    // 5. Sign the custody log and verify it.
+    // 5. Scan the image for leads and check them against the answer key.
+    let scan_dir = case_dir.join("scan/E1");
+    let evidence = exhibit_evidence::open(images.join("usb-stick.001"))?;
+    let sink = exhibit_scan::DirSink::create(&scan_dir, "E1")?;
+    exhibit_scan::scan_source(
+        &evidence,
+        &exhibit_scan::ScanConfig::default(),
+        &sink,
+        &|_| {},
+    )?;
+    let summary = sink.finish()?;
+    let found = found_in(&scan_dir.join("features.jsonl"))?;
+    let hits = key
+        .planted
+        .iter()
+        .filter(|p| found.contains(&(p.kind.clone(), p.value.clone())))
+        .count();
+    case.record_action(
+        EXAMINER,
+        "examined",
+        Some(&record.id),
+        BTreeMap::from([
+            ("command".to_string(), "scan".to_string()),
+            ("features".to_string(), summary.features.to_string()),
+            ("output".to_string(), scan_dir.display().to_string()),
+        ]),
+        now(),
+    )?;
+    println!(
+        "5. scanned            {} leads in {}; answer key: {hits} of {} planted traces found",
+        summary.features,
+        scan_dir.display(),
+        key.planted.len()
+    );
+
+    // 6. Sign the custody log and verify it.
     let key_path = out.join("keys/demo-examiner.key");
     std::fs::create_dir_all(out.join("keys"))?;
     let sk = exhibit_custody::generate_key(&key_path, &super::key::public_path(&key_path))?;
@@ -132,16 +180,16 @@ pub fn run(out: &Path) -> anyhow::Result<()> {
         "demo custody log does not verify"
     );
     println!(
-        "5. custody            {} entries, signed tree head {}, verifies",
+        "6. custody            {} entries, signed tree head {}, verifies",
         cp.tree_size,
         &cp.root_hash[..16]
     );
 
-    // 6. The answer key for the trainer.
+    // 7. The answer key for the trainer.
     let answer = out.join("ANSWER-KEY.json");
     std::fs::write(&answer, serde_json::to_string_pretty(&key)? + "\n")?;
     println!(
-        "6. answer key         {} ({} planted traces)",
+        "7. answer key         {} ({} planted traces)",
         answer.display(),
         key.planted.len()
     );

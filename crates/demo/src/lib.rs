@@ -25,10 +25,14 @@ const PARTITION_START_LBA: u32 = 2048;
 /// One planted trace and where it is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Planted {
-    /// What kind of lead it is (`email`, `url`, `btc-address`, `onion`, …).
+    /// What kind of lead it is, named as `exhibit scan` names it (`email`,
+    /// `url`, `ip`, `phone`, `wallet`, `onion`, …).
     pub kind: String,
-    /// The value as an examiner should report it.
+    /// The value as an examiner should report it (normalised: E.164 for
+    /// phones).
     pub value: String,
+    /// The value as it is written in the evidence.
+    pub written: String,
     /// Byte offset in the image of the container the value is in.
     pub offset: u64,
     /// Decoding path in bulk_extractor's notation (`OFFSET-GZIP-N`,
@@ -86,9 +90,16 @@ pub fn usb_stick() -> (Vec<u8>, AnswerKey) {
         |image: &mut Vec<u8>, at: usize, data: &[u8], p: Vec<(&str, &str, &str)>, enc: &str| {
             put(image, at, data);
             for (kind, value, note) in p {
+                // A phone is written for people and reported in E.164.
+                let normalized = if kind == "phone" {
+                    value.replace(' ', "")
+                } else {
+                    value.to_string()
+                };
                 planted.push(Planted {
                     kind: kind.into(),
-                    value: value.into(),
+                    value: normalized,
+                    written: value.into(),
                     offset: at as u64,
                     encoding: enc.into(),
                     note: note.into(),
@@ -110,9 +121,9 @@ pub fn usb_stick() -> (Vec<u8>, AnswerKey) {
                 "the fake investment platform",
             ),
             (
-                "btc-address",
+                "wallet",
                 "1BoatSLRHtKNngkdXEeobR76b53LETtpyT",
-                "where the victim was told to pay",
+                "Bitcoin: where the victim was told to pay",
             ),
             (
                 "email",
@@ -183,9 +194,9 @@ pub fn usb_stick() -> (Vec<u8>, AnswerKey) {
         gz_at,
         &gz_bytes,
         vec![(
-            "tron-address",
+            "wallet",
             "TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf",
-            "the laundering wallet, only visible after decompressing",
+            "Tron (USDT): the laundering wallet, only visible after decompressing",
         )],
         &format!("{gz_at}-GZIP-{within}"),
     );
@@ -216,9 +227,9 @@ mod tests {
             let at = p.offset as usize;
             let window = &a[at..at + 1024];
             let found = window
-                .windows(p.value.len())
-                .any(|w| w == p.value.as_bytes());
-            assert!(found, "{} not at {}", p.value, p.offset);
+                .windows(p.written.len())
+                .any(|w| w == p.written.as_bytes());
+            assert!(found, "{} not at {}", p.written, p.offset);
         }
     }
 }
