@@ -299,3 +299,34 @@ fn custody_verify_names_the_edited_entry() {
         .code(5)
         .stdout(predicate::str::contains("entry 2"));
 }
+
+#[test]
+fn demo_builds_a_case_whose_leads_match_the_answer_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("demo");
+    exhibit()
+        .args(["demo", "--out", s(&out)])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "answer key: 10 of 10 planted traces found",
+        ));
+    // run again: an earlier demo is replaced, not mixed
+    exhibit()
+        .args(["demo", "--out", s(&out)])
+        .assert()
+        .success();
+    exhibit()
+        .args(["custody", "verify", s(&out.join("case"))])
+        .assert()
+        .success();
+    // a folder that is not a demo is never removed
+    let other = tmp.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::write(other.join("keep.txt"), b"x").unwrap();
+    exhibit()
+        .args(["demo", "--out", s(&other)])
+        .assert()
+        .failure();
+    assert!(other.join("keep.txt").exists());
+}
