@@ -20,6 +20,7 @@
 mod cache;
 mod error;
 mod ewf;
+mod mem;
 mod open;
 mod raw;
 mod reader;
@@ -29,6 +30,7 @@ mod sub;
 pub use cache::CachedSource;
 pub use error::EvidenceError;
 pub use ewf::{EwfMetadata, EwfSource, StoredHashes};
+pub use mem::MemSource;
 pub use open::{open, open_as, ContainerKind, Evidence};
 pub use raw::RawSource;
 pub use reader::SourceReader;

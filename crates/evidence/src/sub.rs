@@ -68,26 +68,15 @@ impl Source for SubSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::MemSource;
 
-    struct Mem(Vec<u8>);
-    impl Source for Mem {
-        fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, EvidenceError> {
-            let o = offset.min(self.0.len() as u64) as usize;
-            let n = buf.len().min(self.0.len() - o);
-            buf[..n].copy_from_slice(&self.0[o..o + n]);
-            Ok(n)
-        }
-        fn len(&self) -> u64 {
-            self.0.len() as u64
-        }
-        fn name(&self) -> &str {
-            "mem"
-        }
+    fn mem(data: Vec<u8>) -> MemSource {
+        MemSource::new(data, "mem")
     }
 
     #[test]
     fn window_reads_stay_inside() {
-        let src: Arc<dyn Source> = Arc::new(Mem((0u8..100).collect()));
+        let src: Arc<dyn Source> = Arc::new(mem((0u8..100).collect()));
         let sub = SubSource::new(src.clone(), 10, 20).unwrap();
         let mut buf = [0u8; 50];
         assert_eq!(sub.read_at(15, &mut buf).unwrap(), 5);
@@ -101,7 +90,7 @@ mod tests {
 
     #[test]
     fn window_outside_parent_is_refused() {
-        let src: Arc<dyn Source> = Arc::new(Mem(vec![0; 10]));
+        let src: Arc<dyn Source> = Arc::new(mem(vec![0; 10]));
         assert!(SubSource::new(src.clone(), 5, 6).is_err());
         assert!(SubSource::new(src, u64::MAX, 2).is_err());
     }

@@ -5,25 +5,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use exhibit_evidence::{EvidenceError, Source};
+use exhibit_evidence::{MemSource, Source};
 use exhibit_examine::{open_fs, partitions};
 use exhibit_vfs::FsOptions;
 
-struct Mem(Vec<u8>);
-
-impl Source for Mem {
-    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, EvidenceError> {
-        let o = offset.min(self.0.len() as u64) as usize;
-        let n = buf.len().min(self.0.len() - o);
-        buf[..n].copy_from_slice(&self.0[o..o + n]);
-        Ok(n)
-    }
-    fn len(&self) -> u64 {
-        self.0.len() as u64
-    }
-    fn name(&self) -> &str {
-        "mem"
-    }
+fn mem(data: Vec<u8>) -> MemSource {
+    MemSource::new(data, "mem")
 }
 
 fn media(name: &str) -> Vec<u8> {
@@ -40,7 +27,7 @@ fn exercise(data: Vec<u8>) {
     if data.is_empty() {
         return;
     }
-    let src: Arc<dyn Source> = Arc::new(Mem(data));
+    let src: Arc<dyn Source> = Arc::new(mem(data));
     let Ok((_, parts)) = partitions(src, "mem") else {
         return;
     };

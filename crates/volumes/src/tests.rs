@@ -2,26 +2,12 @@
 
 use std::sync::Arc;
 
-use exhibit_evidence::{EvidenceError, Source};
+use exhibit_evidence::{MemSource, Source};
 
 use crate::*;
 
-/// An in-memory source.
-struct Mem(Vec<u8>);
-
-impl Source for Mem {
-    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, EvidenceError> {
-        let o = offset.min(self.0.len() as u64) as usize;
-        let n = buf.len().min(self.0.len() - o);
-        buf[..n].copy_from_slice(&self.0[o..o + n]);
-        Ok(n)
-    }
-    fn len(&self) -> u64 {
-        self.0.len() as u64
-    }
-    fn name(&self) -> &str {
-        "mem"
-    }
+fn mem(data: Vec<u8>) -> MemSource {
+    MemSource::new(data, "mem")
 }
 
 const SS: usize = 512;
@@ -65,7 +51,7 @@ fn dos_with_a_chain_of_logical_partitions_renders_like_mmls() {
     put_entry(&mut disk, 200, 1, 0x05, 300, 300);
     // EBR #2 at 500: logical at 500+1, end of chain
     put_entry(&mut disk, 500, 0, 0x0b, 1, 400);
-    let vs = read_volume_system(&Mem(disk), 512).unwrap();
+    let vs = read_volume_system(&mem(disk), 512).unwrap();
     assert_eq!(vs.kind, VolumeSystemKind::Dos);
     assert!(vs.warnings.is_empty(), "{:?}", vs.warnings);
     let expected = "\
@@ -105,7 +91,7 @@ fn ebr_chain_that_loops_is_cut_with_a_warning() {
     put_entry(&mut disk, 200, 1, 0x05, 200, 400); // -> EBR at 300
     put_entry(&mut disk, 300, 0, 0x83, 10, 50);
     put_entry(&mut disk, 300, 1, 0x05, 100, 400); // -> back to EBR at 200
-    let vs = read_volume_system(&Mem(disk), 512).unwrap();
+    let vs = read_volume_system(&mem(disk), 512).unwrap();
     assert_eq!(vs.kind, VolumeSystemKind::Dos);
     assert!(has_warning(&vs, "loop"), "{:?}", vs.warnings);
     let logical: Vec<u64> = vs.allocated().map(|v| v.start).collect();
@@ -126,7 +112,7 @@ fn ebr_self_loop_and_endless_chain_are_bounded() {
     put_entry(&mut disk, 100, 0, 0x83, 1, 10);
     put_entry(&mut disk, 100, 1, 0x05, 50, 10); // -> 150
     put_entry(&mut disk, 150, 1, 0x05, 50, 10); // -> 150 again
-    let vs = read_volume_system(&Mem(disk), 512).unwrap();
+    let vs = read_volume_system(&mem(disk), 512).unwrap();
     assert!(has_warning(&vs, "loop"), "{:?}", vs.warnings);
 
     // A chain longer than MAX_EXTENDED_TABLES, without a loop.
@@ -138,7 +124,7 @@ fn ebr_self_loop_and_endless_chain_are_bounded() {
         put_entry(&mut disk, ebr, 0, 0x83, 1, 1);
         put_entry(&mut disk, ebr, 1, 0x05, 2 * (k + 1), 2);
     }
-    let vs = read_volume_system(&Mem(disk), 512).unwrap();
+    let vs = read_volume_system(&mem(disk), 512).unwrap();
     assert_eq!(vs.allocated().count(), MAX_EXTENDED_TABLES);
     assert!(has_warning(&vs, "extended tables"), "{:?}", vs.warnings);
 }
@@ -149,7 +135,7 @@ fn overlapping_partitions_are_kept_with_a_warning() {
     put_entry(&mut disk, 0, 0, 0x83, 100, 200); // 100..=299
     put_entry(&mut disk, 0, 1, 0x07, 150, 100); // 150..=249, inside the first
     put_entry(&mut disk, 0, 2, 0x0c, 400, 100); // 400..=499
-    let vs = read_volume_system(&Mem(disk), 512).unwrap();
+    let vs = read_volume_system(&mem(disk), 512).unwrap();
     assert_eq!(vs.kind, VolumeSystemKind::Dos);
     assert!(has_warning(&vs, "overlaps"), "{:?}", vs.warnings);
     assert_eq!(
@@ -172,7 +158,7 @@ fn partition_beyond_the_end_of_a_truncated_image_is_kept_with_a_warning() {
     let mut disk = vec![0u8; 100 * SS];
     put_entry(&mut disk, 0, 0, 0x83, 63, 10_000);
     put_entry(&mut disk, 0, 1, 0x05, 5000, 100); // extended entirely beyond
-    let vs = read_volume_system(&Mem(disk), 512).unwrap();
+    let vs = read_volume_system(&mem(disk), 512).unwrap();
     assert_eq!(vs.kind, VolumeSystemKind::Dos);
     let linux = vs.allocated().next().unwrap();
     assert_eq!((linux.start, linux.length), (63, 10_000));
@@ -186,7 +172,7 @@ fn partition_beyond_the_end_of_a_truncated_image_is_kept_with_a_warning() {
         vs.warnings
     );
     // volume_source clamps to what the image holds.
-    let src: Arc<dyn Source> = Arc::new(Mem(vec![0u8; 100 * SS]));
+    let src: Arc<dyn Source> = Arc::new(mem(vec![0u8; 100 * SS]));
     let sub = volume_source(src, &vs, linux).unwrap();
     assert_eq!(sub.len(), 37 * 512);
 }
@@ -197,7 +183,7 @@ fn zero_length_and_type_zero_entries_are_skipped() {
     put_entry(&mut disk, 0, 0, 0x83, 10, 0);
     put_entry(&mut disk, 0, 1, 0x00, 10, 20);
     put_entry(&mut disk, 0, 2, 0x82, 40, 20);
-    let vs = read_volume_system(&Mem(disk), 512).unwrap();
+    let vs = read_volume_system(&mem(disk), 512).unwrap();
     assert_eq!(vs.allocated().count(), 1);
     let swap = vs.allocated().next().unwrap();
     assert_eq!(swap.slot.as_deref(), Some("000:002"));
@@ -228,18 +214,18 @@ fn bare_file_systems_and_garbage_are_kind_none() {
         ("noise", (0..10 * SS).map(|i| (i * 7 + 3) as u8).collect()),
     ] {
         let len = image.len() as u64;
-        let vs = read_volume_system(&Mem(image), 512).unwrap();
+        let vs = read_volume_system(&mem(image), 512).unwrap();
         assert_eq!(vs.kind, VolumeSystemKind::None, "{name}");
         assert_eq!(vs.volumes.len(), 1);
         assert_eq!(vs.volumes[0].byte_range(512), 0..len);
         assert!(vs.warnings.is_empty(), "{name}: {:?}", vs.warnings);
     }
     // Partial last sector and tiny sources.
-    let vs = read_volume_system(&Mem(vec![0u8; 1000]), 512).unwrap();
+    let vs = read_volume_system(&mem(vec![0u8; 1000]), 512).unwrap();
     assert_eq!(vs.volumes[0].length, 2);
-    let vs = read_volume_system(&Mem(vec![1u8; 100]), 512).unwrap();
+    let vs = read_volume_system(&mem(vec![1u8; 100]), 512).unwrap();
     assert_eq!((vs.kind, vs.volumes[0].length), (VolumeSystemKind::None, 1));
-    let vs = read_volume_system(&Mem(Vec::new()), 512).unwrap();
+    let vs = read_volume_system(&mem(Vec::new()), 512).unwrap();
     assert!(vs.volumes.is_empty());
     assert!(render_mmls(&vs).starts_with("No Partition Table\n"));
 }
@@ -248,7 +234,7 @@ fn bare_file_systems_and_garbage_are_kind_none() {
 fn bad_sector_sizes_are_refused() {
     for ss in [0, 1, 256, 513, 1000, 1 << 17] {
         assert!(matches!(
-            read_volume_system(&Mem(vec![0; 4096]), ss),
+            read_volume_system(&mem(vec![0; 4096]), ss),
             Err(VolumeError::BadSectorSize(s)) if s == ss
         ));
     }
@@ -259,11 +245,11 @@ fn scheme_specific_readers_report_corruption() {
     let mut disk = vec![0u8; 100 * SS];
     put_entry(&mut disk, 0, 0, 0x83, 1, 50);
     assert!(matches!(
-        read_gpt(&Mem(disk.clone()), 512),
+        read_gpt(&mem(disk.clone()), 512),
         Err(VolumeError::Corrupt { .. })
     ));
-    assert!(read_dos(&Mem(disk), 512).is_ok());
-    let err = read_dos(&Mem(vec![0u8; 100 * SS]), 512).unwrap_err();
+    assert!(read_dos(&mem(disk), 512).is_ok());
+    let err = read_dos(&mem(vec![0u8; 100 * SS]), 512).unwrap_err();
     assert!(err.to_string().contains("0x55AA"), "{err}");
 }
 
@@ -391,7 +377,7 @@ Units are in 512-byte sectors
 
 #[test]
 fn gpt_with_three_partitions_and_128_entries() {
-    let vs = read_volume_system(&Mem(three_partitions()), 512).unwrap();
+    let vs = read_volume_system(&mem(three_partitions()), 512).unwrap();
     assert_eq!(vs.kind, VolumeSystemKind::Gpt);
     assert!(vs.warnings.is_empty(), "{:?}", vs.warnings);
     assert_eq!(render_mmls(&vs), THREE_PARTITIONS_MMLS);
@@ -406,8 +392,8 @@ fn gpt_with_three_partitions_and_128_entries() {
     assert_eq!(parts[2].type_code, None);
     assert_eq!(format_guid(&guid(BASIC)), BASIC);
     // read_gpt agrees; read_dos sees the protective MBR.
-    assert_eq!(read_gpt(&Mem(three_partitions()), 512).unwrap(), vs);
-    let dos = read_dos(&Mem(three_partitions()), 512).unwrap();
+    assert_eq!(read_gpt(&mem(three_partitions()), 512).unwrap(), vs);
+    let dos = read_dos(&mem(three_partitions()), 512).unwrap();
     assert_eq!(
         dos.allocated().next().unwrap().description,
         "GPT Safety Partition (0xee)"
@@ -416,7 +402,7 @@ fn gpt_with_three_partitions_and_128_entries() {
 
 #[test]
 fn gpt_with_a_corrupted_primary_header_uses_the_backup() {
-    let good = read_volume_system(&Mem(three_partitions()), 512).unwrap();
+    let good = read_volume_system(&mem(three_partitions()), 512).unwrap();
     let strip = |v: &Volume| Volume {
         index: 0,
         ..v.clone()
@@ -430,7 +416,7 @@ fn gpt_with_a_corrupted_primary_header_uses_the_backup() {
     let mut wiped = three_partitions();
     wiped[SS..SS + 8].fill(0);
     for (what, disk) in [("crc", disk), ("signature", wiped)] {
-        let vs = read_volume_system(&Mem(disk), 512).unwrap();
+        let vs = read_volume_system(&mem(disk), 512).unwrap();
         assert_eq!(vs.kind, VolumeSystemKind::Gpt, "{what}");
         let got: Vec<_> = vs.allocated().map(strip).collect();
         assert_eq!(got, expected, "{what}");
@@ -454,7 +440,7 @@ fn gpt_with_a_corrupted_primary_header_uses_the_backup() {
     }
     let mut disk = three_partitions();
     disk[SS + 60] ^= 0x01;
-    let vs = read_volume_system(&Mem(disk), 512).unwrap();
+    let vs = read_volume_system(&mem(disk), 512).unwrap();
     assert!(
         has_warning(&vs, "fails its CRC32 check"),
         "{:?}",
@@ -468,7 +454,7 @@ fn gpt_with_both_headers_damaged_falls_back() {
     let mut disk = three_partitions();
     disk[SS + 60] ^= 0x01;
     disk[8191 * SS + 60] ^= 0x01;
-    let vs = read_volume_system(&Mem(disk), 512).unwrap();
+    let vs = read_volume_system(&mem(disk), 512).unwrap();
     assert_eq!(vs.kind, VolumeSystemKind::Gpt);
     assert_eq!(vs.allocated().count(), 3);
     assert!(
@@ -481,7 +467,7 @@ fn gpt_with_both_headers_damaged_falls_back() {
     let mut disk = three_partitions();
     disk[SS..SS + 8].fill(0);
     disk[8191 * SS..8191 * SS + 8].fill(0);
-    let vs = read_volume_system(&Mem(disk), 512).unwrap();
+    let vs = read_volume_system(&mem(disk), 512).unwrap();
     assert_eq!(vs.kind, VolumeSystemKind::Dos);
     assert!(
         has_warning(&vs, "no GPT header was found"),
@@ -493,7 +479,7 @@ fn gpt_with_both_headers_damaged_falls_back() {
     let mut disk = three_partitions();
     disk[SS + 84..SS + 88].fill(0);
     disk[8191 * SS + 84..8191 * SS + 88].fill(0);
-    let vs = read_volume_system(&Mem(disk), 512).unwrap();
+    let vs = read_volume_system(&mem(disk), 512).unwrap();
     assert_eq!(vs.kind, VolumeSystemKind::Dos);
     assert!(has_warning(&vs, "entry size 0"), "{:?}", vs.warnings);
 }
@@ -502,7 +488,7 @@ fn gpt_with_both_headers_damaged_falls_back() {
 fn gpt_entry_array_crc_mismatch_is_a_warning() {
     let mut disk = three_partitions();
     disk[2 * SS + 127 * 128 + 60] = b'x'; // name of an unused entry
-    let vs = read_volume_system(&Mem(disk), 512).unwrap();
+    let vs = read_volume_system(&mem(disk), 512).unwrap();
     assert_eq!(vs.kind, VolumeSystemKind::Gpt);
     assert_eq!(vs.allocated().count(), 3);
     assert!(
@@ -523,7 +509,7 @@ fn gpt_with_unusual_entry_count_and_size() {
         })
         .collect();
     let disk = gpt_disk(SS, 4000, 200, 256, &parts);
-    let vs = read_volume_system(&Mem(disk), 512).unwrap();
+    let vs = read_volume_system(&mem(disk), 512).unwrap();
     assert_eq!(vs.kind, VolumeSystemKind::Gpt);
     assert!(vs.warnings.is_empty(), "{:?}", vs.warnings);
     assert_eq!(vs.allocated().count(), 200);
@@ -550,7 +536,7 @@ fn gpt_with_4096_byte_sectors_is_found_from_512() {
             name: "data",
         }],
     );
-    let vs = read_volume_system(&Mem(disk), 512).unwrap();
+    let vs = read_volume_system(&mem(disk), 512).unwrap();
     assert_eq!(vs.kind, VolumeSystemKind::Gpt);
     assert_eq!(vs.sector_size, 4096);
     assert!(has_warning(&vs, "4096-byte sectors"), "{:?}", vs.warnings);
@@ -562,7 +548,7 @@ fn gpt_with_4096_byte_sectors_is_found_from_512() {
 fn gpt_truncated_image_warns_about_partitions_beyond_the_end() {
     let mut disk = three_partitions();
     disk.truncate(5000 * SS);
-    let vs = read_volume_system(&Mem(disk), 512).unwrap();
+    let vs = read_volume_system(&mem(disk), 512).unwrap();
     assert_eq!(vs.kind, VolumeSystemKind::Gpt);
     assert_eq!(vs.allocated().count(), 3);
     assert_eq!(
@@ -577,7 +563,7 @@ fn gpt_truncated_image_warns_about_partitions_beyond_the_end() {
     // Cut inside the entry array: what is there is read, the CRC is not checked.
     let mut disk = three_partitions();
     disk.truncate(3 * SS);
-    let vs = read_volume_system(&Mem(disk), 512).unwrap();
+    let vs = read_volume_system(&mem(disk), 512).unwrap();
     assert_eq!(vs.kind, VolumeSystemKind::Gpt);
     assert_eq!(vs.allocated().count(), 3);
     assert!(has_warning(&vs, "incomplete"), "{:?}", vs.warnings);
@@ -587,14 +573,14 @@ fn gpt_truncated_image_warns_about_partitions_beyond_the_end() {
 fn gpt_without_protective_mbr_and_hybrid_mbr() {
     let mut disk = three_partitions();
     disk[..SS].fill(0);
-    let vs = read_volume_system(&Mem(disk), 512).unwrap();
+    let vs = read_volume_system(&mem(disk), 512).unwrap();
     assert_eq!(vs.kind, VolumeSystemKind::Gpt);
     assert!(has_warning(&vs, "no protective MBR"), "{:?}", vs.warnings);
     assert!(!vs.volumes.iter().any(|v| v.description == "Safety Table"));
 
     let mut disk = three_partitions();
     put_entry(&mut disk, 0, 1, 0x07, 4096, 2048);
-    let vs = read_volume_system(&Mem(disk), 512).unwrap();
+    let vs = read_volume_system(&mem(disk), 512).unwrap();
     assert_eq!(vs.kind, VolumeSystemKind::Gpt);
     assert!(has_warning(&vs, "hybrid MBR"), "{:?}", vs.warnings);
 }
@@ -613,7 +599,7 @@ fn gpt_names_with_control_characters_stay_on_one_row() {
             name: "evil\nname",
         }],
     );
-    let vs = read_volume_system(&Mem(disk), 512).unwrap();
+    let vs = read_volume_system(&mem(disk), 512).unwrap();
     assert_eq!(vs.allocated().next().unwrap().description, "evil\nname");
     let text = render_mmls(&vs);
     assert!(text.contains("evil\\nname\n"), "{text}");
@@ -647,7 +633,7 @@ fn gpt_entries_with_impossible_ranges_are_skipped_with_warnings() {
             },
         ],
     );
-    let vs = read_volume_system(&Mem(disk), 512).unwrap();
+    let vs = read_volume_system(&mem(disk), 512).unwrap();
     let parts: Vec<_> = vs.allocated().collect();
     assert_eq!(parts.len(), 1);
     assert_eq!(parts[0].length, u64::MAX - 39);
@@ -698,7 +684,7 @@ fn damaged_gpt_headers_and_entries_never_panic() {
         let bit = state % (len as u64 * 8);
         let mut disk = base.clone();
         disk[at + (bit / 8) as usize] ^= 1 << (bit % 8);
-        let vs = read_volume_system(&Mem(disk), 512).unwrap();
+        let vs = read_volume_system(&mem(disk), 512).unwrap();
         let _ = render_mmls(&vs);
     }
     // Every header and entry byte set to extreme values, both headers at once.
@@ -708,9 +694,9 @@ fn damaged_gpt_headers_and_entries_never_panic() {
             disk[SS + at] = value;
             disk[299 * SS + at] = value;
             disk[2 * SS + at] = value;
-            let vs = read_volume_system(&Mem(disk.clone()), 512).unwrap();
+            let vs = read_volume_system(&mem(disk.clone()), 512).unwrap();
             let _ = render_mmls(&vs);
-            let _ = read_gpt(&Mem(disk), 512);
+            let _ = read_gpt(&mem(disk), 512);
         }
     }
 }

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use exhibit_evidence::{EvidenceError, Source};
+use exhibit_evidence::{EvidenceError, MemSource, Source};
 use exhibit_volumes::{read_volume_system, render_mmls, VolumeSystem};
 
 const IMAGES: &[&str] = &[
@@ -29,22 +29,8 @@ fn disk(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// An in-memory source.
-struct Mem(Vec<u8>);
-
-impl Source for Mem {
-    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, EvidenceError> {
-        let o = offset.min(self.0.len() as u64) as usize;
-        let n = buf.len().min(self.0.len() - o);
-        buf[..n].copy_from_slice(&self.0[o..o + n]);
-        Ok(n)
-    }
-    fn len(&self) -> u64 {
-        self.0.len() as u64
-    }
-    fn name(&self) -> &str {
-        "mem"
-    }
+fn mem(data: Vec<u8>) -> MemSource {
+    MemSource::new(data, "mem")
 }
 
 /// The real image with its first bytes replaced by an in-memory (damaged)
@@ -117,7 +103,7 @@ fn truncated_and_bit_flipped_images_never_panic() {
             let data = head[..cut.min(head_len)].to_vec();
             for ss in [512, 4096] {
                 check(
-                    &Mem(data.clone()),
+                    &mem(data.clone()),
                     ss,
                     &format!("{image} cut at {cut}, ss {ss}"),
                 );
@@ -138,7 +124,7 @@ fn truncated_and_bit_flipped_images_never_panic() {
             let mut flipped = head.clone();
             flipped[(bit / 8) as usize] ^= 1 << (bit % 8);
             let what = format!("{image} bit {bit} flipped");
-            check(&Mem(flipped.clone()), 512, &what);
+            check(&mem(flipped.clone()), 512, &what);
             check(
                 &Overlay {
                     head: flipped,
