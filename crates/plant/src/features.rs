@@ -158,12 +158,21 @@ fn email(rng: &mut Rng, upper: bool) -> Feature {
         normalized.clone()
     };
     let context = rng.pick(&["Contact:", "From:", "Reply-To:", "email", "mail to"]);
+    // The e-mail's domain is a lead of its own (as in bulk_extractor's
+    // domain.txt), at the domain's first byte.
+    let rel = local.len() + 1;
+    let derived = vec![Derived {
+        kind: Kind::Domain,
+        value: value[rel..].to_string(),
+        normalized: dom,
+        rel,
+    }];
     Feature {
         kind: Kind::Email,
         value,
         normalized,
         context,
-        derived: Vec::new(),
+        derived,
     }
 }
 
@@ -175,12 +184,24 @@ fn domain_feature(rng: &mut Rng, upper: bool) -> Feature {
         normalized.clone()
     };
     let context = rng.pick(&["host", "Domain:", "server", "visit", "resolved"]);
+    // A `www.` host name is also a URL without a scheme, reported as found
+    // (no scheme invented), host lower-case.
+    let derived = if normalized.starts_with("www.") {
+        vec![Derived {
+            kind: Kind::Url,
+            value: value.clone(),
+            normalized: normalized.clone(),
+            rel: 0,
+        }]
+    } else {
+        Vec::new()
+    };
     Feature {
         kind: Kind::Domain,
         value,
         normalized,
         context,
-        derived: Vec::new(),
+        derived,
     }
 }
 
@@ -638,15 +659,20 @@ fn card_prefix(rng: &mut Rng) -> (String, usize) {
             16,
         ),
         6 => (format!("{}", rng.range(3528, 3589)), 16),
-        _ => (String::from(rng.pick(&["62", "36"])), 16),
+        _ => {
+            if rng.chance(1, 2) {
+                (String::from("62"), 16) // UnionPay
+            } else {
+                // Diners Club International, 14 digits
+                let p = ["36", "38", "39", "300", "301", "302", "303", "304", "305"];
+                (String::from(rng.pick(&p)), 14)
+            }
+        }
     }
 }
 
 fn card_digits(rng: &mut Rng) -> String {
-    let (prefix, mut len) = card_prefix(rng);
-    if prefix == "36" {
-        len = 14; // Diners Club International
-    }
+    let (prefix, len) = card_prefix(rng);
     let payload = format!("{prefix}{}", rng.digits(len - 1 - prefix.len()));
     format!("{payload}{}", codec::luhn_check_digit(&payload))
 }

@@ -36,20 +36,26 @@
 //!
 //! # Truth rules (what the scanner must report)
 //!
-//! * `email`: the e-mail only — **no** `domain` for its host part;
+//! * `email`: the e-mail, normalized lower-case; **plus** a derived `domain`
+//!   for its domain part (`derived: true`; bulk_extractor's domain.txt holds
+//!   e-mail domains too), path at the domain's first byte (after the `@`),
 //!   normalized lower-case.
 //! * `url`: the URL, normalized refanged (`hxxp`→`http`, `[.]`→`.`,
 //!   `[:]`→`:`) with scheme and host lower-case, path as found; **plus** a
 //!   derived `domain` for its host (`derived: true`), path at the host's first
 //!   byte (inside the defanged text when defanged), normalized lower-case
 //!   refanged, without the port. URL hosts are always names, never IPs.
-//! * `domain`: bare host names (`shop.mekong-pay.co.th`), lower-case.
+//! * `domain`: bare host names (`shop.mekong-pay.co.th`), lower-case. A bare
+//!   host name starting with `www.` is also a scheme-less URL: a derived
+//!   `url` at the same path, normalized as found with the host lower-case
+//!   (no scheme is invented).
 //! * `ip` (IPv4, public ranges, last octet 1–254) and `ipv6` (global unicast
 //!   `2400::/6`, written compressed, full, unpadded or upper-case; never
 //!   with an embedded IPv4), normalized as Rust's `Ipv6Addr` displays.
 //! * `phone`: E.164 compact, international with spaces or dashes, or the
-//!   national format (trunk `0`, none for SG) of TH, VN, ID, MY, PH, SG, KH,
-//!   LA, MM; always normalized E.164. National formats are ambiguous across
+//!   national format (trunk `0`; SG, which has none, always as two groups
+//!   of four digits, `9123 4567` or `9123-4567`) of TH, VN, ID, MY, PH, SG,
+//!   KH, LA, MM; always normalized E.164. National formats are ambiguous across
 //!   these regions (a ten-digit `08…` number is valid in several), so the
 //!   contract is a **region priority**: a national number belongs to the first
 //!   region of TH, VN, ID, MY, PH, SG, KH, LA, MM in which it parses as a
@@ -61,7 +67,8 @@
 //!   KH 01x/06x/07x/081, LA 030, MM 09); the tests check every planted number
 //!   with the `phonenumber` crate.
 //! * `ccn`: Luhn-valid, real IIN ranges (Visa, Mastercard 51–55/2221–2720,
-//!   Amex, Discover, JCB, UnionPay, Diners 14), compact or grouped by spaces
+//!   Amex, Discover, JCB, UnionPay, Diners Club International 36/38/39/300–305
+//!   with 14 digits), compact or grouped by spaces
 //!   or dashes; normalized digits only.
 //! * `iban`: mod-97-valid (DE, GB, NL, CH, AE, SA, PK, TR), compact or in
 //!   groups of four; normalized upper-case without spaces.
@@ -70,7 +77,7 @@
 //!   Tron, Litecoin P2PKH/P2SH/bech32; never upper-cased.
 //! * `onion`: v3 with correct checksum, lower-case; `i2p`: `….b32.i2p`. Neither
 //!   yields a `domain`.
-//! * Nothing else: no `phone` inside card numbers, IBANs or wallets, no `ip`
+//! * Nothing else: no `phone` or `ccn` inside card numbers, IBANs or wallets, no `ip`
 //!   inside anything. The surrounding context words never hold features.
 //!
 //! Decoys (truth records `decoy`, always plain ASCII) must not be reported at

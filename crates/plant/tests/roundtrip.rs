@@ -332,10 +332,15 @@ fn check_feature(f: &TruthFeature) {
                 .replace("[.]", ".")
                 .replace("[:]", ":")
                 .replacen("hxxp", "http", 1);
-            let i = refanged.find("://").expect("scheme");
-            let host_end = refanged[i + 3..]
-                .find('/')
-                .map_or(refanged.len(), |j| i + 3 + j);
+            // a scheme, or a bare `www.` host (derived from a domain)
+            let i = match refanged.find("://") {
+                Some(i) => i + 3,
+                None => {
+                    assert!(f.derived && refanged.to_ascii_lowercase().starts_with("www."));
+                    0
+                }
+            };
+            let host_end = refanged[i..].find('/').map_or(refanged.len(), |j| i + j);
             let expect = format!(
                 "{}{}",
                 refanged[..host_end].to_ascii_lowercase(),
@@ -477,12 +482,20 @@ fn truth_round_trips_and_is_deterministic() {
             .and_then(|o| o.parse::<u64>().ok())
             .is_some_and(|o| o >= f.item && o < f.item + f.item_len));
         check_feature(f);
-        if f.kind == Kind::Url {
-            // The host of every URL is expected as a derived domain.
+        if matches!(f.kind, Kind::Url | Kind::Email) && !f.derived {
+            // The host of every URL and the domain of every e-mail are
+            // expected as a derived domain.
             assert!(truth
                 .features
                 .iter()
                 .any(|d| d.derived && d.kind == Kind::Domain && d.item == f.item));
+        }
+        if f.kind == Kind::Domain && !f.derived && f.normalized.starts_with("www.") {
+            // A bare `www.` host is also a scheme-less URL.
+            assert!(truth
+                .features
+                .iter()
+                .any(|d| d.derived && d.kind == Kind::Url && d.item == f.item && d.path == f.path));
         }
         if f.boundary {
             let b = f.item / (16 << 20) + 1;

@@ -31,10 +31,13 @@ pub struct ScanConfig {
     /// applied once the output passes 1 MiB.
     pub max_ratio: u64,
     /// Regions (ISO 3166 alpha-2, e.g. "TH") whose national phone formats
-    /// (trunk prefix `0…`) are recognised, tried in this order; a number
-    /// valid in several is reported for the first. International forms
-    /// (`+CC…`, `00CC…`) are recognised for every country regardless
-    /// (Singapore, which has no trunk prefix, only in those forms).
+    /// are recognised, tried in this order; a number is reported for the
+    /// first region in which it is a valid number *of that region* (a parse
+    /// that yields another country code does not count). National numbers
+    /// are written with the trunk prefix `0…`, or, as in Singapore, which
+    /// has none, as two groups of four digits (`9123 4567`, `9123-4567`).
+    /// International forms (`+CC…`, `00CC…`) are recognised for every
+    /// country regardless.
     pub phone_regions: Vec<String>,
 }
 
@@ -60,7 +63,7 @@ impl Default for ScanConfig {
             max_depth: 5,
             max_decoded: 64 << 20,
             max_ratio: 1000,
-            phone_regions: ["TH", "VN", "ID", "MY", "PH", "KH", "LA", "MM"]
+            phone_regions: ["TH", "VN", "ID", "MY", "PH", "SG", "KH", "LA", "MM"]
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),

@@ -118,7 +118,21 @@ pub(crate) fn next_block(t: &[u8], mut i: usize) -> Option<(Block, usize)> {
                 break;
             }
         }
-        let chars: usize = lines[first..=last].iter().map(|&l| len(l)).sum();
+        let mut chars: usize = lines[first..=last].iter().map(|&l| len(l)).sum();
+        // A short unpadded last line that breaks the 4-character quanta of
+        // the lines before it is a word after the block ("…UmVmIDAK\njournal"),
+        // unless the text ends there (a block cut by the end of a chunk).
+        let tail = len(lines[last]);
+        if last > first
+            && tail < width
+            && lines[last].pad == 0
+            && lines[last].e < n
+            && (chars - tail).is_multiple_of(4)
+            && !chars.is_multiple_of(4)
+        {
+            last -= 1;
+            chars -= tail;
+        }
         if chars >= MIN_CHARS {
             let b = Block {
                 start: lines[first].s,
@@ -193,21 +207,21 @@ pub(crate) fn worth_scanning(d: &[u8]) -> bool {
     texty_utf8(d) || texty_utf16(d)
 }
 
+/// Mostly printable UTF-8: at most one in ten characters a control
+/// character or an invalid byte (a word glued after a block decodes to a few
+/// bytes of garbage at its end, which must not hide the text before it).
 fn texty_utf8(d: &[u8]) -> bool {
-    let s = match std::str::from_utf8(d) {
-        Ok(s) => s,
-        Err(e) if e.error_len().is_none() => match std::str::from_utf8(&d[..e.valid_up_to()]) {
-            Ok(s) => s,
-            Err(_) => return false,
-        },
-        Err(_) => return false,
-    };
     let (mut all, mut bad) = (0usize, 0usize);
-    for c in s.chars() {
-        all += 1;
-        if c.is_control() && !matches!(c, '\t' | '\r' | '\n') {
-            bad += 1;
+    for chunk in d.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            all += 1;
+            if c.is_control() && !matches!(c, '\t' | '\r' | '\n') {
+                bad += 1;
+            }
         }
+        let invalid = chunk.invalid().len();
+        all += invalid;
+        bad += invalid;
     }
     all > 0 && bad * 10 <= all
 }
@@ -345,6 +359,14 @@ mod tests {
             ["QUJDREVGR0hJSktMTU5PUFFS\r\nU1RVVldYWVphYmNkZWZnaGlq\r\nbG1u"]
         );
         assert!(blocks("short aGVsbG8= words only").is_empty());
+        // a one-line block, then a word on the next line
+        assert_eq!(
+            blocks("aGVsbG8gd29ybGQgaGVsbG8gd29ybGQK\njournal amet"),
+            ["aGVsbG8gd29ybGQgaGVsbG8gd29ybGQK"]
+        );
+        assert!(worth_scanning(
+            b"Subject: case notes\nhello world, this is text\n\x8e\x8b\xab"
+        ));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Payment card numbers: 13–19 digits, written solid or in groups separated
 //! by single spaces or dashes, passing the Luhn check and falling in an
-//! issuer range of Visa, Mastercard, American Express, JCB, UnionPay or
-//! Discover with a length that issuer uses. Runs of eight or more identical
+//! issuer range of Visa, Mastercard, American Express, JCB, UnionPay,
+//! Discover or Diners Club with a length that issuer uses. Runs of eight or more identical
 //! digits (`4000000000000002`, padding, test patterns) are rejected.
 
 use super::Out;
@@ -146,6 +146,10 @@ fn issuer(d: &[u8]) -> bool {
             && (16..=19).contains(&len))
         // UnionPay
         || (p2 == 62 && (16..=19).contains(&len))
+        // Diners Club International (14 digits; 16 in the 36/38/39 ranges
+        // co-issued in North America)
+        || (((300..=305).contains(&p3) || p4 == 3095 || matches!(p2, 36 | 38 | 39))
+            && matches!(len, 14 | 16))
 }
 
 #[cfg(test)]
@@ -184,6 +188,12 @@ mod tests {
             ),
             ("(6011000990139424)", "6011000990139424", "6011000990139424"),
             ("6212345678901265", "6212345678901265", "6212345678901265"),
+            (
+                "diners 3056 930902 5904",
+                "3056 930902 5904",
+                "30569309025904",
+            ),
+            ("36148900647913", "36148900647913", "36148900647913"),
         ] {
             assert_eq!(cards(s), [(v.to_string(), n.to_string())], "{s}");
         }

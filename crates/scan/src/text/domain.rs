@@ -1,6 +1,97 @@
-//! Host-name shape rules shared by the e-mail and URL scanners.
+//! Host-name shape rules shared by the e-mail and URL scanners, and bare
+//! host names in text (`shop.mekong-pay.co.th`).
+//!
+//! A bare name has no `@` or scheme to vouch for it, so it is held to more:
+//! it stands alone (not after `@`, `/`, `:`, `=`, `.`, `\\` and the like, not
+//! before `@` or `(`), and its TLD is a country code or a well-known generic
+//! TLD (a list, not any word: `obj.method`, `file.exe` are not hosts); a
+//! two-label name whose country-code TLD is a common file extension
+//! (`readme.md`, `setup.py`, `run.sh`) is not reported. Names starting with
+//! `www.` are left to the URL scanner, which reports them as a URL and a
+//! domain. Every domain is normalized lower-case.
 
-use crate::classes::{is, ALNUM, ALPHA, DOMAIN};
+use memchr::memchr;
+
+use super::Out;
+use crate::classes::{before, is, ALNUM, ALPHA, DOMAIN};
+use crate::Kind;
+
+/// Generic TLDs accepted for bare host names (country codes are all
+/// accepted, see [`valid_tld`]).
+const GENERIC_TLDS: &[&[u8]] = &[
+    b"com",
+    b"net",
+    b"org",
+    b"info",
+    b"biz",
+    b"edu",
+    b"gov",
+    b"mil",
+    b"int",
+    b"name",
+    b"pro",
+    b"mobi",
+    b"asia",
+    b"tel",
+    b"travel",
+    b"xyz",
+    b"top",
+    b"online",
+    b"shop",
+    b"site",
+    b"club",
+    b"app",
+    b"dev",
+    b"store",
+    b"tech",
+    b"blog",
+    b"cloud",
+    b"live",
+    b"news",
+    b"link",
+    b"click",
+    b"vip",
+    b"win",
+    b"bet",
+    b"casino",
+    b"money",
+    b"finance",
+    b"bank",
+    b"ltd",
+    b"email",
+    b"world",
+    b"life",
+    b"space",
+    b"website",
+    b"icu",
+    b"cyou",
+    b"fun",
+    b"work",
+    b"agency",
+    b"digital",
+    b"network",
+    b"group",
+    b"media",
+    b"today",
+    b"services",
+    b"solutions",
+    b"company",
+    b"global",
+    b"page",
+    b"loan",
+    b"trade",
+    b"market",
+    b"exchange",
+    b"wallet",
+    b"crypto",
+    b"games",
+];
+
+/// Country-code TLDs that are also common file extensions.
+const FILE_LIKE_CC: &[&[u8]] = &[
+    b"ai", b"am", b"cc", b"md", b"mk", b"ml", b"ms", b"pl", b"ps", b"py", b"rs", b"sh", b"so",
+    b"ts",
+];
 
 /// Longest TLD accepted (the longest delegated TLDs are 24 letters).
 pub(crate) const MAX_TLD: usize = 24;
@@ -53,6 +144,78 @@ pub(crate) fn is_domain_name(host: &[u8]) -> bool {
         last = l;
     }
     n >= 2 && valid_tld(last)
+}
+
+/// Host-name characters of a bare name (`_` too, as in DNS labels).
+fn host_byte(b: u8) -> bool {
+    is(b, DOMAIN) || b == b'_'
+}
+
+/// Reports bare host names in `t` (see the module documentation).
+pub(crate) fn scan(t: &[u8], out: &mut dyn Out) {
+    let mut i = 0;
+    while let Some(off) = memchr(b'.', &t[i..]) {
+        let dot = i + off;
+        let mut s = dot;
+        while s > 0 && host_byte(t[s - 1]) && dot - s < MAX_SCAN {
+            s -= 1;
+        }
+        let mut e = dot + 1;
+        while e < t.len() && host_byte(t[e]) && e - s < MAX_SCAN {
+            e += 1;
+        }
+        i = e.max(dot + 1);
+        let token_end = e;
+        while e > s && t[e - 1] == b'.' {
+            e -= 1;
+        }
+        if e <= dot || s == dot {
+            continue;
+        }
+        let p = before(t, s);
+        let next = t.get(token_end).copied().unwrap_or(b' ');
+        if matches!(
+            p,
+            b'@' | b'/'
+                | b'\\'
+                | b':'
+                | b'='
+                | b'%'
+                | b'&'
+                | b'?'
+                | b'#'
+                | b'+'
+                | b'~'
+                | b'$'
+                | b'['
+        ) || matches!(next, b'@' | b'(' | b'[')
+        {
+            continue;
+        }
+        let name = &t[s..e];
+        if name.len() >= 4 && name[..4].eq_ignore_ascii_case(b"www.") {
+            continue;
+        }
+        if is_bare_domain(name) {
+            let norm = String::from_utf8_lossy(name).to_ascii_lowercase();
+            out.hit(Kind::Domain, s, e, norm, false);
+        }
+    }
+}
+
+/// [`is_domain_name`], with the TLD rules for bare names.
+fn is_bare_domain(name: &[u8]) -> bool {
+    if !is_domain_name(name) {
+        return false;
+    }
+    let labels = name.split(|&b| b == b'.').count();
+    let tld_at = name.iter().rposition(|&b| b == b'.').map_or(0, |p| p + 1);
+    let tld = name[tld_at..].to_ascii_lowercase();
+    if tld.len() == 2 {
+        !(labels == 2 && FILE_LIKE_CC.contains(&tld.as_slice()))
+    } else {
+        GENERIC_TLDS.contains(&tld.as_slice())
+    }
 }
 
 /// Longest host-character run examined after an `@`.
@@ -111,6 +274,39 @@ mod tests {
         assert!(is_domain_name(b"x.io"));
         assert!(!is_domain_name(b"example.lw"));
         assert!(!is_domain_name(b"example.Co"));
+    }
+
+    #[test]
+    fn bare_names() {
+        use crate::text::testing::run;
+        let found = |s: &str| -> Vec<(usize, String)> {
+            run(s, scan).into_iter().map(|h| (h.1, h.3)).collect()
+        };
+        assert_eq!(
+            found("host shop.mekong-pay.co.th\n"),
+            [(5, "shop.mekong-pay.co.th".to_string())]
+        );
+        assert_eq!(
+            found("Domain: MAIL.LUCKYCARGO.COM.PH."),
+            [(8, "mail.luckycargo.com.ph".to_string())]
+        );
+        assert_eq!(found("visit harbor59.my"), [(6, "harbor59.my".to_string())]);
+        for s in [
+            "john.doe@example.com",
+            "x@example.com",
+            "https://example.com/a.html",
+            "see www.example.com",
+            "obj.method(1)",
+            "readme.md",
+            "file.exe",
+            "Mr.Smith",
+            "e.g. i.e. 1.2.3.4",
+            "abc.onion",
+            "x.b32.i2p",
+            "Hello. World",
+        ] {
+            assert!(found(s).is_empty(), "{s}: {:?}", found(s));
+        }
     }
 
     #[test]

@@ -101,7 +101,15 @@ fn length(cc: &[u8]) -> Option<usize> {
     LENGTHS.iter().find(|(c, _)| &c[..] == cc).map(|&(_, n)| n)
 }
 
+#[cfg(test)]
 pub(crate) fn scan(t: &[u8], out: &mut dyn Out) {
+    scan_with_shapes(t, out, &mut Vec::new());
+}
+
+/// Reports the valid IBANs of `t`, and pushes to `shapes` the span of every
+/// IBAN-shaped string (country, check digits, the country's length), valid
+/// or not: the digit groups of a mistyped IBAN are no phone or card either.
+pub(crate) fn scan_with_shapes(t: &[u8], out: &mut dyn Out, shapes: &mut Vec<(usize, usize)>) {
     let mut i = 0;
     while i + 15 <= t.len() {
         let c0 = t[i];
@@ -119,6 +127,7 @@ pub(crate) fn scan(t: &[u8], out: &mut dyn Out) {
             continue;
         };
         if let Some((end, compact)) = collect(t, i, len) {
+            shapes.push((i, end));
             if mod97(&compact) == 1 {
                 let norm = String::from_utf8_lossy(&compact).into_owned();
                 out.hit(Kind::Iban, i, end, norm, true);

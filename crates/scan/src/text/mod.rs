@@ -27,15 +27,56 @@ pub(crate) trait Out {
     fn hit(&mut self, kind: Kind, start: usize, end: usize, normalized: String, validated: bool);
 }
 
+/// Drops phone numbers, card numbers and IPv4 addresses inside an
+/// IBAN-shaped string, valid or not: the digit groups of
+/// `NL20 RABO 0954 6358 65` are an account number, not a phone number.
+struct NotInIban<'a> {
+    out: &'a mut dyn Out,
+    spans: &'a [(usize, usize)],
+}
+
+impl Out for NotInIban<'_> {
+    fn want(&self, kind: Kind) -> bool {
+        self.out.want(kind)
+    }
+    fn phone(&mut self, digits: &str) -> Option<String> {
+        self.out.phone(digits)
+    }
+    fn hit(&mut self, kind: Kind, start: usize, end: usize, normalized: String, validated: bool) {
+        let inside = matches!(kind, Kind::Phone | Kind::Ccn | Kind::Ipv4)
+            && self.spans.iter().any(|&(s, e)| start < e && s < end);
+        if !inside {
+            self.out.hit(kind, start, end, normalized, validated);
+        }
+    }
+}
+
 /// Runs every wanted scanner over `t`.
 pub(crate) fn scan(t: &[u8], out: &mut dyn Out) {
     let has = |out: &dyn Out, ks: &[Kind]| ks.iter().any(|&k| out.want(k));
+    // IBANs first (also when only phones or cards are wanted), so that the
+    // digit groups inside IBAN-shaped strings are not reported as phones or
+    // cards.
+    let mut spans = Vec::new();
+    if has(out, &[Kind::Iban, Kind::Phone, Kind::Ccn, Kind::Ipv4]) {
+        iban::scan_with_shapes(t, out, &mut spans);
+    }
     if has(out, &[Kind::Email, Kind::Domain]) {
         email::scan(t, out);
     }
     if has(out, &[Kind::Url, Kind::Domain]) {
         url::scan(t, out);
     }
+    if out.want(Kind::Domain) {
+        domain::scan(t, out);
+    }
+    let mut filtered;
+    let out: &mut dyn Out = if spans.is_empty() {
+        out
+    } else {
+        filtered = NotInIban { out, spans: &spans };
+        &mut filtered
+    };
     if out.want(Kind::Ipv4) {
         ip::scan_v4(t, out);
     }
@@ -47,9 +88,6 @@ pub(crate) fn scan(t: &[u8], out: &mut dyn Out) {
     }
     if out.want(Kind::Ccn) {
         ccn::scan(t, out);
-    }
-    if out.want(Kind::Iban) {
-        iban::scan(t, out);
     }
     if out.want(Kind::Wallet) {
         wallet::scan(t, out);
@@ -118,5 +156,26 @@ pub(crate) mod testing {
             .filter(|h| h.0 == kind)
             .map(|h| h.2)
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::run;
+    use crate::Kind;
+
+    #[test]
+    fn no_phone_or_card_inside_an_iban_shape() {
+        // mod-97 fails, but its digit groups are still no phone number
+        let h = run("IBAN PK51 MEZN 0839 2089 1556 9833\n", super::scan);
+        assert!(
+            h.iter().all(|x| !matches!(x.0, Kind::Phone | Kind::Ccn)),
+            "{h:?}"
+        );
+        let h = run("transfer to SA09 5486 9693 1894 5209 6924\n", super::scan);
+        assert!(h.iter().all(|x| x.0 != Kind::Ccn), "{h:?}");
+        // outside an IBAN the number is found
+        let h = run("Tel: 0839 2089 1556\n", super::scan);
+        assert!(h.iter().any(|x| x.0 == Kind::Phone), "{h:?}");
     }
 }

@@ -6,11 +6,15 @@
 //! parentheses between groups; 8–15 digits. International forms are valid
 //! for any country; national ones are tried in the configured regions in
 //! order (Thailand, Viet Nam, Indonesia, Malaysia, the Philippines,
-//! Cambodia, Laos, Myanmar by default; Singapore has no trunk prefix and is
-//! recognised in international form). Only candidates reach the validator,
-//! never every digit run, and results are remembered per worker.
+//! Singapore, Cambodia, Laos, Myanmar by default) and belong to the first
+//! region in which they are a valid number of that region. Singapore has no
+//! trunk prefix: a national number without one is recognised only as two
+//! groups of four digits standing alone (`9123 4567`, `8123-4567`), not as a
+//! bare run of eight digits (dates, counters, identifiers). Only candidates
+//! reach the validator, never every digit run, and results are remembered
+//! per worker.
 
-use memchr::memchr3;
+use memchr::{memchr2, memchr3};
 use phonenumber::{country::Id, Mode};
 
 use super::Out;
@@ -50,6 +54,41 @@ pub(crate) fn scan(t: &[u8], out: &mut dyn Out) {
             }
         }
         i = next;
+    }
+    scan_four_four(t, out);
+}
+
+/// National numbers without a trunk prefix: `dddd dddd` or `dddd-dddd`,
+/// first digit not `0`, not part of a longer group sequence.
+fn scan_four_four(t: &[u8], out: &mut dyn Out) {
+    let digits4 = |s: usize| {
+        t.get(s..s + 4)
+            .is_some_and(|g| g.iter().all(u8::is_ascii_digit))
+    };
+    let sep = |b: u8| matches!(b, b' ' | b'-' | b'.' | b'/' | b',');
+    let mut i = 0;
+    while let Some(off) = memchr2(b' ', b'-', &t[i..]) {
+        let k = i + off;
+        i = k + 1;
+        if k < 4 || !digits4(k - 4) || !digits4(k + 1) || t[k - 4] == b'0' {
+            continue;
+        }
+        let (s, e) = (k - 4, k + 5);
+        let p = before(t, s);
+        if is(p, ALNUM) || p == b'+' || p == b'(' || (sep(p) && is(before(t, s - 1), DIGIT)) {
+            continue;
+        }
+        let n = t.get(e).copied().unwrap_or(b' ');
+        if is(n, ALNUM) || (sep(n) && t.get(e + 1).is_some_and(u8::is_ascii_digit)) {
+            continue;
+        }
+        let mut digits = String::with_capacity(8);
+        digits.extend(t[s..k].iter().map(|&b| b as char));
+        digits.extend(t[k + 1..e].iter().map(|&b| b as char));
+        if let Some(e164) = out.phone(&digits) {
+            out.hit(Kind::Phone, s, e, e164, false);
+            i = e;
+        }
     }
 }
 
@@ -188,12 +227,18 @@ pub(crate) fn validate(digits: &str, regions: &[Region]) -> Option<String> {
             .ok()
             .and_then(e164);
     }
-    let national = digits.strip_prefix('0')?;
+    // With the trunk prefix `0`, or none (two groups of four, Singapore).
+    let national = digits.strip_prefix('0').unwrap_or(digits);
     let n = national.len() as u16;
     regions
         .iter()
         .filter(|r| r.lengths.is_empty() || r.lengths.contains(&n))
-        .find_map(|r| phonenumber::parse(Some(r.id), digits).ok().and_then(e164))
+        .find_map(|r| {
+            phonenumber::parse(Some(r.id), digits)
+                .ok()
+                .filter(|p| p.country().id() == Some(r.id))
+                .and_then(e164)
+        })
 }
 
 #[cfg(test)]
@@ -231,6 +276,25 @@ mod tests {
         assert_eq!(phones("โทร 081-234-5678 ครับ")[0].1, "+66812345678");
         assert_eq!(phones("(02) 123 4567")[0].1, "+6621234567");
         assert_eq!(phones("0812345678")[0].1, "+66812345678");
+        // Singapore: no trunk prefix, two groups of four
+        assert_eq!(
+            phones("Tel: 9125-7767\n"),
+            [("9125-7767".to_string(), "+6591257767".to_string())]
+        );
+        assert_eq!(phones("call 8053 3555 now")[0].1, "+6580533555");
+        for s in [
+            "91257767",
+            "4539 9125 7767",
+            "9125 7767 12",
+            "x9125 7767",
+            "0812 3456",
+        ] {
+            assert!(
+                phones(s).iter().all(|p| p.1 != "+6591257767"),
+                "{s}: {:?}",
+                phones(s)
+            );
+        }
     }
 
     #[test]

@@ -137,12 +137,19 @@ fn cash_prefix(t: &[u8], s: usize) -> Option<usize> {
 
 /// Fewer than 16 distinct characters: repetitive (decoded garbage,
 /// padding), unlike a 32-byte key in base58 (about 30 distinct).
+/// A hex address (`0x` + 40 hex digits, all one case) draws on only 16
+/// symbols, so it is held to fewer than 10 (40 random hex digits show
+/// about 15).
 fn low_entropy(run: &[u8]) -> bool {
     let mut seen = [false; 256];
     for &b in run {
         seen[b as usize] = true;
     }
-    seen.iter().filter(|&&x| x).count() < 16
+    let distinct = seen.iter().filter(|&&x| x).count();
+    let hex = run.len() > 2
+        && run[..2].eq_ignore_ascii_case(b"0x")
+        && run[2..].iter().all(u8::is_ascii_hexdigit);
+    distinct < if hex { 10 } else { 16 }
 }
 
 fn base64_piece(t: &[u8], s: usize, e: usize) -> bool {
@@ -172,6 +179,17 @@ mod tests {
         assert_eq!(
             wallets(&format!("https://etherscan.io/address/{eth}"))[0],
             (eth.into(), eth.into(), true)
+        );
+        // all lower case: no checksum, normalized to EIP-55; 40 hex digits
+        // missing a few of the 16 symbols are not low-entropy noise
+        let lower = "0xc3380f8f8132df43c52a078d191da17f81fe4070";
+        assert_eq!(
+            wallets(&format!("ETH {lower} ")),
+            [(
+                lower.into(),
+                "0xC3380F8F8132Df43c52A078D191DA17f81fE4070".into(),
+                false
+            )]
         );
         let cash = "bitcoincash:qpm2qsznhks23z7629mms6s4cwef74vcwvy22gdx6a";
         assert_eq!(wallets(&format!("pay {cash} now"))[0].0, cash);
