@@ -216,7 +216,8 @@ pub struct TimelineArgs {
 pub struct ScanArgs {
     /// Evidence (raw, split raw, E01) or any file.
     pub source: PathBuf,
-    /// Output folder: features.jsonl, <kind>.txt feature files, <kind>_histogram.txt.
+    /// Output folder: features.jsonl, <kind>.txt feature files, <kind>_histogram.txt, and
+    /// features-files.jsonl (each feature with the file holding it) when a file system is found.
     #[arg(long)]
     pub out: PathBuf,
     /// Scanners to run, comma-separated (email,url,domain,ip,ipv6,phone,ccn,iban,wallet,onion,i2p).

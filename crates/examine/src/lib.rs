@@ -14,7 +14,10 @@
 //!   on its own and the others are still examined.
 #![deny(missing_docs)]
 
+pub mod filemap;
 pub mod timeline;
+
+pub use filemap::{Area, FileMap, FileRecord, Hit};
 
 use std::sync::Arc;
 

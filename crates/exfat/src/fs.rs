@@ -543,13 +543,10 @@ impl ExfatFs {
         size: u64,
         recovery: Recovery,
         inode: &str,
-    ) -> Result<FileData, FsError> {
+    ) -> Result<(RunsSource, Recovery), FsError> {
         let name = format!("{}:{inode}", self.source.name());
         let src = RunsSource::new(Arc::clone(&self.source), runs, size, name)?;
-        Ok(FileData {
-            source: Arc::new(src),
-            recovery,
-        })
+        Ok((src, recovery))
     }
 
     fn walked(&self) -> &Walked {
@@ -777,6 +774,18 @@ impl FileSystem for ExfatFs {
                 "exFAT has no named streams (asked for `{s}` of {inode})"
             )));
         }
+        let (src, recovery) = self.content(inode)?;
+        Ok(FileData::from_runs(src, recovery))
+    }
+
+    fn extents(&self, inode: &str) -> Result<Option<Vec<Run>>, FsError> {
+        Ok(Some(self.content(inode)?.0.runs()))
+    }
+}
+
+impl ExfatFs {
+    /// The content of `inode` as runs of the volume, with its recovery.
+    fn content(&self, inode: &str) -> Result<(RunsSource, Recovery), FsError> {
         let n: u64 = inode
             .parse()
             .map_err(|_| FsError::NotFound(inode.to_string()))?;

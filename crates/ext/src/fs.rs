@@ -1126,6 +1126,18 @@ impl FileSystem for ExtFs {
                 "{inode}:{s} (ext files have no named streams)"
             )));
         }
+        let (source, recovery) = self.file_runs(inode)?;
+        Ok(FileData::from_runs(source, recovery))
+    }
+
+    fn extents(&self, inode: &str) -> Result<Option<Vec<Run>>, FsError> {
+        Ok(Some(self.file_runs(inode)?.0.runs()))
+    }
+}
+
+impl ExtFs {
+    /// The content of `inode` as runs of the volume, with its recovery.
+    fn file_runs(&self, inode: &str) -> Result<(RunsSource, Recovery), FsError> {
         let n: u64 = inode
             .parse()
             .map_err(|_| FsError::NotFound(inode.to_string()))?;
@@ -1157,9 +1169,6 @@ impl FileSystem for ExtFs {
             (Vec::new(), 0, Recovery::Lost)
         };
         let source = RunsSource::new(self.volume.clone(), runs, size, name)?;
-        Ok(FileData {
-            source: Arc::new(source),
-            recovery,
-        })
+        Ok((source, recovery))
     }
 }

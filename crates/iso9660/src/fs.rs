@@ -1023,16 +1023,28 @@ impl FileSystem for IsoFs {
                 "ISO 9660 has no named streams (asked for `{s}` of {inode})"
             )));
         }
+        Ok(FileData::from_runs(self.content(inode)?, Recovery::Certain))
+    }
+
+    fn extents(&self, inode: &str) -> Result<Option<Vec<Run>>, FsError> {
+        Ok(Some(self.content(inode)?.runs()))
+    }
+}
+
+impl IsoFs {
+    /// The content of `inode` as runs of the volume (always certain).
+    fn content(&self, inode: &str) -> Result<RunsSource, FsError> {
         let n: u64 = inode
             .parse()
             .map_err(|_| FsError::NotFound(inode.to_string()))?;
         let name = format!("{}:{inode}", self.source.name());
         if n == self.orphan_inode {
-            let src = RunsSource::new(Arc::clone(&self.source), Vec::new(), 0, name)?;
-            return Ok(FileData {
-                source: Arc::new(src),
-                recovery: Recovery::Certain,
-            });
+            return Ok(RunsSource::new(
+                Arc::clone(&self.source),
+                Vec::new(),
+                0,
+                name,
+            )?);
         }
         let node = self
             .by_inode
@@ -1042,10 +1054,11 @@ impl FileSystem for IsoFs {
         if let Some(why) = &node.refuse {
             return Err(FsError::Unsupported(why.clone()));
         }
-        let src = RunsSource::new(Arc::clone(&self.source), node.runs.clone(), node.size, name)?;
-        Ok(FileData {
-            source: Arc::new(src),
-            recovery: Recovery::Certain,
-        })
+        Ok(RunsSource::new(
+            Arc::clone(&self.source),
+            node.runs.clone(),
+            node.size,
+            name,
+        )?)
     }
 }

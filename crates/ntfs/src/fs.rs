@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use exhibit_evidence::Source;
-use exhibit_vfs::{FileData, FileSystem, FsError, Listing, Recovery, Warning};
+use exhibit_vfs::{FileData, FileSystem, FsError, Listing, Recovery, Run, Warning};
 
 use crate::attr::{self, StdInfo};
 use crate::boot::{self, Boot};
@@ -815,37 +815,11 @@ impl FileSystem for NtfsFs {
     }
 
     fn open(&self, inode: &str, stream: Option<&str>) -> Result<exhibit_vfs::FileData, FsError> {
-        let (addr, t, id) = self
-            .parse_inode(inode)
-            .ok_or_else(|| FsError::NotFound(inode.to_string()))?;
-        if addr == self.record_count {
-            return Err(FsError::Unsupported(format!(
-                "{inode} is the virtual $OrphanFiles directory: it has no content"
-            )));
-        }
-        if addr >= self.record_count {
-            return Err(FsError::NotFound(inode.to_string()));
-        }
-        let meta = self
-            .load(addr, &mut |_, _| {})
-            .map_err(|(o, e)| corrupt(format!("MFT entry {addr}"), o, e))?;
-        let want_name = stream.unwrap_or("");
+        let (addr, meta, index) = self.find_attr(inode, stream)?;
         let a = meta
             .attrs
-            .iter()
-            .find(|a| match (t, id) {
-                (Some(t), Some(i)) => {
-                    a.type_code == t && a.id == i && (stream.is_none() || a.name == want_name)
-                }
-                (Some(t), None) => a.type_code == t && a.name == want_name,
-                _ => a.type_code == record::AT_DATA && a.name == want_name,
-            })
-            .ok_or_else(|| {
-                FsError::NotFound(match stream {
-                    Some(s) => format!("{inode}:{s}"),
-                    None => inode.to_string(),
-                })
-            })?;
+            .get(index)
+            .ok_or_else(|| FsError::NotFound(inode.to_string()))?;
         let name = match stream {
             Some(s) => format!("{}:{inode}:{s}", self.volume.name()),
             None => format!("{}:{inode}", self.volume.name()),
@@ -905,5 +879,82 @@ impl FileSystem for NtfsFs {
             }
         };
         Ok(FileData { source, recovery })
+    }
+
+    fn extents(&self, inode: &str) -> Result<Option<Vec<Run>>, FsError> {
+        let (addr, meta, index) = self.find_attr(inode, None)?;
+        let Some(a) = meta.attrs.get(index) else {
+            return Ok(None);
+        };
+        match &a.data {
+            // resident values live inside the MFT entry (part of `$MFT`);
+            // compressed clusters do not map byte for byte to the content
+            AttrData::Resident(_) | AttrData::NonResident { comp_unit: 1.., .. } => Ok(None),
+            AttrData::NonResident {
+                extents, init_size, ..
+            } => {
+                let name = format!("{}:{inode}", self.volume.name());
+                let src = content::runs_source(
+                    self.volume.clone(),
+                    extents,
+                    self.boot.cluster_size,
+                    a.size,
+                    *init_size,
+                    name,
+                )
+                .map_err(|e| {
+                    corrupt(
+                        format!("MFT entry {addr} attribute {}", a.id),
+                        self.record_offset(addr),
+                        e,
+                    )
+                })?;
+                Ok(Some(src.runs()))
+            }
+        }
+    }
+}
+
+impl NtfsFs {
+    /// The MFT entry of `inode` and the index of the attribute it (and
+    /// `stream`) names: by type and id for a full address `37-128-1`, else
+    /// the `$DATA` attribute of that name.
+    fn find_attr(
+        &self,
+        inode: &str,
+        stream: Option<&str>,
+    ) -> Result<(u64, FileMeta, usize), FsError> {
+        let (addr, t, id) = self
+            .parse_inode(inode)
+            .ok_or_else(|| FsError::NotFound(inode.to_string()))?;
+        if addr == self.record_count {
+            return Err(FsError::Unsupported(format!(
+                "{inode} is the virtual $OrphanFiles directory: it has no content"
+            )));
+        }
+        if addr >= self.record_count {
+            return Err(FsError::NotFound(inode.to_string()));
+        }
+        let meta = self
+            .load(addr, &mut |_, _| {})
+            .map_err(|(o, e)| corrupt(format!("MFT entry {addr}"), o, e))?;
+        let want_name = stream.unwrap_or("");
+        let index = meta
+            .attrs
+            .iter()
+            .position(|a| match (t, id) {
+                (Some(t), Some(i)) => {
+                    a.type_code == t && a.id == i && (stream.is_none() || a.name == want_name)
+                }
+                (Some(t), None) => a.type_code == t && a.name == want_name,
+                _ => a.type_code == record::AT_DATA && a.name == want_name,
+            })
+            .ok_or_else(|| {
+                FsError::NotFound(match stream {
+                    Some(s) => format!("{inode}:{s}"),
+                    None => inode.to_string(),
+                })
+            })?;
+        Ok((addr, meta, index))
     }
 }

@@ -64,6 +64,16 @@ pub struct FileData {
     pub recovery: Recovery,
 }
 
+impl FileData {
+    /// A file's content given by its runs.
+    pub fn from_runs(source: RunsSource, recovery: Recovery) -> Self {
+        FileData {
+            source: Arc::new(source),
+            recovery,
+        }
+    }
+}
+
 /// A read-only file system over a `Source`.
 pub trait FileSystem: Send + Sync {
     /// Short name of the file-system type: `FAT12`, `FAT16`, `FAT32`,
@@ -93,4 +103,17 @@ pub trait FileSystem: Send + Sync {
     /// The content of the entry with TSK-style address `inode` (`13`,
     /// `37-128-1`), or of one of its named streams.
     fn open(&self, inode: &str, stream: Option<&str>) -> Result<FileData, FsError>;
+
+    /// Where the content of the entry with address `inode` lies: the
+    /// volume-relative runs of its default data stream (for NTFS, of the
+    /// attribute the full address `37-128-1` names), in file order, cut to
+    /// its size, holes as `offset: None`. The runs are those
+    /// [`FileSystem::open`] reads, so byte `k` of the file is at the
+    /// `k`-th byte of the runs. `Ok(None)` where the content is not a plain
+    /// mapping of volume bytes (resident or compressed data) or the reader
+    /// cannot tell; that is also the default.
+    fn extents(&self, inode: &str) -> Result<Option<Vec<Run>>, FsError> {
+        let _ = inode;
+        Ok(None)
+    }
 }

@@ -59,6 +59,23 @@ impl RunsSource {
     }
 }
 
+impl RunsSource {
+    /// Where the file's bytes are: its runs in file order, cut to the
+    /// file's size (slack is not part of the file). Offsets are relative to
+    /// the volume the source was built on; holes have `offset: None`.
+    pub fn runs(&self) -> Vec<Run> {
+        self.runs
+            .iter()
+            .filter(|(start, _)| *start < self.size)
+            .map(|&(start, r)| Run {
+                offset: r.offset,
+                len: r.len.min(self.size - start),
+            })
+            .filter(|r| r.len > 0)
+            .collect()
+    }
+}
+
 impl Source for RunsSource {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, EvidenceError> {
         let mut done = 0usize;
@@ -94,5 +111,66 @@ impl Source for RunsSource {
 
     fn name(&self) -> &str {
         &self.name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Zeros(u64);
+    impl Source for Zeros {
+        fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, EvidenceError> {
+            let n = (self.0.saturating_sub(offset)).min(buf.len() as u64) as usize;
+            buf[..n].fill(0);
+            Ok(n)
+        }
+        fn len(&self) -> u64 {
+            self.0
+        }
+        fn name(&self) -> &str {
+            "zeros"
+        }
+    }
+
+    #[test]
+    fn runs_are_cut_to_the_file_size() {
+        let vol: Arc<dyn Source> = Arc::new(Zeros(1 << 20));
+        let runs = vec![
+            Run {
+                offset: Some(4096),
+                len: 1024,
+            },
+            Run {
+                offset: None,
+                len: 1024,
+            },
+            Run {
+                offset: Some(8192),
+                len: 1024,
+            },
+            Run {
+                offset: Some(65536),
+                len: 1024,
+            },
+        ];
+        let src = RunsSource::new(vol, runs, 2500, "f".into()).unwrap();
+        assert_eq!(
+            src.runs(),
+            vec![
+                Run {
+                    offset: Some(4096),
+                    len: 1024
+                },
+                Run {
+                    offset: None,
+                    len: 1024
+                },
+                Run {
+                    offset: Some(8192),
+                    len: 452
+                },
+            ]
+        );
     }
 }
