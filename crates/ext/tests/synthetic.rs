@@ -9,31 +9,15 @@
 
 use std::sync::Arc;
 
-use exhibit_evidence::{EvidenceError, Source};
+use exhibit_evidence::{MemSource, Source};
 use exhibit_vfs::{bodyfile_line, EntryKind, FileSystem, FsError, Recovery};
 
 const BS: usize = 1024;
 const INODE_SIZE: usize = 256;
 const INODE_TABLE_BLOCK: usize = 5;
 
-struct Mem(Vec<u8>);
-
-impl Source for Mem {
-    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, EvidenceError> {
-        if offset >= self.0.len() as u64 {
-            return Ok(0);
-        }
-        let o = offset as usize;
-        let n = buf.len().min(self.0.len() - o);
-        buf[..n].copy_from_slice(&self.0[o..o + n]);
-        Ok(n)
-    }
-    fn len(&self) -> u64 {
-        self.0.len() as u64
-    }
-    fn name(&self) -> &str {
-        "synthetic"
-    }
+fn mem(data: Vec<u8>) -> MemSource {
+    MemSource::new(data, "synthetic")
 }
 
 struct Img(Vec<u8>);
@@ -254,7 +238,7 @@ fn read_all(fs: &dyn FileSystem, inode: &str) -> (Vec<u8>, Recovery) {
 
 #[test]
 fn synthetic_ext4_listing() {
-    let src: Arc<dyn Source> = Arc::new(Mem(build()));
+    let src: Arc<dyn Source> = Arc::new(mem(build()));
     assert!(exhibit_ext::probe(src.as_ref()));
     let fs = exhibit_ext::open(src).unwrap();
     assert_eq!(fs.kind(), "ext4");
@@ -339,7 +323,7 @@ fn synthetic_ext4_listing() {
 
 #[test]
 fn synthetic_ext4_content() {
-    let fs = exhibit_ext::open(Arc::new(Mem(build()))).unwrap();
+    let fs = exhibit_ext::open(Arc::new(mem(build()))).unwrap();
     let fs = fs.as_ref();
 
     // Extent tree with an index node; the uninitialised extent reads as
@@ -399,7 +383,7 @@ fn synthetic_ext4_survives_every_single_byte_change_in_metadata() {
         for at in r {
             let mut bad = image.clone();
             bad[at] = 0xFF;
-            let src: Arc<dyn Source> = Arc::new(Mem(bad));
+            let src: Arc<dyn Source> = Arc::new(mem(bad));
             if let Ok(fs) = exhibit_ext::open(src) {
                 if let Ok(listing) = fs.list() {
                     for e in &listing.entries {

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use exhibit_evidence::{EvidenceError, Source};
+use exhibit_evidence::{EvidenceError, MemSource, Source};
 use exhibit_fat::{open, probe, FatFs, FatKind};
 use exhibit_vfs::{bodyfile_line, Entry, FileSystem, FsOptions, Listing, Recovery};
 use md5::{Digest, Md5};
@@ -231,37 +231,13 @@ fn probe_accepts_fat_and_rejects_others() {
     assert!(probe(&*image("dftt-5-fat-daylight/daylight.dd")));
     assert!(!probe(&*image("dftt-8-jpeg-search/8-jpeg-search.dd")));
     assert!(!probe(&*image("ímynd.dd")));
-    assert!(!probe(&Mem::new(vec![0u8; 100])));
+    assert!(!probe(&mem(vec![0u8; 100])));
     assert!(open(image("ímynd.dd"), &utc()).is_err());
 }
 
 /// An in-memory source.
-struct Mem {
-    data: Vec<u8>,
-}
-
-impl Mem {
-    fn new(data: Vec<u8>) -> Self {
-        Mem { data }
-    }
-}
-
-impl Source for Mem {
-    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, EvidenceError> {
-        let len = self.data.len() as u64;
-        if offset >= len {
-            return Ok(0);
-        }
-        let n = buf.len().min((len - offset) as usize);
-        buf[..n].copy_from_slice(&self.data[offset as usize..offset as usize + n]);
-        Ok(n)
-    }
-    fn len(&self) -> u64 {
-        self.data.len() as u64
-    }
-    fn name(&self) -> &str {
-        "memory"
-    }
+fn mem(data: Vec<u8>) -> MemSource {
+    MemSource::new(data, "mem")
 }
 
 /// The bytes of an image with some bytes replaced and possibly cut short,
@@ -607,7 +583,7 @@ fn build_fat32() -> (Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>) {
 #[test]
 fn hand_built_fat32() {
     let (img, a, long, del) = build_fat32();
-    let src: Arc<dyn Source> = Arc::new(Mem::new(img));
+    let src: Arc<dyn Source> = Arc::new(mem(img));
     assert!(probe(&*src));
     let fs = FatFs::open(src, &utc()).unwrap();
     assert_eq!(fs.fat_kind(), FatKind::Fat32);
@@ -730,7 +706,7 @@ fn hostile_cross_linked_volume_is_bounded() {
         let at = Fat32::cluster_at(2) + i as usize * 32;
         v.img[at..at + 32].copy_from_slice(&e);
     }
-    let fs = FatFs::open(Arc::new(Mem::new(v.img)), &utc()).unwrap();
+    let fs = FatFs::open(Arc::new(mem(v.img)), &utc()).unwrap();
     let t = Instant::now();
     let listing = fs.list().unwrap();
     assert!(t.elapsed() < Duration::from_secs(20), "{:?}", t.elapsed());
@@ -752,7 +728,7 @@ fn deleted_file_over_reused_cluster_is_lost() {
     // something else.
     let at = (RESERVED * SECTOR) + 10 * 4;
     img[at..at + 4].copy_from_slice(&EOC.to_le_bytes());
-    let fs = FatFs::open(Arc::new(Mem::new(img)), &utc()).unwrap();
+    let fs = FatFs::open(Arc::new(mem(img)), &utc()).unwrap();
     let listing = fs.list().unwrap();
     let d = by_path(&listing, "/Deleted Thing.bin");
     assert_eq!(d.recovery, Recovery::Lost);

@@ -10,35 +10,7 @@ use exhibit_vfs::{Run, RunsSource};
 use crate::lznt1;
 use crate::runlist::Extent;
 
-/// Bytes held in memory (a resident attribute value).
-pub(crate) struct MemSource {
-    data: Vec<u8>,
-    name: String,
-}
-
-impl MemSource {
-    pub(crate) fn new(data: Vec<u8>, name: String) -> Self {
-        MemSource { data, name }
-    }
-}
-
-impl Source for MemSource {
-    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, EvidenceError> {
-        if offset >= self.data.len() as u64 {
-            return Ok(0);
-        }
-        let start = offset as usize;
-        let n = buf.len().min(self.data.len() - start);
-        buf[..n].copy_from_slice(&self.data[start..start + n]);
-        Ok(n)
-    }
-    fn len(&self) -> u64 {
-        self.data.len() as u64
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-}
+pub(crate) use exhibit_evidence::MemSource;
 
 /// Extents sorted by VCN with the gaps between them (clusters no piece of
 /// the attribute describes, e.g. a missing extension record) filled with
@@ -339,7 +311,7 @@ mod tests {
     struct Vol(Vec<u8>);
     impl Source for Vol {
         fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, EvidenceError> {
-            MemSource::new(self.0.clone(), "v".into()).read_at(offset, buf)
+            MemSource::new(self.0.clone(), "v").read_at(offset, buf)
         }
         fn len(&self) -> u64 {
             self.0.len() as u64
