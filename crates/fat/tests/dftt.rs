@@ -276,27 +276,10 @@ impl Source for Patched {
 /// returns the entry count.
 fn exercise(src: Arc<dyn Source>) -> usize {
     let _ = probe(&*src);
-    let Ok(fs) = open(Arc::clone(&src), &utc()) else {
-        return 0;
-    };
-    let _ = fs.kind();
-    let _ = fs.label();
-    let Ok(listing) = fs.list() else {
-        return 0;
-    };
-    let mut buf = vec![0u8; 64 * 1024];
-    for e in &listing.entries {
-        if let Ok(d) = fs.open(&e.inode, None) {
-            let mut off = 0u64;
-            while off < d.source.len() {
-                match d.source.read_at(off, &mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => off += n as u64,
-                }
-            }
-        }
+    match open(Arc::clone(&src), &utc()) {
+        Ok(fs) => exhibit_vfs::exercise(fs.as_ref(), u64::MAX),
+        Err(_) => 0,
     }
-    listing.entries.len()
 }
 
 struct Rng(u64);

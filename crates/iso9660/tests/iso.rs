@@ -595,23 +595,10 @@ fn rejects_other_data() {
 /// probe, open, list, open every entry and read it all.
 fn exercise(src: Arc<dyn Source>) -> usize {
     let _ = probe(&*src);
-    let Ok(fs) = open(src) else { return 0 };
-    let _ = fs.kind();
-    let _ = fs.label();
-    let Ok(l) = fs.list() else { return 0 };
-    let mut buf = vec![0u8; 64 * 1024];
-    for e in &l.entries {
-        if let Ok(d) = fs.open(&e.inode, None) {
-            let mut off = 0u64;
-            while off < d.source.len() {
-                match d.source.read_at(off, &mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => off += n as u64,
-                }
-            }
-        }
+    match open(src) {
+        Ok(fs) => exhibit_vfs::exercise(fs.as_ref(), u64::MAX),
+        Err(_) => 0,
     }
-    l.entries.len()
 }
 
 struct Rng(u64);

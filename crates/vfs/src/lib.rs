@@ -117,3 +117,26 @@ pub trait FileSystem: Send + Sync {
         Ok(None)
     }
 }
+
+/// Lists everything and reads every entry's content to its end (at most
+/// `max_bytes` per entry), ignoring errors: what fuzzers and robustness
+/// tests do to show a reader neither panics nor hangs on hostile input.
+/// Returns the number of entries listed.
+pub fn exercise(fs: &dyn FileSystem, max_bytes: u64) -> usize {
+    let _ = (fs.kind(), fs.label());
+    let Ok(listing) = fs.list() else { return 0 };
+    let mut buf = vec![0u8; 64 * 1024];
+    for e in &listing.entries {
+        let Ok(d) = fs.open(&e.inode, None) else {
+            continue;
+        };
+        let mut off = 0u64;
+        while off < d.source.len().min(max_bytes) {
+            match d.source.read_at(off, &mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => off += n as u64,
+            }
+        }
+    }
+    listing.entries.len()
+}
