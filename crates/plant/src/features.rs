@@ -848,7 +848,173 @@ pub(crate) fn make(kind: Kind, form: Form, rng: &mut Rng) -> Feature {
         Kind::Wallet => wallet(rng),
         Kind::Onion => onion(rng),
         Kind::I2p => i2p(rng),
+        Kind::Gps => {
+            let n = Gps::random(rng).normalized();
+            Feature {
+                kind: Kind::Gps,
+                value: n.clone(),
+                normalized: n,
+                context: "",
+                derived: Vec::new(),
+            }
+        }
     }
+}
+
+/// GPS coordinates to be written as an EXIF GPS IFD: hemisphere refs and
+/// (degrees, minutes, seconds) as (numerator, denominator) rationals.
+#[derive(Debug, Clone)]
+pub(crate) struct Gps {
+    pub big_endian: bool,
+    pub lat_ref: u8,
+    pub lat: [(u32, u32); 3],
+    pub lon_ref: u8,
+    pub lon: [(u32, u32); 3],
+}
+
+/// `d + m/60 + s/3600` of three rationals (the scanner's formula).
+fn dms(r: &[(u32, u32); 3]) -> f64 {
+    let v = |k: usize| f64::from(r[k].0) / f64::from(r[k].1);
+    v(0) + v(1) / 60.0 + v(2) / 3600.0
+}
+
+impl Gps {
+    /// Random coordinates (in range, non-zero denominators).
+    pub(crate) fn random(rng: &mut Rng) -> Gps {
+        let mut angle = |max_deg: u64| -> [(u32, u32); 3] {
+            let d = rng.range(0, max_deg - 1) as u32;
+            let m = rng.range(0, 59) as u32;
+            match rng.below(3) {
+                0 => [(d, 1), (m, 1), (rng.range(0, 5999) as u32, 100)],
+                1 => [(d, 1), (m, 1), (rng.range(0, 59_999) as u32, 1000)],
+                // minutes as decimals, seconds zero (some cameras)
+                _ => [
+                    (d, 1),
+                    (m * 10_000 + rng.range(0, 9999) as u32, 10_000),
+                    (0, 1),
+                ],
+            }
+        };
+        let lat = angle(90);
+        let lon = angle(180);
+        Gps {
+            big_endian: rng.chance(1, 2),
+            lat_ref: if rng.chance(1, 2) { b'N' } else { b'S' },
+            lat,
+            lon_ref: if rng.chance(1, 2) { b'E' } else { b'W' },
+            lon,
+        }
+    }
+
+    /// `lat,lon` in signed decimal degrees with six decimals.
+    pub(crate) fn normalized(&self) -> String {
+        let sign = |r: u8, neg: u8, v: f64| if r == neg { -v } else { v };
+        let deg = |x: f64| {
+            let s = format!("{x:.6}");
+            match s.strip_prefix('-') {
+                Some(r) if r.bytes().all(|b| b == b'0' || b == b'.') => r.to_string(),
+                _ => s,
+            }
+        };
+        format!(
+            "{},{}",
+            deg(sign(self.lat_ref, b'S', dms(&self.lat))),
+            deg(sign(self.lon_ref, b'W', dms(&self.lon)))
+        )
+    }
+
+    /// The rationals as written, for decoy records
+    /// (`N 13/1 45/1 2279/100, E …`).
+    pub(crate) fn describe(&self) -> String {
+        let r = |x: &[(u32, u32); 3]| {
+            x.iter()
+                .map(|(n, d)| format!("{n}/{d}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        format!(
+            "{} {}, {} {}",
+            char::from(self.lat_ref),
+            r(&self.lat),
+            char::from(self.lon_ref),
+            r(&self.lon)
+        )
+    }
+
+    /// The TIFF structure: header, IFD0 with only the GPS IFD pointer, the
+    /// GPS IFD (version, refs, latitude, longitude), the rationals.
+    pub(crate) fn tiff(&self) -> Vec<u8> {
+        let be = self.big_endian;
+        let mut v = Vec::with_capacity(160);
+        let w16 =
+            |v: &mut Vec<u8>, x: u16| v.extend(if be { x.to_be_bytes() } else { x.to_le_bytes() });
+        let w32 =
+            |v: &mut Vec<u8>, x: u32| v.extend(if be { x.to_be_bytes() } else { x.to_le_bytes() });
+        v.extend_from_slice(if be { b"MM\0*" } else { b"II*\0" });
+        w32(&mut v, 8);
+        // IFD0 at 8: one entry (GPSInfo → 26), no next IFD.
+        w16(&mut v, 1);
+        w16(&mut v, 0x8825);
+        w16(&mut v, 4);
+        w32(&mut v, 1);
+        w32(&mut v, 26);
+        w32(&mut v, 0);
+        // GPS IFD at 26: five entries (2 + 60 + 4 bytes), rationals at 92.
+        w16(&mut v, 5);
+        w16(&mut v, 0); // GPSVersionID 2.3.0.0, BYTE[4] inline
+        w16(&mut v, 1);
+        w32(&mut v, 4);
+        v.extend([2, 3, 0, 0]);
+        for (tag, r, off) in [(1u16, self.lat_ref, 92u32), (3, self.lon_ref, 116)] {
+            w16(&mut v, tag);
+            w16(&mut v, 2);
+            w32(&mut v, 2);
+            v.extend([r, 0, 0, 0]);
+            w16(&mut v, tag + 1);
+            w16(&mut v, 5);
+            w32(&mut v, 3);
+            w32(&mut v, off);
+        }
+        w32(&mut v, 0);
+        for (n, d) in self.lat.iter().chain(self.lon.iter()) {
+            w32(&mut v, *n);
+            w32(&mut v, *d);
+        }
+        v
+    }
+
+    /// A minimal JPEG holding the EXIF block: SOI, APP1 (`Exif\0\0` +
+    /// TIFF), a few scan bytes (`pad`), EOI. Returns it and the offset of the
+    /// TIFF header in it.
+    pub(crate) fn jpeg(&self, pad: &[u8]) -> (Vec<u8>, usize) {
+        let tiff = self.tiff();
+        let mut j = vec![0xFF, 0xD8, 0xFF, 0xE1];
+        j.extend(((2 + 6 + tiff.len()) as u16).to_be_bytes());
+        j.extend_from_slice(b"Exif\0\0");
+        let at = j.len();
+        j.extend(tiff);
+        j.extend([0xFF, 0xDA, 0x00, 0x02]);
+        j.extend_from_slice(pad);
+        j.extend([0xFF, 0xD9]);
+        (j, at)
+    }
+}
+
+/// A GPS decoy of type `what` (`gps-zero-denominator`,
+/// `gps-latitude-range`): a GPS IFD the scanner must reject.
+pub(crate) fn gps_decoy(what: &str, rng: &mut Rng) -> Gps {
+    let mut g = Gps::random(rng);
+    if what == "gps-zero-denominator" {
+        let k = rng.index(3);
+        if rng.chance(1, 2) {
+            g.lat[k].1 = 0;
+        } else {
+            g.lon[k].1 = 0;
+        }
+    } else {
+        g.lat = [(rng.range(91, 250) as u32, 1), (g.lat[1].0 % 60, 1), (0, 1)];
+    }
+    g
 }
 
 /// The decoy types, each producing a value that must not be reported.
@@ -865,6 +1031,8 @@ pub(crate) const DECOY_TYPES: &[&str] = &[
     "version-string",
     "ip-bad-octet",
     "time",
+    "gps-zero-denominator",
+    "gps-latitude-range",
 ];
 
 fn change_char(rng: &mut Rng, s: &str, from: usize, alphabet: &[u8]) -> String {

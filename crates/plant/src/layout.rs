@@ -177,8 +177,103 @@ fn entries_for(f: &Feature, loc: impl Fn(usize) -> Loc) -> Vec<Entry> {
     v
 }
 
+/// A JPEG with the EXIF GPS block of `g` whose bytes are quiet (no text
+/// runs, digits or magic that another scanner could take for a feature),
+/// and the offset of its TIFF header.
+fn quiet_jpeg(g: &features::Gps, rng: &mut Rng) -> Option<(Vec<u8>, usize)> {
+    for _ in 0..20 {
+        let pad: Vec<u8> = (0..rng.range(4, 24))
+            .map(|_| rng.range(0x80, 0xFE) as u8)
+            .collect();
+        let (j, at) = g.jpeg(&pad);
+        if binary_quiet(&j) {
+            return Some((j, at));
+        }
+    }
+    None
+}
+
+/// Coordinates from `make` (re-rolled until their JPEG is quiet), the JPEG
+/// and the offset of its TIFF header.
+fn gps_jpeg(
+    rng: &mut Rng,
+    make: impl Fn(&mut Rng) -> features::Gps,
+) -> Result<(features::Gps, Vec<u8>, usize), Error> {
+    for _ in 0..1000 {
+        let g = make(rng);
+        if let Some((j, at)) = quiet_jpeg(&g, rng) {
+            return Ok((g, j, at));
+        }
+    }
+    Err(Error::Invalid(String::from("could not build a quiet JPEG")))
+}
+
+/// Builds an item for GPS coordinates in an EXIF block of a JPEG in `form`.
+fn gps_item(form: Form, rng: &mut Rng) -> Result<Item, Error> {
+    let (g, jpeg, at) = gps_jpeg(rng, features::Gps::random)?;
+    let normalized = g.normalized();
+    let entry = |loc: Loc| Entry {
+        kind: Kind::Gps,
+        value: normalized.clone(),
+        normalized: normalized.clone(),
+        loc,
+        derived: false,
+    };
+    if form == Form::Plain {
+        let mut bytes = vec![b'\n'];
+        bytes.extend_from_slice(&jpeg);
+        bytes.push(b'\n');
+        return Ok(Item {
+            entries: vec![entry(Loc::Raw(1 + at))],
+            form,
+            anchor: 1 + jpeg.len() / 2,
+            bytes,
+            decoy: None,
+        });
+    }
+    for attempt in 0..1000u32 {
+        // vary the scan bytes so that the compressed bytes differ
+        let (jpeg, at) = match attempt {
+            0 => (jpeg.clone(), at),
+            _ => quiet_jpeg(&g, rng).unwrap_or_else(|| (jpeg.clone(), at)),
+        };
+        let (object, layers): (Vec<u8>, Vec<(&'static str, usize)>) = match form {
+            Form::Gzip => (codec::gzip(&jpeg)?, vec![("GZIP", at)]),
+            Form::Zip => (codec::zip("photo", &jpeg)?, vec![("ZIP", at)]),
+            Form::Base64 => (wrap_base64(rng, &jpeg).into_bytes(), vec![("BASE64", at)]),
+            _ => {
+                let lead = "Attachment follows\n";
+                let member = format!("{lead}{}\n", wrap_base64(rng, &jpeg));
+                (
+                    codec::zip("message", member.as_bytes())?,
+                    vec![("ZIP", lead.len()), ("BASE64", at)],
+                )
+            }
+        };
+        if !container_quiet(form, &object) {
+            continue;
+        }
+        let mut bytes = vec![b'\n'];
+        bytes.extend_from_slice(&object);
+        bytes.push(b'\n');
+        return Ok(Item {
+            anchor: 1 + object.len() / 2,
+            bytes,
+            form,
+            entries: vec![entry(Loc::Layered(1, layers))],
+            decoy: None,
+        });
+    }
+    Err(Error::Invalid(format!(
+        "could not build a quiet {form:?} GPS object"
+    )))
+}
+
 /// Builds an item for a true feature of `kind` in `form`.
 pub(crate) fn feature_item(kind: Kind, form: Form, rng: &mut Rng) -> Result<Item, Error> {
+    if kind == Kind::Gps {
+        return gps_item(form, rng);
+    }
     let f = features::make(kind, form, rng);
     match form {
         Form::Plain | Form::Upper | Form::Defanged => {
@@ -264,17 +359,36 @@ pub(crate) fn feature_item(kind: Kind, form: Form, rng: &mut Rng) -> Result<Item
 }
 
 /// Builds a decoy item (always plain).
-pub(crate) fn decoy_item(what: &'static str, rng: &mut Rng) -> Item {
+pub(crate) fn decoy_item(what: &'static str, rng: &mut Rng) -> Result<Item, Error> {
+    if what.starts_with("gps-") {
+        let (g, jpeg, at) = gps_jpeg(rng, |r| features::gps_decoy(what, r))?;
+        let mut bytes = vec![b'\n'];
+        bytes.extend_from_slice(&jpeg);
+        bytes.push(b'\n');
+        let d = Decoy {
+            kind: Kind::Gps,
+            what,
+            value: g.describe(),
+            context: "",
+        };
+        return Ok(Item {
+            anchor: 1 + at + 1,
+            bytes,
+            form: Form::Plain,
+            entries: Vec::new(),
+            decoy: Some((d, 1 + at)),
+        });
+    }
     let d = features::decoy(what, rng);
     let text = format!("\n{} {}\n", d.context, d.value);
     let at = 1 + d.context.len() + 1;
-    Item {
+    Ok(Item {
         bytes: text.into_bytes(),
         form: Form::Plain,
         entries: Vec::new(),
         decoy: Some((d, at)),
         anchor: at + 1,
-    }
+    })
 }
 
 const NOISE: &[&str] = &[
@@ -408,7 +522,7 @@ fn layout(size: u64, seed: u64) -> Result<Vec<Placed>, Error> {
     for what in features::DECOY_TYPES {
         for _ in 0..(n / 4).max(2) {
             let mut rng = Rng::new(seed, stream_id(2, idx));
-            regular.push(decoy_item(what, &mut rng));
+            regular.push(decoy_item(what, &mut rng)?);
             idx += 1;
         }
     }
@@ -418,7 +532,11 @@ fn layout(size: u64, seed: u64) -> Result<Vec<Placed>, Error> {
     while k * CHUNK < size {
         let kind = Kind::ALL[(k % Kind::ALL.len() as u64) as usize];
         let mut rng = Rng::new(seed, stream_id(3, k));
-        let item = feature_item(kind, boundary_form(k), &mut rng)?;
+        let mut form = boundary_form(k);
+        if !Form::for_kind(kind).contains(&form) {
+            form = Form::Plain;
+        }
+        let item = feature_item(kind, form, &mut rng)?;
         let boundary = k * CHUNK;
         if let Some(start) = boundary.checked_sub(item.anchor as u64) {
             if start + item.bytes.len() as u64 + GUARD <= size && start >= GUARD {

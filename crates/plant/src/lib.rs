@@ -28,7 +28,11 @@
 //!
 //! Every kind is planted in `plain`, `utf16le`, `gzip`, `zip`, `base64` and
 //! `zip-base64`; e-mails, domains and URLs also in `upper`; URLs also
-//! `defanged`. Compressed containers are re-rolled until their binary bytes
+//! `defanged`. `gps` is binary (an EXIF block in a JPEG), so it has no
+//! `upper` or `utf16le` form: its item is the JPEG itself (`plain`), or the
+//! JPEG as the gzip/ZIP member or base64 payload in place of the short text,
+//! and its truth `path` points at the TIFF header (`II`/`MM`) instead of a
+//! value's first byte. Compressed containers are re-rolled until their binary bytes
 //! hold nothing text-like (no `x.ab`, `@`, `::`, digit or long alphanumeric
 //! runs, nested magic). One extra item is planted across every multiple of
 //! 16 MiB (the plain/UTF-16 value, or the container, straddles the boundary);
@@ -77,10 +81,21 @@
 //!   Tron, Litecoin P2PKH/P2SH/bech32; never upper-cased.
 //! * `onion`: v3 with correct checksum, lower-case; `i2p`: `….b32.i2p`. Neither
 //!   yields a `domain`.
+//! * `gps`: a minimal JPEG — SOI, APP1 holding `Exif\0\0` + a TIFF
+//!   structure (little- or big-endian) whose IFD0 holds only the GPS IFD
+//!   pointer (0x8825), a GPS IFD with GPSVersionID, GPSLatitudeRef,
+//!   GPSLatitude, GPSLongitudeRef, GPSLongitude (three RATIONALs each:
+//!   degrees, minutes, seconds; seconds in 1/100 or 1/1000, or decimal
+//!   minutes and zero seconds), then a few scan bytes and EOI. Path: the
+//!   offset of the TIFF header. Normalized: `lat,lon` in decimal degrees,
+//!   `d + m/60 + s/3600` computed in `f64` from each rational's quotient,
+//!   negative for `S`/`W`, six decimals (`-13.756331,100.501765`). `value`
+//!   is the same string. The background cannot form one: it has no zero
+//!   bytes.
 //! * Nothing else: no `phone` or `ccn` inside card numbers, IBANs or wallets, no `ip`
 //!   inside anything. The surrounding context words never hold features.
 //!
-//! Decoys (truth records `decoy`, always plain ASCII) must not be reported at
+//! Decoys (truth records `decoy`, always plain, ASCII but for GPS) must not be reported at
 //! all, in whole or in part: Luhn-off card
 //! numbers, IBANs with wrong check digits, base58/bech32 wallets with one
 //! character changed, EIP-55 with one letter's case flipped, truncated
@@ -149,11 +164,13 @@ pub enum Kind {
     Onion,
     /// I2P b32 host.
     I2p,
+    /// GPS coordinates in an EXIF block.
+    Gps,
 }
 
 impl Kind {
     /// All kinds, in report order.
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 12] = [
         Kind::Email,
         Kind::Url,
         Kind::Domain,
@@ -165,6 +182,7 @@ impl Kind {
         Kind::Wallet,
         Kind::Onion,
         Kind::I2p,
+        Kind::Gps,
     ];
 
     /// The name used in JSON.
@@ -181,6 +199,7 @@ impl Kind {
             Kind::Wallet => "wallet",
             Kind::Onion => "onion",
             Kind::I2p => "i2p",
+            Kind::Gps => "gps",
         }
     }
 }
@@ -269,8 +288,17 @@ impl Form {
             Form::Base64,
             Form::ZipBase64,
         ];
+        // EXIF is binary: no upper-case or UTF-16 form applies.
+        const BINARY: &[Form] = &[
+            Form::Plain,
+            Form::Gzip,
+            Form::Zip,
+            Form::Base64,
+            Form::ZipBase64,
+        ];
         match kind {
             Kind::Url => URL,
+            Kind::Gps => BINARY,
             Kind::Email | Kind::Domain => CASED,
             _ => COMMON,
         }
@@ -406,7 +434,8 @@ pub struct TruthDecoy {
     pub kind: Kind,
     /// Decoy type (`ccn-luhn-off`, `version-string`, …).
     pub what: String,
-    /// The bytes written (ASCII).
+    /// The bytes written (ASCII); for `gps` decoys, a description of the
+    /// rationals (the bytes are binary EXIF at `offset`).
     pub value: String,
     /// Offset of its first byte.
     pub offset: u64,

@@ -319,6 +319,79 @@ fn phone_ok(value: &str, normalized: &str) -> Result<(), String> {
     }
 }
 
+/// GPS rationals of the EXIF TIFF structure at `t[0]` (written
+/// independently of the generator): per axis the ref and three (num, den).
+type Axis = (u8, [(u32, u32); 3]);
+
+fn exif_gps(t: &[u8]) -> (Axis, Axis) {
+    let be = match &t[..4] {
+        b"II*\0" => false,
+        b"MM\0*" => true,
+        other => panic!("no TIFF header: {other:?}"),
+    };
+    let u16at = |o: usize| {
+        let b = [t[o], t[o + 1]];
+        if be {
+            u16::from_be_bytes(b)
+        } else {
+            u16::from_le_bytes(b)
+        }
+    };
+    let u32at = |o: usize| {
+        let b = [t[o], t[o + 1], t[o + 2], t[o + 3]];
+        if be {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        }
+    };
+    let ifd0 = u32at(4) as usize;
+    let gps = (0..u16at(ifd0) as usize)
+        .map(|k| ifd0 + 2 + 12 * k)
+        .find(|&e| u16at(e) == 0x8825)
+        .map(|e| u32at(e + 8) as usize)
+        .expect("GPS IFD pointer");
+    let mut axes = [(0u8, [(0u32, 0u32); 3]); 2];
+    for k in 0..u16at(gps) as usize {
+        let e = gps + 2 + 12 * k;
+        let tag = u16at(e);
+        if tag == 1 || tag == 3 {
+            assert_eq!((u16at(e + 2), u32at(e + 4)), (2, 2));
+            axes[usize::from(tag / 2)].0 = t[e + 8];
+        } else if tag == 2 || tag == 4 {
+            assert_eq!((u16at(e + 2), u32at(e + 4)), (5, 3));
+            let o = u32at(e + 8) as usize;
+            for (j, r) in axes[usize::from(tag / 2 - 1)].1.iter_mut().enumerate() {
+                *r = (u32at(o + 8 * j), u32at(o + 8 * j + 4));
+            }
+        }
+    }
+    (axes[0], axes[1])
+}
+
+fn degrees(a: &Axis, neg: u8) -> f64 {
+    let q = |k: usize| f64::from(a.1[k].0) / f64::from(a.1[k].1);
+    let v = q(0) + q(1) / 60.0 + q(2) / 3600.0;
+    if a.0 == neg {
+        -v
+    } else {
+        v
+    }
+}
+
+fn check_gps(tiff: &[u8], normalized: &str) {
+    let (lat, lon) = exif_gps(tiff);
+    assert!(matches!(lat.0, b'N' | b'S') && matches!(lon.0, b'E' | b'W'));
+    assert!(lat.1.iter().chain(lon.1.iter()).all(|r| r.1 != 0));
+    let (la, lo) = (degrees(&lat, b'S'), degrees(&lon, b'W'));
+    assert!(la.abs() <= 90.0 && lo.abs() <= 180.0);
+    let (a, b) = normalized.split_once(',').expect("lat,lon");
+    let close = |s: &str, v: f64| (s.parse::<f64>().expect("number") - v).abs() < 0.6e-6;
+    assert!(close(a, la) && close(b, lo), "{normalized} vs {la},{lo}");
+    assert!(a.split_once('.').is_some_and(|(_, d)| d.len() == 6));
+    assert!(b.split_once('.').is_some_and(|(_, d)| d.len() == 6));
+}
+
 fn check_feature(f: &TruthFeature) {
     let v = f.value.as_str();
     let n = f.normalized.as_str();
@@ -396,6 +469,8 @@ fn check_feature(f: &TruthFeature) {
             assert_eq!(b.len(), 52);
             assert!(base32_decode(b).is_some());
         }
+        // checked against the bytes at its path (check_gps)
+        Kind::Gps => assert_eq!(v, n),
     }
 }
 
@@ -418,6 +493,15 @@ fn decoy_is_invalid(kind: Kind, what: &str, v: &str) -> bool {
                     .any(|o| o.parse::<u32>().is_ok_and(|x| x > 255))
         }
         "time" => kind == Kind::Ipv6 && v.parse::<Ipv6Addr>().is_err() && v.len() == 8,
+        "gps-zero-denominator" => kind == Kind::Gps && v.contains("/0"),
+        "gps-latitude-range" => {
+            kind == Kind::Gps
+                && v[2..]
+                    .split('/')
+                    .next()
+                    .and_then(|d| d.parse::<u32>().ok())
+                    .is_some_and(|d| d > 90)
+        }
         other => panic!("unknown decoy type {other}"),
     }
 }
@@ -453,12 +537,22 @@ fn truth_round_trips_and_is_deterministic() {
         }
     }
     let whats: HashSet<&str> = truth.decoys.iter().map(|d| d.what.as_str()).collect();
-    assert_eq!(whats.len(), 12, "{whats:?}");
+    assert_eq!(whats.len(), 14, "{whats:?}");
 
     // Every planted feature is at its path, valid, with the truth rules.
     let mut scratch = Vec::new();
     for f in &truth.features {
         let (pos, buf) = resolve(&image, &f.path, &mut scratch);
+        if f.kind == Kind::Gps {
+            // A JPEG's EXIF block: the path points at the TIFF header.
+            assert_eq!(&buf[pos - 6..pos], b"Exif\0\0", "{f:?}");
+            assert_eq!(&buf[pos - 10..pos - 8], b"\xff\xe1", "{f:?}");
+            assert!(buf[..pos].windows(3).any(|w| w == b"\xff\xd8\xff"));
+            check_gps(&buf[pos..], &f.normalized);
+            check_feature(f);
+            scratch.clear();
+            continue;
+        }
         let expect: Vec<u8> = if f.form == Form::Utf16le {
             f.value
                 .encode_utf16()
@@ -515,6 +609,26 @@ fn truth_round_trips_and_is_deterministic() {
     // Decoys are where the truth says and really invalid.
     for d in &truth.decoys {
         let o = d.offset as usize;
+        if d.kind == Kind::Gps {
+            // binary EXIF: the value describes the rationals found there
+            let (lat, lon) = exif_gps(&image[o..]);
+            let r = |a: &Axis| {
+                a.1.iter()
+                    .map(|(n, d)| format!("{n}/{d}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            let desc = format!(
+                "{} {}, {} {}",
+                char::from(lat.0),
+                r(&lat),
+                char::from(lon.0),
+                r(&lon)
+            );
+            assert_eq!(desc, d.value);
+            assert!(decoy_is_invalid(d.kind, &d.what, &d.value), "{d:?}");
+            continue;
+        }
         assert_eq!(&image[o..o + d.value.len()], d.value.as_bytes());
         assert!(decoy_is_invalid(d.kind, &d.what, &d.value), "{d:?}");
         if d.kind == Kind::Wallet {
@@ -532,12 +646,20 @@ fn truth_round_trips_and_is_deterministic() {
         .iter()
         .map(|f| (f.item, f.item + f.item_len))
         .collect();
-    spans.extend(
-        truth
-            .decoys
-            .iter()
-            .map(|d| (d.offset - 16, d.offset + d.value.len() as u64 + 1)),
-    );
+    spans.extend(truth.decoys.iter().map(|d| {
+        let end = if d.kind == Kind::Gps {
+            // the JPEG runs from its TIFF header to EOI, then `\n`
+            let o = d.offset as usize + 140;
+            let eoi = image[o..]
+                .windows(2)
+                .position(|w| w == b"\xff\xd9")
+                .expect("EOI");
+            (o + eoi + 3) as u64
+        } else {
+            d.offset + d.value.len() as u64 + 1
+        };
+        (d.offset - 16, end)
+    }));
     spans.sort();
     spans.dedup();
     for w in spans.windows(2) {

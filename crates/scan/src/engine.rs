@@ -124,6 +124,8 @@ pub(crate) fn scan_frame(ctx: &mut Ctx, f: &Frame) {
     let data = f.data;
     let stop = f.report.end.min(data.len());
     let decode = f.depth < ctx.max_depth && ctx.cfg.max_decoded > 0;
+    // Signatures matter when decoding, or for EXIF blocks (GPS).
+    let binary = decode || ctx.wants(Kind::Gps);
     // Object starts already decoded by a structure-aware decoder (PDF), so
     // that the generic zlib trigger does not decode them twice. Text runs are
     // scanned in order, so this stays sorted.
@@ -148,7 +150,7 @@ pub(crate) fn scan_frame(ctx: &mut Ctx, f: &Frame) {
                 text_run(ctx, f, s, e, decode, &mut claims);
                 for i in pending.drain(..) {
                     if claims.binary_search(&i).is_err() {
-                        decode::binary_object(ctx, f, i);
+                        decode::binary_object(ctx, f, i, decode);
                     }
                 }
             }
@@ -189,7 +191,7 @@ pub(crate) fn scan_frame(ctx: &mut Ctx, f: &Frame) {
                 c = m & from(next_u16, base);
             }
         }
-        if decode && cur.g != 0 {
+        if binary && cur.g != 0 {
             let mut g = cur.g;
             while g != 0 {
                 let i = base + g.trailing_zeros() as usize;
@@ -200,7 +202,7 @@ pub(crate) fn scan_frame(ctx: &mut Ctx, f: &Frame) {
                 if open.is_some() {
                     pending.push(i);
                 } else if claims.binary_search(&i).is_err() {
-                    decode::binary_object(ctx, f, i);
+                    decode::binary_object(ctx, f, i, decode);
                 }
             }
         }
@@ -211,7 +213,7 @@ pub(crate) fn scan_frame(ctx: &mut Ctx, f: &Frame) {
         text_run(ctx, f, s, data.len(), decode, &mut claims);
         for i in pending.drain(..) {
             if claims.binary_search(&i).is_err() {
-                decode::binary_object(ctx, f, i);
+                decode::binary_object(ctx, f, i, decode);
             }
         }
     }

@@ -28,11 +28,13 @@ pub enum Kind {
     Onion,
     /// An I2P host name (`*.i2p`, `*.b32.i2p`).
     I2p,
+    /// GPS coordinates from an EXIF block (`lat,lon`, decimal degrees).
+    Gps,
 }
 
 impl Kind {
     /// Every kind, in output order.
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 12] = [
         Kind::Email,
         Kind::Url,
         Kind::Domain,
@@ -44,6 +46,7 @@ impl Kind {
         Kind::Wallet,
         Kind::Onion,
         Kind::I2p,
+        Kind::Gps,
     ];
 
     /// The short name used for feature files (`email.txt`) and in JSON
@@ -61,6 +64,7 @@ impl Kind {
             Kind::Wallet => "wallet",
             Kind::Onion => "onion",
             Kind::I2p => "i2p",
+            Kind::Gps => "gps",
         }
     }
 
@@ -86,14 +90,16 @@ pub struct Feature {
     /// What was found.
     pub kind: Kind,
     /// The text as it appears in the data (transcoded to UTF-8 when found in
-    /// UTF-16).
+    /// UTF-16); for GPS, the decoded `lat,lon` (the EXIF is binary).
     pub value: String,
     /// The canonical form used for histograms and matching: lower-cased
     /// e-mail and host names, E.164 phone numbers, card and IBAN digits
-    /// without separators, refanged URLs, canonical IPv6.
+    /// without separators, refanged URLs, canonical IPv6, GPS `lat,lon` in
+    /// signed decimal degrees with six decimals (`13.756331,100.501765`).
     pub normalized: String,
     /// Forensic path, bulk_extractor's convention: the decimal offset of the
-    /// first byte for a plain hit; `OFFSET-GZIP-INNER` (also `ZLIB`, `ZIP`,
+    /// first byte for a plain hit (for GPS: of the TIFF header, `II`/`MM`,
+    /// after `Exif\0\0`); `OFFSET-GZIP-INNER` (also `ZLIB`, `ZIP`,
     /// `BASE64`, `PDF`), recursively, inside decoded objects.
     pub path: String,
     /// Absolute offset in the source of the outermost container object the
@@ -102,7 +108,9 @@ pub struct Feature {
     /// `Some("utf16le")` / `Some("utf16be")` when found in UTF-16 text.
     pub encoding: Option<&'static str>,
     /// True when a checksum proved the value (Luhn, mod-97, onion v3,
-    /// wallet checksums); false for shape-only matches.
+    /// wallet checksums) or, for GPS, when the EXIF structure was parsed
+    /// whole with non-zero denominators and in-range values; false for
+    /// shape-only matches.
     pub validated: bool,
     /// The bytes around the feature (the feature itself included), 16 bytes
     /// either side (32 for UTF-16), from the buffer it was found in.

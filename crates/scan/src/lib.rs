@@ -1,6 +1,6 @@
 //! Bulk lead scanner: finds e-mail addresses, URLs and host names, IPv4 and
 //! IPv6 addresses, telephone numbers, payment cards, IBANs, cryptocurrency
-//! wallets, Tor onion and I2P addresses anywhere in evidence — allocated or
+//! wallets, Tor onion and I2P addresses, and GPS coordinates in EXIF blocks anywhere in evidence — allocated or
 //! not, in ASCII/UTF-8 or UTF-16 text, and inside gzip, zlib, ZIP (Office
 //! documents), base64 and PDF streams, recursively — in the manner of
 //! bulk_extractor.
@@ -37,6 +37,7 @@ mod dirsink;
 mod engine;
 mod error;
 mod escape;
+mod exif;
 mod feature;
 mod frame;
 mod masks;

@@ -4,7 +4,7 @@
 //! - `p` is set when byte `base+i` is text (printable ASCII, tab, CR, LF),
 //! - `z` when it is zero,
 //! - `g` when a container may start there: gzip `1f 8b`, zlib `78 01/5e/9c/da`,
-//!   ZIP `PK`.
+//!   ZIP `PK`, and EXIF `Ex` (of `Exif\0\0`, checked by the EXIF scanner).
 //!
 //! On x86-64 this is SSE2 (always present there): 16 bytes per compare.
 //! Bytes past the end of the data count as `0xFF` (no class at all).
@@ -67,6 +67,8 @@ fn fast(b: &[u8]) -> Masks {
         let x8b = _mm_set1_epi8(0x8bu8 as i8);
         let xp = _mm_set1_epi8(b'P' as i8);
         let xk = _mm_set1_epi8(b'K' as i8);
+        let xe = _mm_set1_epi8(b'E' as i8);
+        let xx = _mm_set1_epi8(b'x' as i8);
         let x78 = _mm_set1_epi8(0x78);
         let x01 = _mm_set1_epi8(0x01);
         let x5e = _mm_set1_epi8(0x5e);
@@ -86,6 +88,7 @@ fn fast(b: &[u8]) -> Masks {
             let z = _mm_movemask_epi8(_mm_cmpeq_epi8(v, zero)) as u32 as u64;
             let gz = _mm_and_si128(_mm_cmpeq_epi8(v, x1f), _mm_cmpeq_epi8(n, x8b));
             let pk = _mm_and_si128(_mm_cmpeq_epi8(v, xp), _mm_cmpeq_epi8(n, xk));
+            let ex = _mm_and_si128(_mm_cmpeq_epi8(v, xe), _mm_cmpeq_epi8(n, xx));
             let zl = _mm_and_si128(
                 _mm_cmpeq_epi8(v, x78),
                 _mm_or_si128(
@@ -93,7 +96,8 @@ fn fast(b: &[u8]) -> Masks {
                     _mm_or_si128(_mm_cmpeq_epi8(n, x9c), _mm_cmpeq_epi8(n, xda)),
                 ),
             );
-            let g = _mm_movemask_epi8(_mm_or_si128(gz, _mm_or_si128(pk, zl))) as u32 as u64;
+            let g = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(gz, ex), _mm_or_si128(pk, zl)))
+                as u32 as u64;
             m.p |= p << k;
             m.z |= z << k;
             m.g |= g << k;
@@ -115,6 +119,7 @@ fn fast(b: &[u8]) -> Masks {
         m.z |= ((v == 0) as u64) << i;
         let g = (v == 0x1f && n == 0x8b)
             || (v == b'P' && n == b'K')
+            || (v == b'E' && n == b'x')
             || (v == 0x78 && matches!(n, 0x01 | 0x5e | 0x9c | 0xda));
         m.g |= (g as u64) << i;
     }
@@ -197,7 +202,7 @@ mod tests {
     #[test]
     fn matches_scalar_definition() {
         let mut data: Vec<u8> = (0..=255u8).collect();
-        data.extend_from_slice(b"\x1f\x8b\x08PK\x03\x04x\x9cx\x01x^x\xdaxx");
+        data.extend_from_slice(b"\x1f\x8b\x08PK\x03\x04x\x9cx\x01x^x\xdaxxExif\0\0EX");
         data.extend((0..300u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8));
         for base in (0..data.len()).step_by(64) {
             let m = block(&data, base);
@@ -212,6 +217,7 @@ mod tests {
                             v == 0,
                             (v == 0x1f && n == 0x8b)
                                 || (v == b'P' && n == b'K')
+                                || (v == b'E' && n == b'x')
                                 || (v == 0x78 && matches!(n, 0x01 | 0x5e | 0x9c | 0xda)),
                         )
                     }

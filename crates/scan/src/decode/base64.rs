@@ -2,7 +2,8 @@
 //! on several lines of equal length (MIME, PEM) with a shorter last line,
 //! optional `=` padding; the standard and the URL-safe alphabet. A block is
 //! decoded and rescanned only if the result is mostly text (UTF-8 or
-//! UTF-16) or starts with a container signature (gzip, zlib, ZIP, PDF).
+//! UTF-16) or starts with a container signature (gzip, zlib, ZIP, PDF) or
+//! a JPEG's (`FF D8 FF`, for EXIF GPS).
 
 use super::{limit, rescan, Cut};
 use crate::classes::{at, is, B64};
@@ -200,6 +201,7 @@ pub(crate) fn worth_scanning(d: &[u8]) -> bool {
         || (d[0] == 0x78 && matches!(d[1], 0x01 | 0x5e | 0x9c | 0xda))
         || d.starts_with(b"PK\x03\x04")
         || d.starts_with(b"%PDF")
+        || d.starts_with(b"\xff\xd8\xff")
     {
         return true;
     }

@@ -6,7 +6,7 @@
 pub(crate) mod base64;
 mod gzip;
 mod inflate;
-mod input;
+pub(crate) mod input;
 pub(crate) mod pdf;
 mod zip;
 mod zlib;
@@ -22,12 +22,14 @@ pub(crate) use inflate::Cut;
 /// (long back-references) from a few dozen input bytes before failing.
 pub(crate) const MIN_PARTIAL_INPUT: u64 = 256;
 
-/// A container signature at `f.data[i]` (found by the block masks).
-pub(crate) fn binary_object(ctx: &mut Ctx, f: &Frame, i: usize) {
+/// A signature at `f.data[i]` (found by the block masks): a container
+/// (decoded only when `decode`), or an EXIF block.
+pub(crate) fn binary_object(ctx: &mut Ctx, f: &Frame, i: usize, decode: bool) {
     match f.data[i] {
-        0x1f => gzip::decode(ctx, f, i),
-        0x78 => zlib::decode(ctx, f, i),
-        b'P' => zip::decode(ctx, f, i),
+        b'E' => crate::exif::scan(ctx, f, i),
+        0x1f if decode => gzip::decode(ctx, f, i),
+        0x78 if decode => zlib::decode(ctx, f, i),
+        b'P' if decode => zip::decode(ctx, f, i),
         _ => {}
     }
 }
