@@ -127,6 +127,10 @@ struct JsonLine<'a> {
     offset: u64,
     encoding: Option<&'static str>,
     validated: bool,
+    /// Written in a defanged form (`hxxp://`, `[.]`): a threat report or an
+    /// analyst's note rather than a live link.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    defanged: bool,
     context: String,
 }
 
@@ -296,6 +300,7 @@ impl Output {
                 offset: f.offset,
                 encoding: f.encoding,
                 validated: f.validated,
+                defanged: f.is_defanged(),
                 context: ctx.clone(),
             };
             let (jp, jw) = &mut self.jsonl;

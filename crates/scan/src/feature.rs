@@ -116,3 +116,39 @@ pub struct Feature {
     /// either side (32 for UTF-16), from the buffer it was found in.
     pub context: Vec<u8>,
 }
+
+impl Feature {
+    /// A URL or domain written in a defanged form (`hxxp://`, `[.]`, `(.)`,
+    /// `[:]`): the normalised value is the refanged one.
+    pub fn is_defanged(&self) -> bool {
+        matches!(self.kind, Kind::Url | Kind::Domain) && {
+            let v = self.value.to_ascii_lowercase();
+            v.starts_with("hxxp") || v.contains("[.]") || v.contains("(.)") || v.contains("[:]")
+        }
+    }
+}
+
+#[cfg(test)]
+mod defang_tests {
+    use super::*;
+
+    fn url(value: &str) -> Feature {
+        Feature {
+            kind: Kind::Url,
+            value: value.into(),
+            normalized: String::new(),
+            path: "0".into(),
+            offset: 0,
+            encoding: None,
+            validated: false,
+            context: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn defanged_forms_are_flagged() {
+        assert!(url("hxxps://evil[.]example/x").is_defanged());
+        assert!(url("www[.]bad(.)site").is_defanged());
+        assert!(!url("https://example.com/a[1]").is_defanged());
+    }
+}
