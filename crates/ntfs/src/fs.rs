@@ -49,6 +49,14 @@ impl Warnings {
         }
     }
 
+    /// Appends the warnings of `other`, collected after these.
+    pub(crate) fn append(&mut self, other: Warnings) {
+        for x in other.list {
+            self.push(x.offset, x.what);
+        }
+        self.dropped += other.dropped;
+    }
+
     pub(crate) fn finish(mut self) -> Vec<Warning> {
         if self.dropped > 0 {
             self.list.push(Warning {
@@ -408,11 +416,20 @@ impl NtfsFs {
     /// Reads MFT entry `n` and applies its fixups. Records without a `FILE`
     /// signature are returned as they are when all zero (never used).
     fn read_record(&self, n: u64) -> Result<(Vec<u8>, u64), (u64, String)> {
+        let mut buf = Vec::new();
+        let first = self.read_record_into(n, &mut buf)?;
+        Ok((buf, first))
+    }
+
+    /// [`NtfsFs::read_record`] into a buffer the caller reuses; returns the
+    /// volume offset of the record.
+    fn read_record_into(&self, n: u64, buf: &mut Vec<u8>) -> Result<u64, (u64, String)> {
         let rs = self.boot.record_size as u64;
         let start = n
             .checked_mul(rs)
             .ok_or((0, "record number overflows".to_string()))?;
-        let mut buf = vec![0u8; rs as usize];
+        buf.clear();
+        buf.resize(rs as usize, 0);
         let mut filled = 0u64;
         let first = self.record_offset(n);
         while filled < rs {
@@ -425,12 +442,61 @@ impl NtfsFs {
                 .map_err(|e| (off, e.to_string()))?;
             filled += take;
         }
-        match &buf[0..4] {
-            b"FILE" => record::apply_fixups(&mut buf).map_err(|e| (first, e))?,
-            [0, 0, 0, 0] => {}
-            other => return Err((first, format!("no FILE signature (found {:02x?})", other))),
+        Self::check_record(buf, first)?;
+        Ok(first)
+    }
+
+    /// Checks the signature of a record read at volume offset `first` and
+    /// applies its fixups in place.
+    fn check_record(buf: &mut [u8], first: u64) -> Result<(), (u64, String)> {
+        match buf.get(0..4) {
+            Some(b"FILE") => record::apply_fixups(buf).map_err(|e| (first, e)),
+            Some([0, 0, 0, 0]) => Ok(()),
+            other => Err((
+                first,
+                format!("no FILE signature (found {:02x?})", other.unwrap_or(&[])),
+            )),
         }
-        Ok((buf, first))
+    }
+
+    /// Reads the MFT bytes from `start` into `buf` in large pieces, not
+    /// through the cache. False if any part is not described by the
+    /// runlist or cannot be read in full (the caller then reads record by
+    /// record to report the problem exactly).
+    pub(crate) fn read_mft_bytes(&self, start: u64, buf: &mut [u8]) -> bool {
+        let mut filled = 0usize;
+        while filled < buf.len() {
+            let Some((off, avail)) = self.mft_map(start + filled as u64) else {
+                return false;
+            };
+            let take = (avail.min((buf.len() - filled) as u64)) as usize;
+            let piece = &mut buf[filled..filled + take];
+            let mut done = 0;
+            while done < piece.len() {
+                match self
+                    .volume
+                    .read_once_at(off + done as u64, &mut piece[done..])
+                {
+                    Ok(0) | Err(_) => return false,
+                    Ok(n) => done += n,
+                }
+            }
+            filled += take;
+        }
+        true
+    }
+
+    /// Loads MFT entry `n` from its raw bytes `rec` (as read from the MFT,
+    /// fixups not yet applied), like [`NtfsFs::load`].
+    pub(crate) fn load_raw(
+        &self,
+        n: u64,
+        rec: &mut [u8],
+        warn: &mut dyn FnMut(u64, String),
+    ) -> Result<FileMeta, (u64, String)> {
+        let at = self.record_offset(n);
+        Self::check_record(rec, at)?;
+        self.load_rec(n, rec, at, warn)
     }
 
     /// Bytes of an `$ATTRIBUTE_LIST` (resident or not), bounded.
@@ -469,7 +535,29 @@ impl NtfsFs {
         warn: &mut dyn FnMut(u64, String),
     ) -> Result<FileMeta, (u64, String)> {
         let (rec, at) = self.read_record(n)?;
-        let h = record::header(&rec).ok_or((at, "record header truncated".to_string()))?;
+        self.load_rec(n, &rec, at, warn)
+    }
+
+    /// [`NtfsFs::load`] reading the record into `buf`, reused by the caller.
+    pub(crate) fn load_in(
+        &self,
+        n: u64,
+        buf: &mut Vec<u8>,
+        warn: &mut dyn FnMut(u64, String),
+    ) -> Result<FileMeta, (u64, String)> {
+        let at = self.read_record_into(n, buf)?;
+        self.load_rec(n, buf, at, warn)
+    }
+
+    /// The part of [`NtfsFs::load`] after the record is read.
+    fn load_rec(
+        &self,
+        n: u64,
+        rec: &[u8],
+        at: u64,
+        warn: &mut dyn FnMut(u64, String),
+    ) -> Result<FileMeta, (u64, String)> {
+        let h = record::header(rec).ok_or((at, "record header truncated".to_string()))?;
         let mut meta = FileMeta::empty(n, &h);
         if &h.magic != b"FILE" {
             return Ok(meta); // never used: no attributes
@@ -480,10 +568,10 @@ impl NtfsFs {
                 format!("first attribute offset {} is invalid", h.attr_off),
             ));
         }
-        let raws = record::attributes(&rec, h.attr_off as usize, &mut |o, w| {
+        let raws = record::attributes(rec, h.attr_off as usize, &mut |o, w| {
             warn(at + o as u64, format!("MFT entry {n}: {w}"))
         });
-        let list = self.process_attrs(&mut meta, &rec, raws, None, at, warn);
+        let list = self.process_attrs(&mut meta, rec, raws, None, at, warn);
         if let Some(list) = list {
             if h.base_ref == 0 {
                 self.attribute_list(&mut meta, &list, at, warn);
@@ -812,6 +900,10 @@ impl FileSystem for NtfsFs {
 
     fn list(&self) -> Result<Listing, FsError> {
         crate::list::list(self)
+    }
+
+    fn list_each(&self, each: &mut dyn FnMut(exhibit_vfs::Entry)) -> Result<Vec<Warning>, FsError> {
+        crate::list::list_each(self, each)
     }
 
     fn open(&self, inode: &str, stream: Option<&str>) -> Result<exhibit_vfs::FileData, FsError> {

@@ -29,38 +29,117 @@ struct Light {
 }
 
 /// For each directory entry number: (the parent sequence number the child
-/// expects, child entry), in MFT order.
-type Parents = HashMap<u64, Vec<(u16, u64)>>;
+/// expects, child entry), in MFT order. Indexed by record number
+/// (`start[d]..start[d + 1]` into `items`).
+struct Parents {
+    start: Vec<usize>,
+    items: Vec<(u16, u64)>,
+}
 
-/// First pass: every base record's names and state, and which
-/// records name each directory as their parent.
-fn scan(fs: &NtfsFs, w: &mut Warnings) -> (Vec<Option<Light>>, Parents) {
-    let mut light = Vec::with_capacity(fs.record_count.min(1 << 24) as usize);
-    let mut parents: Parents = HashMap::new();
-    for n in 0..fs.record_count {
-        let mut warn = |o: u64, s: String| w.push(o, s);
-        match fs.load(n, &mut warn) {
-            Ok(m) if m.base_ref == 0 => {
-                for nm in &m.names {
-                    parents
-                        .entry(nm.parent)
-                        .or_default()
-                        .push((nm.parent_seq, n));
+impl Parents {
+    fn build(light: &[Option<Light>]) -> Self {
+        let n = light.len();
+        let mut start = vec![0usize; n + 1];
+        for l in light.iter().flatten() {
+            for nm in &l.names {
+                if (nm.parent as usize) < n {
+                    start[nm.parent as usize + 1] += 1;
                 }
-                light.push(Some(Light {
+            }
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut fill: Vec<usize> = start[..n].to_vec();
+        let mut items = vec![(0u16, 0u64); start[n]];
+        for (child, l) in light.iter().enumerate() {
+            let Some(l) = l else { continue };
+            for nm in &l.names {
+                if let Some(f) = fill.get_mut(nm.parent as usize) {
+                    if let Some(slot) = items.get_mut(*f) {
+                        *slot = (nm.parent_seq, child as u64);
+                        *f += 1;
+                    }
+                }
+            }
+        }
+        Parents { start, items }
+    }
+
+    fn get(&self, dir: u64) -> &[(u16, u64)] {
+        let d = dir as usize;
+        match (self.start.get(d), self.start.get(d + 1)) {
+            (Some(&a), Some(&b)) => self.items.get(a..b).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+}
+
+/// Records read from the MFT at a time by the first pass.
+const SCAN_CHUNK_BYTES: u64 = 1 << 20;
+
+/// The first pass over records `from..to`.
+fn scan_range(fs: &NtfsFs, from: u64, to: u64) -> (Vec<Option<Light>>, Warnings) {
+    let mut w = Warnings::new();
+    let mut light = Vec::with_capacity((to - from).min(1 << 24) as usize);
+    let rs = fs.boot.record_size as u64;
+    let per = (SCAN_CHUNK_BYTES / rs).max(1);
+    let mut buf = Vec::new();
+    let mut first = from;
+    while first < to {
+        let count = per.min(to - first);
+        buf.resize((count * rs) as usize, 0);
+        let bulk = first
+            .checked_mul(rs)
+            .is_some_and(|start| fs.read_mft_bytes(start, &mut buf));
+        for (i, n) in (first..first + count).enumerate() {
+            let mut warn = |o: u64, s: String| w.push(o, s);
+            let loaded = if bulk {
+                let rec = &mut buf[i * rs as usize..(i + 1) * rs as usize];
+                fs.load_raw(n, rec, &mut warn)
+            } else {
+                fs.load(n, &mut warn)
+            };
+            match loaded {
+                Ok(m) if m.base_ref == 0 => light.push(Some(Light {
                     in_use: m.in_use,
                     used: !m.attrs.is_empty(),
                     is_dir: m.is_dir,
                     names: m.names,
-                }));
-            }
-            Ok(_) => light.push(None),
-            Err((o, e)) => {
-                w.push(o, format!("MFT entry {n}: {e}; skipped"));
-                light.push(None);
+                })),
+                Ok(_) => light.push(None),
+                Err((o, e)) => {
+                    w.push(o, format!("MFT entry {n}: {e}; skipped"));
+                    light.push(None);
+                }
             }
         }
+        first += count;
     }
+    (light, w)
+}
+
+/// First pass: every base record's names and state, and which
+/// records name each directory as their parent. The two halves of the
+/// MFT are read in parallel.
+fn scan(fs: &NtfsFs, w: &mut Warnings) -> (Vec<Option<Light>>, Parents) {
+    let total = fs.record_count;
+    let mid = total / 2;
+    let (mut light, w1, (light2, w2)) = if total >= 4096 {
+        std::thread::scope(|s| {
+            let second = s.spawn(|| scan_range(fs, mid, total));
+            let (l1, w1) = scan_range(fs, 0, mid);
+            let second = second.join().unwrap_or_else(|_| scan_range(fs, mid, total));
+            (l1, w1, second)
+        })
+    } else {
+        let (l, w1) = scan_range(fs, 0, total);
+        (l, w1, (Vec::new(), Warnings::new()))
+    };
+    light.extend(light2);
+    w.append(w1);
+    w.append(w2);
+    let parents = Parents::build(&light);
     (light, parents)
 }
 
@@ -81,7 +160,9 @@ struct Walk<'a> {
     fs: &'a NtfsFs,
     light: Vec<Option<Light>>,
     parents: Parents,
-    entries: Vec<Entry>,
+    each: &'a mut dyn FnMut(Entry),
+    /// Reused record buffer.
+    rec_buf: Vec<u8>,
     w: Warnings,
     visited: HashSet<u64>,
     named_unalloc: HashSet<u64>,
@@ -199,8 +280,8 @@ impl Walk<'_> {
         } else {
             dir.seq
         };
-        if let Some(children) = self.parents.get(&dir.addr) {
-            for &(pseq, child) in children {
+        {
+            for &(pseq, child) in self.parents.get(dir.addr) {
                 if pseq != seq {
                     continue;
                 }
@@ -334,7 +415,7 @@ impl Walk<'_> {
         if dn.addr >= self.fs.record_count {
             return None;
         }
-        let meta = match self.fs.load(dn.addr, &mut |_, _| {}) {
+        let meta = match self.fs.load_in(dn.addr, &mut self.rec_buf, &mut |_, _| {}) {
             Ok(m) => m,
             Err(_) => return None, // already warned by the scan
         };
@@ -367,7 +448,7 @@ impl Walk<'_> {
     /// The body-file lines TSK prints for one name.
     fn emit(&mut self, path: &str, dn: &DirName, meta: Option<&FileMeta>) {
         let Some(m) = meta else {
-            self.entries.push(Entry {
+            (self.each)(Entry {
                 path: path.to_string(),
                 inode: dn.addr.to_string(),
                 name_kind: dn.kind,
@@ -431,7 +512,7 @@ impl Walk<'_> {
                         si_times,
                         recovery_of(a),
                     );
-                    self.entries.push(e);
+                    (self.each)(e);
                 }
                 record::AT_FILE_NAME if a.id == m.fn_id => {
                     let [cr, mt, ct, at] = m.fn_times;
@@ -448,7 +529,7 @@ impl Walk<'_> {
                         times,
                         Recovery::Certain,
                     );
-                    self.entries.push(e);
+                    (self.each)(e);
                 }
                 _ => {}
             }
@@ -466,7 +547,7 @@ impl Walk<'_> {
                 si_times,
                 recovery,
             );
-            self.entries.push(e);
+            (self.each)(e);
         }
     }
 
@@ -524,7 +605,7 @@ impl Walk<'_> {
     /// reached, as TSK finds them; orphaned directories bring their
     /// contents along.
     fn orphans(&mut self, path: &str, dn: &DirName) {
-        self.entries.push(Entry {
+        (self.each)(Entry {
             path: path.to_string(),
             inode: dn.addr.to_string(),
             name_kind: EntryKind::VirtualDirectory,
@@ -617,28 +698,37 @@ impl Walk<'_> {
     }
 }
 
-/// Lists the file system like TSK's `fls -r -m /`.
-pub(crate) fn list(fs: &NtfsFs) -> Result<Listing, FsError> {
+/// Lists the file system like TSK's `fls -r -m /`, handing each entry to
+/// `each` as it is found; returns the warnings.
+pub(crate) fn list_each(
+    fs: &NtfsFs,
+    each: &mut dyn FnMut(Entry),
+) -> Result<Vec<exhibit_vfs::Warning>, FsError> {
     let mut w = Warnings::new();
     for x in &fs.open_warnings {
         w.push(x.offset, x.what.clone());
     }
-    let (light, parents) = scan(fs, &mut w);
     let root = fs
         .load(ROOT, &mut |_, _| {})
         .map_err(|(o, e)| corrupt("MFT entry 5 (root directory)", o, e))?;
+    let (light, parents) = scan(fs, &mut w);
     let mut walk = Walk {
         fs,
         light,
         parents,
-        entries: Vec::new(),
+        each,
+        rec_buf: Vec::new(),
         w,
         visited: HashSet::from([ROOT]),
         named_unalloc: HashSet::new(),
     };
     walk.walk(&root, "", 0);
-    Ok(Listing {
-        entries: walk.entries,
-        warnings: walk.w.finish(),
-    })
+    Ok(walk.w.finish())
+}
+
+/// Lists the file system like TSK's `fls -r -m /`.
+pub(crate) fn list(fs: &NtfsFs) -> Result<Listing, FsError> {
+    let mut entries = Vec::new();
+    let warnings = list_each(fs, &mut |e| entries.push(e))?;
+    Ok(Listing { entries, warnings })
 }
