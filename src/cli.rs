@@ -65,6 +65,37 @@ pub enum Command {
     /// Find leads (e-mail, URLs, IPs, phones, cards, IBANs, wallets, onions) anywhere in the bytes,
     /// also in UTF-16 text and inside gzip/zip/base64/PDF streams.
     Scan(ScanArgs),
+    /// Build a searchable case from seized evidence in one command: register, list and hash
+    /// every file, build the timeline and scan for leads (resumable; a rerun adds nothing).
+    Triage(TriageArgs),
+    /// Findings of a triaged case: each value with how often it was found, most frequent first.
+    Findings {
+        /// Case folder.
+        case: PathBuf,
+        /// Only this kind (email, url, domain, ip, ipv6, phone, ccn, iban, wallet, onion, i2p, gps).
+        #[arg(long = "type")]
+        kind: Option<String>,
+        /// At most this many values.
+        #[arg(long)]
+        top: Option<usize>,
+        /// Output JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Files of a triaged case, with hashes and type by content.
+    Files {
+        /// Case folder.
+        case: PathBuf,
+        /// Only deleted files.
+        #[arg(long)]
+        deleted: bool,
+        /// Only files whose type by content starts with this (e.g. `image/`).
+        #[arg(long = "type")]
+        mime: Option<String>,
+        /// Output JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Create and inspect cases.
     #[command(subcommand)]
     Case(CaseCommand),
@@ -235,6 +266,31 @@ pub struct ScanArgs {
     /// Examiner (defaults to the case's examiner).
     #[arg(long)]
     pub examiner: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct TriageArgs {
+    /// Evidence (raw, split raw, E01), first segment of each item.
+    #[arg(required = true)]
+    pub evidence: Vec<PathBuf>,
+    /// Case folder (created if it does not exist).
+    #[arg(long)]
+    pub case: PathBuf,
+    /// Case name, for a new case (default: the folder name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Case number, for a new case.
+    #[arg(long)]
+    pub number: Option<String>,
+    /// Examiner (defaults to the case's examiner).
+    #[arg(long)]
+    pub examiner: Option<String>,
+    /// Scanner threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No progress output.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Subcommand, Debug)]

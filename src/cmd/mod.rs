@@ -10,6 +10,7 @@ mod hash;
 mod info;
 mod key;
 mod scan;
+mod triage;
 
 use crate::cli::{Cli, Command};
 
@@ -31,6 +32,19 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Cat(args) => fs::cat(&args),
         Command::Timeline(args) => fs::timeline(&args),
         Command::Scan(args) => scan::run(&args),
+        Command::Triage(args) => triage::run(&args),
+        Command::Findings {
+            case,
+            kind,
+            top,
+            json,
+        } => triage::findings(&case, kind.as_deref(), top, json),
+        Command::Files {
+            case,
+            deleted,
+            mime,
+            json,
+        } => triage::files(&case, deleted, mime.as_deref(), json),
         Command::Case(c) => case::run(c),
         Command::Evidence(c) => evidence::run(c),
         Command::Custody(c) => custody::run(c),

@@ -1,0 +1,154 @@
+//! The rows the store holds.
+
+use serde::Serialize;
+
+/// One registered evidence item.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EvidenceRow {
+    /// Case id (`E1`, `E2`, …).
+    pub id: String,
+    /// Path of the (first) evidence file.
+    pub path: String,
+    /// Container kind (raw, split, E01).
+    pub container: String,
+    /// Media size in bytes.
+    pub size: u64,
+    /// MD5 of the media (hex).
+    pub md5: Option<String>,
+    /// SHA-1 of the media (hex).
+    pub sha1: Option<String>,
+    /// SHA-256 of the media (hex).
+    pub sha256: Option<String>,
+}
+
+/// Identifies a file within an evidence item (the `files` unique key).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct FileKey {
+    /// Partition number (1-based).
+    pub partition: i64,
+    /// File-system address (TSK style).
+    pub inode: String,
+    /// Full path.
+    pub path: String,
+}
+
+/// One file-system entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileRow {
+    /// Row id (0 before insertion).
+    pub id: i64,
+    /// Evidence id.
+    pub evidence: String,
+    /// Partition, address and path.
+    #[serde(flatten)]
+    pub key: FileKey,
+    /// File-system kind.
+    pub fs: String,
+    /// Kind of the name entry (file, directory, …).
+    pub name_kind: String,
+    /// Deleted (name or metadata unallocated).
+    pub deleted: bool,
+    /// Size in bytes.
+    pub size: u64,
+    /// Mode bits.
+    pub mode: u32,
+    /// Owner.
+    pub uid: u32,
+    /// Group.
+    pub gid: u32,
+    /// Access time (RFC 3339 UTC).
+    pub atime: Option<String>,
+    /// Modification time.
+    pub mtime: Option<String>,
+    /// Metadata change time.
+    pub ctime: Option<String>,
+    /// Creation time.
+    pub crtime: Option<String>,
+    /// MD5 of the content (hex).
+    pub md5: Option<String>,
+    /// SHA-1 of the content.
+    pub sha1: Option<String>,
+    /// SHA-256 of the content.
+    pub sha256: Option<String>,
+    /// Type by content.
+    pub mime: Option<String>,
+    /// How far the content can be trusted (certain, guess, lost).
+    pub recovery: String,
+}
+
+/// One finding of the scanner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FindingRow {
+    /// Evidence id.
+    pub evidence: String,
+    /// Kind (email, url, wallet, …).
+    pub kind: String,
+    /// Value as found.
+    pub value: String,
+    /// Normalised value.
+    pub normalized: String,
+    /// Forensic path (`8192-GZIP-120`).
+    pub path: String,
+    /// Offset in the evidence.
+    pub offset: u64,
+    /// Text encoding or decoding, if any.
+    pub encoding: Option<String>,
+    /// Whether a checksum proved it.
+    pub validated: bool,
+    /// The file holding it, if known.
+    pub file: Option<FileKey>,
+}
+
+/// One timeline event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TimelineRow {
+    /// Time (RFC 3339 UTC, nanoseconds).
+    pub time: String,
+    /// MACB flags (`m.c.`).
+    pub macb: String,
+    /// Evidence id.
+    pub evidence: String,
+    /// Source of the event (file-system kind).
+    pub source: String,
+    /// What happened (the path).
+    pub description: String,
+    /// The file it belongs to, if any.
+    pub file: Option<FileKey>,
+}
+
+/// Rows per table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Evidence items.
+    pub evidence: u64,
+    /// Files.
+    pub files: u64,
+    /// Deleted files.
+    pub deleted: u64,
+    /// Findings.
+    pub findings: u64,
+    /// Timeline events.
+    pub timeline: u64,
+}
+
+/// One line of a findings histogram.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistogramRow {
+    /// Kind.
+    pub kind: String,
+    /// Normalised value.
+    pub value: String,
+    /// How many times it was found.
+    pub count: u64,
+}
+
+/// Which files to list.
+#[derive(Debug, Clone, Default)]
+pub struct FileFilter {
+    /// Only deleted files.
+    pub deleted_only: bool,
+    /// Only files whose type starts with this (`image/`).
+    pub mime_prefix: Option<String>,
+    /// At most this many rows.
+    pub limit: Option<usize>,
+}

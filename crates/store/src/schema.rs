@@ -1,0 +1,100 @@
+//! The schema, as ordered migrations recorded in `schema_version`.
+
+use rusqlite::Connection;
+
+use crate::StoreError;
+
+/// The newest schema version.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Migration `i` brings the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[V1];
+
+const V1: &str = "
+CREATE TABLE evidence (
+    id TEXT PRIMARY KEY,
+    path TEXT NOT NULL,
+    container TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    md5 TEXT, sha1 TEXT, sha256 TEXT
+);
+CREATE TABLE files (
+    id INTEGER PRIMARY KEY,
+    evidence TEXT NOT NULL REFERENCES evidence(id),
+    partition INTEGER NOT NULL,
+    fs TEXT NOT NULL,
+    path TEXT NOT NULL,
+    inode TEXT NOT NULL,
+    name_kind TEXT NOT NULL,
+    deleted INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    mode INTEGER NOT NULL,
+    uid INTEGER NOT NULL,
+    gid INTEGER NOT NULL,
+    atime TEXT, mtime TEXT, ctime TEXT, crtime TEXT,
+    md5 TEXT, sha1 TEXT, sha256 TEXT,
+    mime TEXT,
+    recovery TEXT NOT NULL,
+    UNIQUE (evidence, partition, inode, path)
+);
+CREATE INDEX files_md5 ON files(md5);
+CREATE INDEX files_sha256 ON files(sha256);
+CREATE INDEX files_mime ON files(mime);
+CREATE TABLE findings (
+    id INTEGER PRIMARY KEY,
+    evidence TEXT NOT NULL REFERENCES evidence(id),
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,
+    normalized TEXT NOT NULL,
+    path TEXT NOT NULL,
+    \"offset\" INTEGER NOT NULL,
+    encoding TEXT,
+    validated INTEGER NOT NULL,
+    file_id INTEGER NULL REFERENCES files(id),
+    UNIQUE (evidence, kind, path, normalized)
+);
+CREATE INDEX findings_value ON findings(kind, normalized);
+CREATE TABLE timeline (
+    id INTEGER PRIMARY KEY,
+    time TEXT NOT NULL,
+    macb TEXT NOT NULL,
+    evidence TEXT NOT NULL REFERENCES evidence(id),
+    source TEXT NOT NULL,
+    description TEXT NOT NULL,
+    file_id INTEGER NULL REFERENCES files(id),
+    UNIQUE (evidence, time, macb, file_id, description)
+);
+CREATE INDEX timeline_time ON timeline(time);
+CREATE TABLE stages (
+    evidence TEXT NOT NULL REFERENCES evidence(id),
+    stage TEXT NOT NULL,
+    done_at TEXT NOT NULL,
+    PRIMARY KEY (evidence, stage)
+);
+";
+
+/// Brings the database to [`SCHEMA_VERSION`], one transaction per step.
+pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
+    let current: i64 = conn.query_row(
+        "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+        [],
+        |r| r.get(0),
+    )?;
+    if current > SCHEMA_VERSION {
+        return Err(StoreError::TooNew {
+            found: current,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.execute(
+            "INSERT INTO schema_version (version) VALUES (?1)",
+            [i as i64 + 1],
+        )?;
+        tx.commit()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,330 @@
+//! [`SqliteStore`]: the case store in one SQLite file.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use crate::{
+    schema, CaseStore, Counts, EvidenceRow, FileFilter, FileKey, FileRow, FindingRow, HistogramRow,
+    StoreError, TimelineRow,
+};
+
+/// The case store in `CASE/case.db` (WAL mode, foreign keys on).
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+/// Resolves a file key to a row id inside an insert.
+const FILE_ID: &str =
+    "(SELECT id FROM files WHERE evidence = ?1 AND partition = ?2 AND inode = ?3 AND path = ?4)";
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store of the case in `case_dir`.
+    pub fn open_case(case_dir: &Path) -> Result<Self, StoreError> {
+        Self::open(&case_dir.join(crate::DB_FILE))
+    }
+
+    /// Opens (creating if needed) a store file and migrates it.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let open_err = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut conn = Connection::open(path).map_err(open_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(open_err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(open_err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(open_err)?;
+        schema::migrate(&mut conn)?;
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version recorded in the database.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn()?
+            .query_row("SELECT MAX(version) FROM schema_version", [], |r| r.get(0))?)
+    }
+
+    fn conn(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
+        self.conn
+            .lock()
+            .map_err(|_| StoreError::Poisoned("a writer panicked".into()))
+    }
+}
+
+fn file_row(r: &Row<'_>) -> rusqlite::Result<FileRow> {
+    Ok(FileRow {
+        id: r.get("id")?,
+        evidence: r.get("evidence")?,
+        key: FileKey {
+            partition: r.get("partition")?,
+            inode: r.get("inode")?,
+            path: r.get("path")?,
+        },
+        fs: r.get("fs")?,
+        name_kind: r.get("name_kind")?,
+        deleted: r.get("deleted")?,
+        size: r.get("size")?,
+        mode: r.get("mode")?,
+        uid: r.get("uid")?,
+        gid: r.get("gid")?,
+        atime: r.get("atime")?,
+        mtime: r.get("mtime")?,
+        ctime: r.get("ctime")?,
+        crtime: r.get("crtime")?,
+        md5: r.get("md5")?,
+        sha1: r.get("sha1")?,
+        sha256: r.get("sha256")?,
+        mime: r.get("mime")?,
+        recovery: r.get("recovery")?,
+    })
+}
+
+/// `(partition, inode, path)` of an optional key, as SQL parameters.
+fn key_params(k: &Option<FileKey>) -> (Option<i64>, Option<&str>, Option<&str>) {
+    match k {
+        Some(k) => (Some(k.partition), Some(&k.inode), Some(&k.path)),
+        None => (None, None, None),
+    }
+}
+
+fn limit(n: Option<usize>) -> i64 {
+    n.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX))
+}
+
+impl CaseStore for SqliteStore {
+    fn put_evidence(&self, e: &EvidenceRow) -> Result<(), StoreError> {
+        self.conn()?.execute(
+            "INSERT OR IGNORE INTO evidence (id, path, container, size, md5, sha1, sha256)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![e.id, e.path, e.container, e.size, e.md5, e.sha1, e.sha256],
+        )?;
+        Ok(())
+    }
+
+    fn insert_files(&self, files: &[FileRow], events: &[TimelineRow]) -> Result<usize, StoreError> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        let mut added = 0;
+        {
+            let mut ins = tx.prepare_cached(
+                "INSERT OR IGNORE INTO files (evidence, partition, inode, path, fs, name_kind,
+                 deleted, size, mode, uid, gid, atime, mtime, ctime, crtime, md5, sha1, sha256,
+                 mime, recovery)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                 ?16, ?17, ?18, ?19, ?20)",
+            )?;
+            for f in files {
+                added += ins.execute(params![
+                    f.evidence,
+                    f.key.partition,
+                    f.key.inode,
+                    f.key.path,
+                    f.fs,
+                    f.name_kind,
+                    f.deleted,
+                    f.size,
+                    f.mode,
+                    f.uid,
+                    f.gid,
+                    f.atime,
+                    f.mtime,
+                    f.ctime,
+                    f.crtime,
+                    f.md5,
+                    f.sha1,
+                    f.sha256,
+                    f.mime,
+                    f.recovery
+                ])?;
+            }
+            let mut ev = tx.prepare_cached(&format!(
+                "INSERT OR IGNORE INTO timeline (evidence, time, macb, source, description, file_id)
+                 VALUES (?1, ?5, ?6, ?7, ?8, {FILE_ID})"
+            ))?;
+            for e in events {
+                let (p, i, path) = key_params(&e.file);
+                ev.execute(params![
+                    e.evidence,
+                    p,
+                    i,
+                    path,
+                    e.time,
+                    e.macb,
+                    e.source,
+                    e.description
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(added)
+    }
+
+    fn insert_findings(&self, rows: &[FindingRow]) -> Result<usize, StoreError> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        let mut added = 0;
+        {
+            let mut ins = tx.prepare_cached(&format!(
+                "INSERT OR IGNORE INTO findings (evidence, kind, value, normalized, path,
+                 \"offset\", encoding, validated, file_id)
+                 VALUES (?1, ?5, ?6, ?7, ?8, ?9, ?10, ?11, {FILE_ID})"
+            ))?;
+            for f in rows {
+                let (p, i, path) = key_params(&f.file);
+                added += ins.execute(params![
+                    f.evidence,
+                    p,
+                    i,
+                    path,
+                    f.kind,
+                    f.value,
+                    f.normalized,
+                    f.path,
+                    f.offset,
+                    f.encoding,
+                    f.validated
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(added)
+    }
+
+    fn stage_done(&self, evidence: &str, stage: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn()?
+            .query_row(
+                "SELECT 1 FROM stages WHERE evidence = ?1 AND stage = ?2",
+                params![evidence, stage],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some())
+    }
+
+    fn mark_stage(&self, evidence: &str, stage: &str, done_at: &str) -> Result<(), StoreError> {
+        self.conn()?.execute(
+            "INSERT OR IGNORE INTO stages (evidence, stage, done_at) VALUES (?1, ?2, ?3)",
+            params![evidence, stage, done_at],
+        )?;
+        Ok(())
+    }
+
+    fn counts(&self) -> Result<Counts, StoreError> {
+        let conn = self.conn()?;
+        let n = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, u64>(0));
+        Ok(Counts {
+            evidence: n("SELECT COUNT(*) FROM evidence")?,
+            files: n("SELECT COUNT(*) FROM files")?,
+            deleted: n("SELECT COUNT(*) FROM files WHERE deleted")?,
+            findings: n("SELECT COUNT(*) FROM findings")?,
+            timeline: n("SELECT COUNT(*) FROM timeline")?,
+        })
+    }
+
+    fn histogram(
+        &self,
+        kind: Option<&str>,
+        max: Option<usize>,
+    ) -> Result<Vec<HistogramRow>, StoreError> {
+        let conn = self.conn()?;
+        let mut st = conn.prepare(
+            "SELECT kind, normalized, COUNT(*) AS n FROM findings
+             WHERE ?1 IS NULL OR kind = ?1
+             GROUP BY kind, normalized ORDER BY n DESC, kind, normalized LIMIT ?2",
+        )?;
+        let rows = st.query_map(params![kind, limit(max)], |r| {
+            Ok(HistogramRow {
+                kind: r.get(0)?,
+                value: r.get(1)?,
+                count: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn files(&self, filter: &FileFilter) -> Result<Vec<FileRow>, StoreError> {
+        let conn = self.conn()?;
+        let mut st = conn.prepare(
+            "SELECT * FROM files
+             WHERE (NOT ?1 OR deleted) AND (?2 IS NULL OR substr(mime, 1, length(?2)) = ?2)
+             ORDER BY evidence, partition, path, inode LIMIT ?3",
+        )?;
+        let rows = st.query_map(
+            params![filter.deleted_only, filter.mime_prefix, limit(filter.limit)],
+            file_row,
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn timeline(
+        &self,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<Vec<TimelineRow>, StoreError> {
+        let conn = self.conn()?;
+        let mut st = conn.prepare(
+            "SELECT t.time, t.macb, t.evidence, t.source, t.description,
+                    f.partition, f.inode, f.path
+             FROM timeline t LEFT JOIN files f ON f.id = t.file_id
+             WHERE (?1 IS NULL OR t.time >= ?1) AND (?2 IS NULL OR t.time < ?2)
+             ORDER BY t.time, t.evidence, t.description, t.macb",
+        )?;
+        let rows = st.query_map(params![from, to], |r| {
+            let partition: Option<i64> = r.get(5)?;
+            let file = match partition {
+                Some(partition) => Some(FileKey {
+                    partition,
+                    inode: r.get(6)?,
+                    path: r.get(7)?,
+                }),
+                None => None,
+            };
+            Ok(TimelineRow {
+                time: r.get(0)?,
+                macb: r.get(1)?,
+                evidence: r.get(2)?,
+                source: r.get(3)?,
+                description: r.get(4)?,
+                file,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn time_span(&self) -> Result<Option<(String, String)>, StoreError> {
+        let conn = self.conn()?;
+        let span: (Option<String>, Option<String>) =
+            conn.query_row("SELECT MIN(time), MAX(time) FROM timeline", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        Ok(match span {
+            (Some(a), Some(b)) => Some((a, b)),
+            _ => None,
+        })
+    }
+}

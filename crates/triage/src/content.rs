@@ -1,0 +1,105 @@
+//! A file's content: hashes and type by content, with bounded memory.
+
+use exhibit_evidence::{EvidenceError, Source};
+use exhibit_hash::{hash_bytes, Algorithm, Digests, MultiHasher};
+
+/// Files up to this size are read into memory; larger ones are hashed
+/// streaming.
+pub const MAX_IN_MEMORY: u64 = 64 << 20;
+
+/// How much of the start of a file is used to tell its type.
+const SNIFF: usize = 8192;
+
+const ALGS: [Algorithm; 3] = [Algorithm::Md5, Algorithm::Sha1, Algorithm::Sha256];
+
+/// Hashes and type of one file's content.
+pub struct Content {
+    /// MD5, SHA-1, SHA-256.
+    pub digests: Digests,
+    /// Type by content.
+    pub mime: String,
+}
+
+/// Reads `source` (a file's content) and hashes and types it.
+pub fn examine(source: &dyn Source) -> Result<Content, EvidenceError> {
+    let len = source.len();
+    if len <= MAX_IN_MEMORY {
+        // `len` is at most 64 MiB here, so it fits in usize.
+        let mut data = vec![0u8; len as usize];
+        source.read_exact_at(0, &mut data)?;
+        return Ok(Content {
+            digests: hash_bytes(&data, &ALGS),
+            mime: mime(&data[..data.len().min(SNIFF)]),
+        });
+    }
+    let mut head = vec![0u8; SNIFF];
+    source.read_exact_at(0, &mut head)?;
+    let mut hasher = MultiHasher::new(&ALGS);
+    let mut offset = 0u64;
+    while offset < len {
+        let n = hasher.update_with(|buf| {
+            let want = buf
+                .len()
+                .min(usize::try_from(len - offset).unwrap_or(usize::MAX));
+            source.read_exact_at(offset, &mut buf[..want]).map(|_| want)
+        })?;
+        if n == 0 {
+            break;
+        }
+        offset += n as u64;
+    }
+    Ok(Content {
+        digests: hasher.finish(),
+        mime: mime(&head),
+    })
+}
+
+/// Type by content: magic numbers (`infer`), else text or binary.
+pub fn mime(head: &[u8]) -> String {
+    if head.is_empty() {
+        return "application/x-empty".into();
+    }
+    if let Some(t) = infer::get(head) {
+        return t.mime_type().into();
+    }
+    if looks_like_text(head) {
+        "text/plain".into()
+    } else {
+        "application/octet-stream".into()
+    }
+}
+
+/// No NUL bytes and UTF-8 (allowing a character cut at the end), or
+/// nearly all printable ASCII.
+fn looks_like_text(head: &[u8]) -> bool {
+    if head.contains(&0) {
+        return false;
+    }
+    match std::str::from_utf8(head) {
+        Ok(_) => true,
+        Err(e) if e.error_len().is_none() => true,
+        Err(_) => {
+            let printable = head
+                .iter()
+                .filter(|&&b| b == b'\n' || b == b'\r' || b == b'\t' || (0x20..0x7f).contains(&b))
+                .count();
+            printable * 100 >= head.len() * 95
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_by_content() {
+        assert_eq!(mime(b"hello\nworld"), "text/plain");
+        assert_eq!(
+            mime(&[0x89, b'P', b'N', b'G', 13, 10, 26, 10, 0, 0]),
+            "image/png"
+        );
+        assert_eq!(mime(&[0, 1, 2, 3, 0xff]), "application/octet-stream");
+        assert_eq!(mime(b""), "application/x-empty");
+    }
+}

@@ -1,0 +1,28 @@
+//! Errors of triage.
+
+use std::path::PathBuf;
+
+/// What stopped a triage.
+#[derive(Debug, thiserror::Error)]
+pub enum TriageError {
+    /// The case folder (records, custody log) failed.
+    #[error(transparent)]
+    Case(#[from] exhibit_case::CaseError),
+    /// The case store failed.
+    #[error(transparent)]
+    Store(#[from] exhibit_store::StoreError),
+    /// The evidence could not be opened or read.
+    #[error("{path}: {source}")]
+    Evidence {
+        /// The evidence file.
+        path: PathBuf,
+        /// The cause.
+        source: exhibit_evidence::EvidenceError,
+    },
+    /// The volume system could not be read at all.
+    #[error(transparent)]
+    Examine(#[from] exhibit_examine::ExamineError),
+    /// The scanner failed.
+    #[error(transparent)]
+    Scan(#[from] exhibit_scan::ScanError),
+}

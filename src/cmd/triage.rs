@@ -1,0 +1,125 @@
+//! `exhibit triage`, `exhibit findings`, `exhibit files`: the searchable case.
+
+use std::path::Path;
+
+use anyhow::Context;
+use exhibit_case::Case;
+use exhibit_store::{CaseStore, FileFilter, SqliteStore};
+use exhibit_triage::{Progress, TriageOptions};
+
+use crate::cli::TriageArgs;
+
+pub fn run(args: &TriageArgs) -> anyhow::Result<()> {
+    let case = if args.case.join("case.json").exists() {
+        Case::open(&args.case)?
+    } else {
+        let name = args.name.clone().unwrap_or_else(|| {
+            args.case
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "triage".into())
+        });
+        let number = args.number.clone().unwrap_or_else(|| "-".into());
+        let examiner = crate::output::examiner(&args.examiner, None);
+        Case::init(
+            &args.case,
+            &name,
+            &number,
+            &examiner,
+            jiff::Timestamp::now(),
+        )
+        .with_context(|| format!("creating case {}", args.case.display()))?
+    };
+    let store = SqliteStore::open_case(case.dir())?;
+    let opts = TriageOptions {
+        examiner: crate::output::examiner(&args.examiner, Some(&case)),
+        threads: args.threads.unwrap_or(0),
+    };
+    let bar = crate::progress::bytes(0, "triage", args.quiet);
+    let report = |p: Progress<'_>| match p {
+        Progress::Step {
+            evidence,
+            step,
+            total,
+        } => {
+            bar.set_length(total);
+            bar.set_position(0);
+            bar.set_message(format!("{evidence} {step}"));
+        }
+        Progress::Bytes(n) => bar.set_position(n),
+        Progress::Skipped { evidence, stage } => {
+            if !args.quiet {
+                bar.suspend(|| eprintln!("{evidence}: stage {stage} already done, skipped"));
+            }
+        }
+        Progress::Warning(w) => bar.suspend(|| eprintln!("warning: {w}")),
+    };
+    let summary =
+        exhibit_triage::triage(&case, &store, &args.evidence, &opts, &report).context("triage")?;
+    bar.finish_and_clear();
+    println!("case {} ({})", case.dir().display(), store.path().display());
+    println!("  {:<16} {}", "evidence", summary.evidence);
+    println!("  {:<16} {}", "files", summary.files);
+    println!("  {:<16} {}", "deleted files", summary.deleted);
+    println!("  {:<16} {}", "timeline events", summary.events);
+    let total: u64 = summary.findings.values().sum();
+    println!("  {:<16} {}", "findings", total);
+    for (kind, n) in &summary.findings {
+        println!("    {kind:<14} {n}");
+    }
+    if let Some((from, to)) = &summary.span {
+        println!("  {:<16} {from} .. {to}", "time span");
+    }
+    if summary.warnings > 0 {
+        println!("  {:<16} {}", "warnings", summary.warnings);
+    }
+    Ok(())
+}
+
+fn open_store(case: &Path) -> anyhow::Result<SqliteStore> {
+    let case = Case::open(case)?;
+    Ok(SqliteStore::open_case(case.dir())?)
+}
+
+pub fn findings(
+    case: &Path,
+    kind: Option<&str>,
+    top: Option<usize>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let store = open_store(case)?;
+    let rows = store.histogram(kind, top)?;
+    if json {
+        return crate::output::json(&rows);
+    }
+    for r in rows {
+        println!("{:>8}  {:<8} {}", r.count, r.kind, r.value);
+    }
+    Ok(())
+}
+
+pub fn files(case: &Path, deleted: bool, mime: Option<&str>, json: bool) -> anyhow::Result<()> {
+    let store = open_store(case)?;
+    let rows = store.files(&FileFilter {
+        deleted_only: deleted,
+        mime_prefix: mime.map(str::to_string),
+        limit: None,
+    })?;
+    if json {
+        return crate::output::json(&rows);
+    }
+    for r in rows {
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}{}",
+            r.evidence,
+            r.key.inode,
+            r.size,
+            r.md5.as_deref().unwrap_or("-"),
+            r.mime.as_deref().unwrap_or("-"),
+            r.mtime.as_deref().unwrap_or("-"),
+            r.key.path,
+            if r.deleted { " (deleted)" } else { "" }
+        );
+    }
+    Ok(())
+}
