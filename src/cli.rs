@@ -60,7 +60,8 @@ pub enum Command {
     Ls(LsArgs),
     /// Write a file's content to standard output, like `icat`.
     Cat(CatArgs),
-    /// A timeline of every file-system time in an image, like `fls -m` + `mactime`.
+    /// A timeline of every file-system time in an image, like `fls -m` + `mactime`; given a
+    /// triaged case folder, the case's stored timeline (optionally between `--from` and `--to`).
     Timeline(TimelineArgs),
     /// Find leads (e-mail, URLs, IPs, phones, cards, IBANs, wallets, onions) anywhere in the bytes,
     /// also in UTF-16 text and inside gzip/zip/base64/PDF streams.
@@ -78,6 +79,23 @@ pub enum Command {
         /// At most this many values.
         #[arg(long)]
         top: Option<usize>,
+        /// Output JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Full-text search of a triaged case: finding values, file paths and timeline descriptions
+    /// containing the text (case-insensitive).
+    Search {
+        /// Case folder.
+        case: PathBuf,
+        /// Text to find.
+        query: String,
+        /// Only `finding`, `file` or `event` hits, or findings of one kind (email, url, …).
+        #[arg(long = "type")]
+        kind: Option<String>,
+        /// At most this many hits per table.
+        #[arg(long)]
+        limit: Option<usize>,
         /// Output JSON.
         #[arg(long)]
         json: bool,
@@ -238,9 +256,16 @@ pub enum TimelineFormat {
 pub struct TimelineArgs {
     #[command(flatten)]
     pub fs: FsArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = TimelineFormat::Bodyfile)]
-    pub format: TimelineFormat,
+    /// Output format (default: bodyfile for an image, csv for a case folder; a case has csv and
+    /// jsonl).
+    #[arg(long, value_enum)]
+    pub format: Option<TimelineFormat>,
+    /// Case folder only: events at or after this time (RFC 3339, e.g. 2021-07-22T14:00:00Z).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Case folder only: events before this time (RFC 3339).
+    #[arg(long)]
+    pub to: Option<String>,
 }
 
 #[derive(Args, Debug)]

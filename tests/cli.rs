@@ -304,13 +304,38 @@ fn custody_verify_names_the_edited_entry() {
 fn demo_builds_a_case_whose_leads_match_the_answer_key() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("demo");
-    exhibit()
+    let run = exhibit()
         .args(["demo", "--out", s(&out)])
         .assert()
+        .success();
+    let key: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("ANSWER-KEY.json")).unwrap()).unwrap();
+    let n = key["planted"].as_array().unwrap().len();
+    assert_eq!(n, 11);
+    run.stdout(predicate::str::contains(format!(
+        "answer key: {n} of {n} planted traces found"
+    )));
+    assert!(std::fs::read_to_string(out.join("ANSWERS.md"))
+        .unwrap()
+        .contains("/_ALLET.TXT"));
+    // the seized stick holds a FAT16 file system with the planted files
+    let listed = exhibit()
+        .args(["ls", "-r", "-p", "1", s(&out.join("seized/usb-stick.dd"))])
+        .assert()
         .success()
-        .stdout(predicate::str::contains(
-            "answer key: 10 of 10 planted traces found",
-        ));
+        .get_output()
+        .stdout
+        .clone();
+    let listed = String::from_utf8(listed).unwrap();
+    assert!(listed.contains("FAT16"), "{listed}");
+    for f in key["files"].as_array().unwrap() {
+        let path = f["path"].as_str().unwrap();
+        let line = listed
+            .lines()
+            .find(|l| l.ends_with(path) || l.ends_with(&format!("{path} (deleted)")))
+            .unwrap_or_else(|| panic!("{path} not listed:\n{listed}"));
+        assert_eq!(line.contains("(deleted)"), f["deleted"].as_bool().unwrap());
+    }
     // run again: an earlier demo is replaced, not mixed
     exhibit()
         .args(["demo", "--out", s(&out)])

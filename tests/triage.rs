@@ -116,3 +116,235 @@ fn demo_findings_contain_the_answer_key() {
     );
     assert_eq!(wallets.len(), 1);
 }
+
+/// A raw file of pseudo-random bytes with e-mail addresses and URLs planted
+/// every few KiB: large enough that triage takes over a second in a debug
+/// build.
+fn planted_raw(path: &Path, mib: usize) {
+    let mut data = common::pattern(mib << 20, 7);
+    let mut at = 1000;
+    let mut i = 0;
+    while at + 100 < data.len() {
+        let s = format!(
+            " user{i}@example.com http://site{}.example.org/p{i} ",
+            i % 97
+        );
+        data[at..at + s.len()].copy_from_slice(s.as_bytes());
+        at += 4093 + (i % 13) * 7;
+        i += 1;
+    }
+    std::fs::write(path, data).unwrap();
+}
+
+/// Counts per table and a sorted dump of evidence, files, findings,
+/// timeline and stage names: what must not depend on interruptions.
+fn dump(case: &Path) -> Vec<String> {
+    let db = rusqlite::Connection::open(case.join("case.db")).unwrap();
+    let integrity: String = db
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+    let mut out = Vec::new();
+    for (table, sql) in [
+        (
+            "evidence",
+            "SELECT id || '|' || path || '|' || size || '|' || md5 FROM evidence",
+        ),
+        (
+            "files",
+            "SELECT evidence || '|' || partition || '|' || inode || '|' || path || '|' || size
+             || '|' || deleted || '|' || IFNULL(md5, '-') || '|' || IFNULL(mime, '-')
+             || '|' || IFNULL(mtime, '-') FROM files",
+        ),
+        (
+            "findings",
+            "SELECT f.evidence || '|' || f.kind || '|' || f.value || '|' || f.normalized || '|'
+             || f.path || '|' || f.\"offset\" || '|' || IFNULL(fi.path, '-')
+             FROM findings f LEFT JOIN files fi ON fi.id = f.file_id",
+        ),
+        (
+            "timeline",
+            "SELECT t.evidence || '|' || t.time || '|' || t.macb || '|' || t.description || '|'
+             || IFNULL(fi.path, '-') FROM timeline t LEFT JOIN files fi ON fi.id = t.file_id",
+        ),
+        ("stages", "SELECT evidence || '|' || stage FROM stages"),
+    ] {
+        let mut st = db.prepare(sql).unwrap();
+        let mut rows: Vec<String> = st
+            .query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        rows.sort();
+        out.push(format!("{table}: {}", rows.len()));
+        out.extend(rows.into_iter().map(|r| format!("{table}: {r}")));
+    }
+    out
+}
+
+fn custody_actions(case: &Path) -> Vec<String> {
+    let mut actions: Vec<String> = std::fs::read_to_string(case.join("custody/log.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            format!("{} {}", v["action"], v["evidence"])
+        })
+        .collect();
+    actions.sort();
+    actions
+}
+
+#[test]
+fn a_killed_triage_resumes_to_the_same_case() {
+    let tmp = tempfile::tempdir().unwrap();
+    let big = tmp.path().join("big.raw");
+    planted_raw(&big, 48);
+    let evidence = [
+        disk("ext2.E01"),
+        disk("plaso-image.E01"),
+        big,
+        disk("ext2.split.E01"),
+    ];
+    let run = |case: &Path| {
+        exhibit()
+            .args(["triage", "-q", "--examiner", "tester", "--case"])
+            .arg(case)
+            .args(&evidence)
+            .assert()
+            .success();
+    };
+    let clean = tmp.path().join("clean");
+    run(&clean);
+    let want = dump(&clean);
+    assert!(want
+        .iter()
+        .any(|l| l.starts_with("findings: ") && l.contains("@example.com")));
+
+    let bin = assert_cmd::cargo::cargo_bin("exhibit");
+    for (n, delays) in [[100u64, 400, 1000], [250, 700, 1500]].iter().enumerate() {
+        let case = tmp.path().join(format!("killed{n}"));
+        for &ms in delays {
+            let mut child = std::process::Command::new(&bin)
+                .args(["triage", "-q", "--examiner", "tester", "--case"])
+                .arg(&case)
+                .args(&evidence)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+            let _ = child.kill(); // SIGKILL; it may have finished already
+            let _ = child.wait();
+        }
+        run(&case);
+        assert_eq!(dump(&case), want, "after kills at {delays:?} ms");
+        assert_eq!(custody_actions(&case), custody_actions(&clean));
+        exhibit()
+            .args(["custody", "verify"])
+            .arg(&case)
+            .assert()
+            .success();
+    }
+}
+
+#[test]
+fn timeline_of_a_case_is_bounded_and_formatted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let case = tmp.path().join("case");
+    triage(&case, &disk("ext2.E01"));
+    let out = exhibit().arg("timeline").arg(&case).assert().success();
+    let csv = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("time,macb,evidence,source,description,partition,inode,path")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert!(rows.iter().any(|l| l.ends_with(",/passwords.txt")), "{csv}");
+    let mut times: Vec<&str> = rows.iter().map(|l| &l[..30]).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "time order");
+    times.dedup();
+    // Bounds are inclusive at the start, exclusive at the end, in UTC.
+    let first = times[0];
+    let out = exhibit()
+        .arg("timeline")
+        .arg(&case)
+        .args(["--format", "jsonl", "--from", first, "--to"])
+        .arg(first.replace(".000000000Z", ".000000001Z"))
+        .assert()
+        .success();
+    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&out.get_output().stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!events.is_empty());
+    assert!(events
+        .iter()
+        .all(|e| e["time"] == first && e["evidence"] == "E1"));
+    // A bound with an offset is converted to UTC.
+    let out = exhibit()
+        .arg("timeline")
+        .arg(&case)
+        .args(["--from", "2100-01-01T07:00:00+07:00"])
+        .assert()
+        .success();
+    assert_eq!(
+        String::from_utf8_lossy(&out.get_output().stdout)
+            .lines()
+            .count(),
+        1
+    );
+    exhibit()
+        .arg("timeline")
+        .arg(&case)
+        .args(["--from", "yesterday"])
+        .assert()
+        .failure();
+    exhibit()
+        .arg("timeline")
+        .arg(disk("ext2.E01"))
+        .args(["--from", "2020-01-01T00:00:00Z"])
+        .assert()
+        .failure();
+}
+
+#[test]
+fn search_finds_findings_files_and_events() {
+    let tmp = tempfile::tempdir().unwrap();
+    let big = tmp.path().join("leads.raw");
+    planted_raw(&big, 1);
+    let case = tmp.path().join("case");
+    triage(&case, &disk("ext2.E01"));
+    triage(&case, &big);
+    let search = |args: &[&str]| -> Vec<serde_json::Value> {
+        let out = exhibit()
+            .arg("search")
+            .arg(&case)
+            .args(args)
+            .arg("--json")
+            .assert()
+            .success();
+        serde_json::from_slice(&out.get_output().stdout).unwrap()
+    };
+    let pw = search(&["PASSWORDS"]);
+    assert!(pw
+        .iter()
+        .any(|h| h["what"] == "file" && h["text"] == "/passwords.txt"));
+    assert!(pw
+        .iter()
+        .any(|h| h["what"] == "event" && h["file"] == "/passwords.txt"));
+    let mail = search(&["user12@EXAMPLE", "--type", "email"]);
+    assert!(!mail.is_empty());
+    assert!(mail.iter().all(|h| h["what"] == "finding"
+        && h["kind"] == "email"
+        && h["text"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("user12@example")));
+    // Two characters: below the trigram index, answered by LIKE.
+    let short = search(&["wo", "--type", "file"]);
+    assert!(short.iter().any(|h| h["text"] == "/passwords.txt"));
+    assert!(search(&["no-such-text-anywhere"]).is_empty());
+}

@@ -188,9 +188,13 @@ pub fn run(out: &Path) -> anyhow::Result<()> {
     // 7. The answer key for the trainer.
     let answer = out.join("ANSWER-KEY.json");
     std::fs::write(&answer, serde_json::to_string_pretty(&key)? + "\n")?;
+    let answers = out.join("ANSWERS.md");
+    std::fs::write(&answers, key.markdown())?;
     println!(
-        "7. answer key         {} ({} planted traces)",
+        "7. answer key         {} and {} ({} files, {} planted traces)",
         answer.display(),
+        answers.display(),
+        key.files.len(),
         key.planted.len()
     );
     println!();

@@ -210,11 +210,23 @@ pub fn cat(args: &CatArgs) -> anyhow::Result<()> {
 }
 
 pub fn timeline(args: &TimelineArgs) -> anyhow::Result<()> {
+    if args.fs.image.join("case.json").is_file() {
+        return super::triage::timeline(
+            &args.fs.image,
+            args.format.unwrap_or(TimelineFormat::Csv),
+            args.from.as_deref(),
+            args.to.as_deref(),
+        );
+    }
+    if args.from.is_some() || args.to.is_some() {
+        anyhow::bail!("--from and --to need a triaged case folder, not an image");
+    }
+    let format = args.format.unwrap_or(TimelineFormat::Bodyfile);
     let out = std::io::stdout();
     let mut out = std::io::BufWriter::new(out.lock());
     let systems = file_systems(&args.fs)?;
     if let [(p, fs)] = systems.as_slice() {
-        if args.format == TimelineFormat::Bodyfile {
+        if format == TimelineFormat::Bodyfile {
             return bodyfile(p, fs.as_ref(), &mut out);
         }
     }
@@ -223,7 +235,7 @@ pub fn timeline(args: &TimelineArgs) -> anyhow::Result<()> {
         let entries = listing(&p, fs.as_ref())?;
         all.push((format!("{} → {}", p.provenance, fs.kind()), entries));
     }
-    let result = match args.format {
+    let result = match format {
         TimelineFormat::Bodyfile => all
             .iter()
             .flat_map(|(_, es)| es.iter())
@@ -233,7 +245,7 @@ pub fn timeline(args: &TimelineArgs) -> anyhow::Result<()> {
                 all.iter()
                     .flat_map(|(src, es)| es.iter().map(move |e| (src.as_str(), e))),
             );
-            if args.format == TimelineFormat::Csv {
+            if format == TimelineFormat::Csv {
                 timeline::write_csv(&mut out, &events)
             } else {
                 timeline::write_jsonl(&mut out, &events)

@@ -39,6 +39,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             top,
             json,
         } => triage::findings(&case, kind.as_deref(), top, json),
+        Command::Search {
+            case,
+            query,
+            kind,
+            limit,
+            json,
+        } => triage::search(&case, &query, kind.as_deref(), limit, json),
         Command::Files {
             case,
             deleted,

@@ -4,10 +4,12 @@ use std::path::Path;
 
 use anyhow::Context;
 use exhibit_case::Case;
-use exhibit_store::{CaseStore, FileFilter, SqliteStore};
+use std::io::Write;
+
+use exhibit_store::{CaseStore, FileFilter, SearchQuery, SqliteStore};
 use exhibit_triage::{Progress, TriageOptions};
 
-use crate::cli::TriageArgs;
+use crate::cli::{TimelineFormat, TriageArgs};
 
 pub fn run(args: &TriageArgs) -> anyhow::Result<()> {
     let case = if args.case.join("case.json").exists() {
@@ -119,6 +121,122 @@ pub fn files(case: &Path, deleted: bool, mime: Option<&str>, json: bool) -> anyh
             r.mtime.as_deref().unwrap_or("-"),
             r.key.path,
             if r.deleted { " (deleted)" } else { "" }
+        );
+    }
+    Ok(())
+}
+
+/// A `--from`/`--to` bound as stored (UTC, nanoseconds), so text order is
+/// time order.
+fn bound(flag: &str, t: Option<&str>) -> anyhow::Result<Option<String>> {
+    t.map(|t| {
+        let ts: jiff::Timestamp = t
+            .parse()
+            .with_context(|| format!("{flag} {t}: not an RFC 3339 time (2021-07-22T14:00:00Z)"))?;
+        Ok(exhibit_triage::time_text(ts))
+    })
+    .transpose()
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// `exhibit timeline CASE`: the stored timeline of a triaged case.
+pub fn timeline(
+    case: &Path,
+    format: TimelineFormat,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> anyhow::Result<()> {
+    let (from, to) = (bound("--from", from)?, bound("--to", to)?);
+    if format == TimelineFormat::Bodyfile {
+        anyhow::bail!("a case timeline is written as csv or jsonl (--format csv|jsonl)");
+    }
+    let store = open_store(case)?;
+    let rows = store.timeline(from.as_deref(), to.as_deref())?;
+    let out = std::io::stdout();
+    let mut out = std::io::BufWriter::new(out.lock());
+    let result = (|| -> std::io::Result<()> {
+        if format == TimelineFormat::Csv {
+            writeln!(
+                out,
+                "time,macb,evidence,source,description,partition,inode,path"
+            )?;
+        }
+        for r in &rows {
+            if format == TimelineFormat::Csv {
+                let (p, i, path) = match &r.file {
+                    Some(k) => (k.partition.to_string(), k.inode.as_str(), k.path.as_str()),
+                    None => (String::new(), "", ""),
+                };
+                writeln!(
+                    out,
+                    "{},{},{},{},{},{},{},{}",
+                    r.time,
+                    r.macb,
+                    csv_field(&r.evidence),
+                    csv_field(&r.source),
+                    csv_field(&r.description),
+                    p,
+                    csv_field(i),
+                    csv_field(path)
+                )?;
+            } else {
+                let line = serde_json::to_string(r).map_err(std::io::Error::other)?;
+                writeln!(out, "{line}")?;
+            }
+        }
+        out.flush()
+    })();
+    match result {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+/// `exhibit search CASE QUERY`.
+pub fn search(
+    case: &Path,
+    query: &str,
+    kind: Option<&str>,
+    limit: Option<usize>,
+    json: bool,
+) -> anyhow::Result<()> {
+    if query.is_empty() {
+        anyhow::bail!("the search text is empty");
+    }
+    let store = open_store(case)?;
+    let hits = store.search(&SearchQuery {
+        text: query.to_string(),
+        kind: kind.map(str::to_string),
+        limit,
+    })?;
+    if json {
+        return crate::output::json(&hits);
+    }
+    for h in hits {
+        let at = match (&h.time, &h.location) {
+            (Some(t), _) => t.clone(),
+            (_, Some(l)) => l.clone(),
+            _ => "-".into(),
+        };
+        let file = match (&h.file, h.what.as_str()) {
+            (Some(f), "finding") => format!("\t{f}"),
+            _ => String::new(),
+        };
+        println!(
+            "{}\t{}\t{}\t{}\t{}{}",
+            h.what,
+            h.evidence,
+            h.kind.as_deref().unwrap_or("-"),
+            at,
+            h.text,
+            file
         );
     }
     Ok(())

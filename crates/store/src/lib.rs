@@ -18,7 +18,8 @@ mod sqlite;
 
 pub use error::StoreError;
 pub use rows::{
-    Counts, EvidenceRow, FileFilter, FileKey, FileRow, FindingRow, HistogramRow, TimelineRow,
+    Counts, EvidenceRow, FileFilter, FileKey, FileRow, FindingRow, HistogramRow, SearchHit,
+    SearchQuery, TimelineRow,
 };
 pub use schema::SCHEMA_VERSION;
 pub use sqlite::SqliteStore;
@@ -58,6 +59,12 @@ pub trait CaseStore: Send + Sync {
         from: Option<&str>,
         to: Option<&str>,
     ) -> Result<Vec<TimelineRow>, StoreError>;
+    /// Row counts of one evidence item.
+    fn evidence_counts(&self, evidence: &str) -> Result<Counts, StoreError>;
+    /// Findings (value, normalised value), file paths and timeline
+    /// descriptions containing the query text: findings first (by evidence
+    /// and offset), then files (by path), then events (by time).
+    fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, StoreError>;
     /// Earliest and latest event time, if any.
     fn time_span(&self) -> Result<Option<(String, String)>, StoreError>;
 }

@@ -152,3 +152,40 @@ pub struct FileFilter {
     /// At most this many rows.
     pub limit: Option<usize>,
 }
+
+/// One search hit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SearchHit {
+    /// What matched: `finding`, `file` or `event`.
+    pub what: String,
+    /// Evidence id.
+    pub evidence: String,
+    /// Finding kind (email, url, …), file type by content, or MACB flags.
+    pub kind: Option<String>,
+    /// The matching text: finding value, file path or event description.
+    pub text: String,
+    /// Forensic path of a finding.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    /// Offset of a finding in the evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// Time of an event.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+    /// Path of the file holding a finding or an event.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+}
+
+/// What to search.
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery {
+    /// Text to find (a substring, case-insensitive).
+    pub text: String,
+    /// `finding`, `file`, `event`, or a finding kind (only those findings);
+    /// all when `None`.
+    pub kind: Option<String>,
+    /// At most this many hits per table.
+    pub limit: Option<usize>,
+}

@@ -8,7 +8,7 @@ use crate::StoreError;
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Migration `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1];
+const MIGRATIONS: &[&str] = &[V1, V2];
 
 const V1: &str = "
 CREATE TABLE evidence (
@@ -73,6 +73,61 @@ CREATE TABLE stages (
 );
 ";
 
+/// Full-text indexes (FTS5, trigram tokenizer: any substring of 3+
+/// characters, case-insensitive) over finding values, file paths and
+/// timeline descriptions, kept filled by triggers. Skipped (the version is
+/// still recorded) when the SQLite build lacks FTS5; search then falls back
+/// to `LIKE`.
+const V2: &str = "
+CREATE VIRTUAL TABLE findings_fts USING fts5(value, normalized,
+    content='findings', content_rowid='id', tokenize='trigram');
+CREATE VIRTUAL TABLE files_fts USING fts5(path,
+    content='files', content_rowid='id', tokenize='trigram');
+CREATE VIRTUAL TABLE timeline_fts USING fts5(description,
+    content='timeline', content_rowid='id', tokenize='trigram');
+CREATE TRIGGER findings_fts_ai AFTER INSERT ON findings BEGIN
+    INSERT INTO findings_fts(rowid, value, normalized) VALUES (new.id, new.value, new.normalized);
+END;
+CREATE TRIGGER findings_fts_ad AFTER DELETE ON findings BEGIN
+    INSERT INTO findings_fts(findings_fts, rowid, value, normalized)
+    VALUES ('delete', old.id, old.value, old.normalized);
+END;
+CREATE TRIGGER files_fts_ai AFTER INSERT ON files BEGIN
+    INSERT INTO files_fts(rowid, path) VALUES (new.id, new.path);
+END;
+CREATE TRIGGER files_fts_ad AFTER DELETE ON files BEGIN
+    INSERT INTO files_fts(files_fts, rowid, path) VALUES ('delete', old.id, old.path);
+END;
+CREATE TRIGGER timeline_fts_ai AFTER INSERT ON timeline BEGIN
+    INSERT INTO timeline_fts(rowid, description) VALUES (new.id, new.description);
+END;
+CREATE TRIGGER timeline_fts_ad AFTER DELETE ON timeline BEGIN
+    INSERT INTO timeline_fts(timeline_fts, rowid, description)
+    VALUES ('delete', old.id, old.description);
+END;
+INSERT INTO findings_fts(findings_fts) VALUES ('rebuild');
+INSERT INTO files_fts(files_fts) VALUES ('rebuild');
+INSERT INTO timeline_fts(timeline_fts) VALUES ('rebuild');
+";
+
+/// Whether this SQLite build has FTS5.
+pub fn has_fts5(conn: &Connection) -> Result<bool, StoreError> {
+    Ok(
+        conn.query_row("SELECT sqlite_compileoption_used('ENABLE_FTS5')", [], |r| {
+            r.get::<_, bool>(0)
+        })?,
+    )
+}
+
+/// Whether the full-text tables of V2 exist in this database.
+pub fn has_fts_tables(conn: &Connection) -> Result<bool, StoreError> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'findings_fts'",
+        [],
+        |r| r.get::<_, i64>(0),
+    )? > 0)
+}
+
 /// Brings the database to [`SCHEMA_VERSION`], one transaction per step.
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     conn.execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
@@ -87,9 +142,12 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
             supported: SCHEMA_VERSION,
         });
     }
+    let fts5 = has_fts5(conn)?;
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
         let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
+        if i != 1 || fts5 {
+            tx.execute_batch(sql)?;
+        }
         tx.execute(
             "INSERT INTO schema_version (version) VALUES (?1)",
             [i as i64 + 1],

@@ -7,7 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::{
     schema, CaseStore, Counts, EvidenceRow, FileFilter, FileKey, FileRow, FindingRow, HistogramRow,
-    StoreError, TimelineRow,
+    SearchHit, SearchQuery, StoreError, TimelineRow,
 };
 
 /// The case store in `CASE/case.db` (WAL mode, foreign keys on).
@@ -109,6 +109,24 @@ fn key_params(k: &Option<FileKey>) -> (Option<i64>, Option<&str>, Option<&str>) 
         Some(k) => (Some(k.partition), Some(&k.inode), Some(&k.path)),
         None => (None, None, None),
     }
+}
+
+/// `LIKE` pattern for "contains `text`" (escape character `\\`).
+fn like_pattern(text: &str) -> String {
+    let mut p = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// FTS5 phrase query for `text` (with the trigram tokenizer: a substring).
+fn fts_phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
 }
 
 fn limit(n: Option<usize>) -> i64 {
@@ -314,6 +332,123 @@ impl CaseStore for SqliteStore {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn evidence_counts(&self, evidence: &str) -> Result<Counts, StoreError> {
+        let conn = self.conn()?;
+        let n = |sql: &str| conn.query_row(sql, [evidence], |r| r.get::<_, u64>(0));
+        Ok(Counts {
+            evidence: n("SELECT COUNT(*) FROM evidence WHERE id = ?1")?,
+            files: n("SELECT COUNT(*) FROM files WHERE evidence = ?1")?,
+            deleted: n("SELECT COUNT(*) FROM files WHERE evidence = ?1 AND deleted")?,
+            findings: n("SELECT COUNT(*) FROM findings WHERE evidence = ?1")?,
+            timeline: n("SELECT COUNT(*) FROM timeline WHERE evidence = ?1")?,
+        })
+    }
+
+    fn search(&self, q: &SearchQuery) -> Result<Vec<SearchHit>, StoreError> {
+        let conn = self.conn()?;
+        // The trigram index only answers queries of 3 characters or more.
+        let fts = q.text.chars().count() >= 3 && schema::has_fts_tables(&conn)?;
+        let arg = if fts {
+            fts_phrase(&q.text)
+        } else {
+            like_pattern(&q.text)
+        };
+        let cond = |fts_table: &str, id: &str, like: &[&str]| -> String {
+            if fts {
+                format!("{id} IN (SELECT rowid FROM {fts_table} WHERE {fts_table} MATCH ?1)")
+            } else {
+                let ors: Vec<String> = like
+                    .iter()
+                    .map(|c| format!("{c} LIKE ?1 ESCAPE '\\'"))
+                    .collect();
+                format!("({})", ors.join(" OR "))
+            }
+        };
+        let kind = q.kind.as_deref();
+        let (findings, finding_kind, files, events) = match kind {
+            None => (true, None, true, true),
+            Some("finding") => (true, None, false, false),
+            Some("file") => (false, None, true, false),
+            Some("event" | "timeline") => (false, None, false, true),
+            Some(k) => (true, Some(k), false, false),
+        };
+        let max = limit(q.limit);
+        let mut hits = Vec::new();
+        if findings {
+            let sql = format!(
+                "SELECT f.evidence, f.kind, f.value, f.path, f.\"offset\", fi.path
+                 FROM findings f LEFT JOIN files fi ON fi.id = f.file_id
+                 WHERE {} AND (?2 IS NULL OR f.kind = ?2)
+                 ORDER BY f.evidence, f.\"offset\", f.kind, f.path, f.normalized LIMIT ?3",
+                cond("findings_fts", "f.id", &["f.value", "f.normalized"])
+            );
+            let mut st = conn.prepare(&sql)?;
+            let rows = st.query_map(params![arg, finding_kind, max], |r| {
+                Ok(SearchHit {
+                    what: "finding".into(),
+                    evidence: r.get(0)?,
+                    kind: r.get(1)?,
+                    text: r.get(2)?,
+                    location: r.get(3)?,
+                    offset: r.get(4)?,
+                    time: None,
+                    file: r.get(5)?,
+                })
+            })?;
+            for h in rows {
+                hits.push(h?);
+            }
+        }
+        if files {
+            let sql = format!(
+                "SELECT evidence, mime, path FROM files
+                 WHERE {} ORDER BY evidence, path, partition, inode LIMIT ?2",
+                cond("files_fts", "id", &["path"])
+            );
+            let mut st = conn.prepare(&sql)?;
+            let rows = st.query_map(params![arg, max], |r| {
+                Ok(SearchHit {
+                    what: "file".into(),
+                    evidence: r.get(0)?,
+                    kind: r.get(1)?,
+                    text: r.get(2)?,
+                    location: None,
+                    offset: None,
+                    time: None,
+                    file: r.get(2)?,
+                })
+            })?;
+            for h in rows {
+                hits.push(h?);
+            }
+        }
+        if events {
+            let sql = format!(
+                "SELECT t.evidence, t.macb, t.description, t.time, fi.path
+                 FROM timeline t LEFT JOIN files fi ON fi.id = t.file_id
+                 WHERE {} ORDER BY t.time, t.evidence, t.description, t.macb LIMIT ?2",
+                cond("timeline_fts", "t.id", &["t.description"])
+            );
+            let mut st = conn.prepare(&sql)?;
+            let rows = st.query_map(params![arg, max], |r| {
+                Ok(SearchHit {
+                    what: "event".into(),
+                    evidence: r.get(0)?,
+                    kind: r.get(1)?,
+                    text: r.get(2)?,
+                    location: None,
+                    offset: None,
+                    time: r.get(3)?,
+                    file: r.get(4)?,
+                })
+            })?;
+            for h in rows {
+                hits.push(h?);
+            }
+        }
+        Ok(hits)
     }
 
     fn time_span(&self) -> Result<Option<(String, String)>, StoreError> {

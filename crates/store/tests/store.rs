@@ -1,8 +1,8 @@
 //! The SQLite case store: schema, idempotent inserts, queries.
 
 use exhibit_store::{
-    CaseStore, EvidenceRow, FileFilter, FileKey, FileRow, FindingRow, SqliteStore, TimelineRow,
-    SCHEMA_VERSION,
+    CaseStore, EvidenceRow, FileFilter, FileKey, FileRow, FindingRow, SearchQuery, SqliteStore,
+    TimelineRow, SCHEMA_VERSION,
 };
 
 fn evidence() -> EvidenceRow {
@@ -147,4 +147,75 @@ fn reopening_keeps_data_and_enforces_foreign_keys() {
     f.evidence = "E9".into();
     assert!(store.insert_findings(&[f]).is_err());
     assert_eq!(store.counts().unwrap().findings, 0);
+}
+
+fn search(store: &SqliteStore, text: &str, kind: Option<&str>) -> Vec<(String, String)> {
+    store
+        .search(&SearchQuery {
+            text: text.into(),
+            kind: kind.map(str::to_string),
+            limit: None,
+        })
+        .unwrap()
+        .into_iter()
+        .map(|h| (h.what, h.text))
+        .collect()
+}
+
+#[test]
+fn search_uses_full_text_tables_kept_filled_and_built_on_migration() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("case.db");
+    {
+        let store = SqliteStore::open(&db).unwrap();
+        store.put_evidence(&evidence()).unwrap();
+        let f = file("/Users/Alice/Mail 100%.txt", "12", false, "text/plain");
+        store
+            .insert_files(std::slice::from_ref(&f), &[event(&f)])
+            .unwrap();
+    }
+    // Make it a version 1 database with rows: migration 2 must index them.
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.execute_batch(
+            "DROP TABLE findings_fts; DROP TABLE files_fts; DROP TABLE timeline_fts;
+             DROP TRIGGER findings_fts_ai; DROP TRIGGER findings_fts_ad;
+             DROP TRIGGER files_fts_ai; DROP TRIGGER files_fts_ad;
+             DROP TRIGGER timeline_fts_ai; DROP TRIGGER timeline_fts_ad;
+             DELETE FROM schema_version WHERE version > 1;",
+        )
+        .unwrap();
+    }
+    let store = SqliteStore::open(&db).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    // Filled by the triggers on insert.
+    let key = FileKey {
+        partition: 1,
+        inode: "12".into(),
+        path: "/Users/Alice/Mail 100%.txt".into(),
+    };
+    store
+        .insert_findings(&[finding("Bob.Smith@Example.org", "500", Some(key))])
+        .unwrap();
+    assert_eq!(
+        search(&store, "alice/mail", None),
+        vec![
+            ("file".to_string(), "/Users/Alice/Mail 100%.txt".to_string()),
+            (
+                "event".to_string(),
+                "/Users/Alice/Mail 100%.txt".to_string()
+            ),
+        ]
+    );
+    assert_eq!(
+        search(&store, "smith@example", Some("email")),
+        vec![("finding".to_string(), "Bob.Smith@Example.org".to_string())]
+    );
+    assert!(search(&store, "smith@example", Some("url")).is_empty());
+    assert_eq!(search(&store, "\"", None), vec![]);
+    // Short queries go to LIKE, with its wildcards escaped.
+    assert_eq!(search(&store, "0%", Some("file")).len(), 1);
+    assert!(search(&store, "_l", Some("file")).is_empty());
+    // A quote in a full-text query is text, not syntax.
+    assert!(search(&store, "a\"b OR c", None).is_empty());
 }

@@ -32,6 +32,10 @@ pub use error::TriageError;
 /// Stage names recorded in the store.
 pub const STAGES: [&str; 2] = ["files", "scan"];
 
+/// Recorded in the store's stages once the `examined` custody entry of an
+/// item is appended.
+pub const EXAMINED: &str = "examined";
+
 /// How to triage.
 #[derive(Debug, Clone, Default)]
 pub struct TriageOptions {
@@ -122,21 +126,19 @@ pub fn triage(
                 })?,
             );
         let id = record.id.as_str();
-        let mut details = BTreeMap::new();
+        let mut ran = Vec::new();
         if store.stage_done(id, "files")? {
             progress(Progress::Skipped {
                 evidence: id,
                 stage: "files",
             });
         } else {
-            let stats = files::run(store, id, &source, progress, &mut |w| {
+            files::run(store, id, &source, progress, &mut |w| {
                 warnings += 1;
                 warn(w)
             })?;
-            details.insert("files".to_string(), stats.files.to_string());
-            details.insert("hashed".to_string(), stats.hashed.to_string());
-            details.insert("events".to_string(), stats.events.to_string());
             store.mark_stage(id, "files", &now())?;
+            ran.push("files");
         }
         if store.stage_done(id, "scan")? {
             progress(Progress::Skipped {
@@ -144,12 +146,28 @@ pub fn triage(
                 stage: "scan",
             });
         } else {
-            let found = scan::run(store, id, &source, opts, progress)?;
-            details.insert("findings".to_string(), found.to_string());
+            scan::run(store, id, &source, opts, progress)?;
             store.mark_stage(id, "scan", &now())?;
+            ran.push("scan");
         }
-        if !details.is_empty() {
-            details.insert("store".to_string(), exhibit_store::DB_FILE.to_string());
+        // The `examined` entry is its own step: a run killed after the last
+        // stage was marked but before the entry was appended appends it on
+        // the rerun. Counts come from the store, so they are the same
+        // whether or not the work was interrupted.
+        if !store.stage_done(id, EXAMINED)? {
+            let c = store.evidence_counts(id)?;
+            let details = BTreeMap::from([
+                ("files".to_string(), c.files.to_string()),
+                ("deleted".to_string(), c.deleted.to_string()),
+                ("events".to_string(), c.timeline.to_string()),
+                ("findings".to_string(), c.findings.to_string()),
+                ("stages".to_string(), STAGES.join(",")),
+                (
+                    "resumed".to_string(),
+                    (ran.len() < STAGES.len()).to_string(),
+                ),
+                ("store".to_string(), exhibit_store::DB_FILE.to_string()),
+            ]);
             case.record_action(
                 &opts.examiner,
                 "examined",
@@ -157,6 +175,7 @@ pub fn triage(
                 details,
                 jiff::Timestamp::now(),
             )?;
+            store.mark_stage(id, EXAMINED, &now())?;
         }
     }
     summary(store, warnings)
