@@ -29,19 +29,6 @@ fn prepare(out: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// (kind, normalized value) of every feature a scan wrote.
-fn found_in(features: &Path) -> anyhow::Result<std::collections::BTreeSet<(String, String)>> {
-    let text = std::fs::read_to_string(features)?;
-    let mut out = std::collections::BTreeSet::new();
-    for line in text.lines() {
-        let v: serde_json::Value = serde_json::from_str(line)?;
-        if let (Some(k), Some(n)) = (v["kind"].as_str(), v["normalized"].as_str()) {
-            out.insert((k.to_string(), n.to_string()));
-        }
-    }
-    Ok(out)
-}
-
 pub fn run(out: &Path) -> anyhow::Result<()> {
     prepare(out)?;
     let now = jiff::Timestamp::now;
@@ -124,38 +111,36 @@ pub fn run(out: &Path) -> anyhow::Result<()> {
     anyhow::ensure!(mismatches.is_empty(), "demo evidence changed");
     println!("4. verified           acquisition log and evidence hashes match");
 
-    // 5. Scan the image for leads and check them against the answer key.
-    let scan_dir = case_dir.join("scan/E1");
-    let evidence = exhibit_evidence::open(images.join("usb-stick.001"))?;
-    let sink = exhibit_scan::DirSink::create(&scan_dir, "E1")?;
-    exhibit_scan::scan_source(
-        &evidence,
-        &exhibit_scan::ScanConfig::default(),
-        &sink,
+    // 5. Triage the image (files, hashes, timeline, leads) into the case
+    //    store and check the leads against the answer key.
+    let store = exhibit_store::SqliteStore::open_case(case.dir())?;
+    let opts = exhibit_triage::TriageOptions {
+        examiner: EXAMINER.into(),
+        threads: 0,
+    };
+    let summary = exhibit_triage::triage(
+        &case,
+        &store,
+        &[images.join("usb-stick.001")],
+        &opts,
         &|_| {},
     )?;
-    let summary = sink.finish()?;
-    let found = found_in(&scan_dir.join("features.jsonl"))?;
+    let found: std::collections::BTreeSet<(String, String)> =
+        exhibit_store::CaseStore::histogram(&store, None, None)?
+            .into_iter()
+            .map(|h| (h.kind, h.value))
+            .collect();
     let hits = key
         .planted
         .iter()
         .filter(|p| found.contains(&(p.kind.clone(), p.value.clone())))
         .count();
-    case.record_action(
-        EXAMINER,
-        "examined",
-        Some(&record.id),
-        BTreeMap::from([
-            ("command".to_string(), "scan".to_string()),
-            ("features".to_string(), summary.features.to_string()),
-            ("output".to_string(), scan_dir.display().to_string()),
-        ]),
-        now(),
-    )?;
     println!(
-        "5. scanned            {} leads in {}; answer key: {hits} of {} planted traces found",
-        summary.features,
-        scan_dir.display(),
+        "5. triaged            {} files ({} deleted), {} timeline events, {} leads; answer key: {hits} of {} planted traces found",
+        summary.files,
+        summary.deleted,
+        summary.events,
+        summary.findings.values().sum::<u64>(),
         key.planted.len()
     );
 
@@ -199,7 +184,7 @@ pub fn run(out: &Path) -> anyhow::Result<()> {
     );
     println!();
     println!(
-        "Next: exhibit case show {0}    exhibit custody show {0}    exhibit custody verify {0}",
+        "Next: exhibit findings {0}    exhibit files {0} --deleted    exhibit search {0} bangkok    exhibit timeline {0}\n      exhibit custody show {0}    exhibit custody verify {0}",
         case_dir.display()
     );
     Ok(())
