@@ -1,11 +1,11 @@
 //! `exhibit triage`, `exhibit findings`, `exhibit files`: the searchable case.
 
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
 use exhibit_case::Case;
-use std::io::Write;
-
+use exhibit_examine::timeline::csv_field;
 use exhibit_store::{CaseStore, FileFilter, SearchQuery, SqliteStore};
 use exhibit_triage::{Progress, TriageOptions};
 
@@ -136,14 +136,6 @@ fn bound(flag: &str, t: Option<&str>) -> anyhow::Result<Option<String>> {
         Ok(exhibit_triage::time_text(ts))
     })
     .transpose()
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 /// `exhibit timeline CASE`: the stored timeline of a triaged case.

@@ -81,7 +81,8 @@ pub fn events<'a>(items: impl IntoIterator<Item = (&'a str, &'a Entry)>) -> Vec<
     out
 }
 
-fn csv_field(s: &str) -> String {
+/// Quotes a CSV field when it holds a comma, quote or line break (RFC 4180).
+pub fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
