@@ -4,12 +4,16 @@ use std::path::{Path, PathBuf};
 
 use exhibit_custody::{CustodyLog, NewEntry};
 use exhibit_evidence::{Evidence, Source};
-use exhibit_hash::{Algorithm, Digests, MultiHasher};
+use exhibit_hash::{hash_bytes, Algorithm, Digests, MultiHasher};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::error::io;
+use crate::folder::Manifest;
 use crate::{CaseError, EvidenceRecord, HashCheck};
+
+/// Container name of a folder registered as evidence.
+pub const FOLDER: &str = "folder";
 
 /// Custody log path inside a case folder.
 pub const CUSTODY_LOG: &str = "custody/log.jsonl";
@@ -343,6 +347,76 @@ impl Case {
         now: Timestamp,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<EvidenceRecord, CaseError> {
+        self.add_evidence_inner(path, examiner, description, None, before, now, progress)
+    }
+
+    /// Like [`Case::add_evidence`], recording in the `registered` custody
+    /// entry what the evidence was detected to be (`kind`: `disk-image`,
+    /// `partition-image`, `file`, …).
+    pub fn add_evidence_of_kind(
+        &self,
+        path: &Path,
+        examiner: &str,
+        kind: &str,
+        now: Timestamp,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<EvidenceRecord, CaseError> {
+        self.add_evidence_inner(path, examiner, None, Some(kind), None, now, progress)
+    }
+
+    /// Registers a folder (a logical collection of files, walked with
+    /// [`crate::folder::walk`]) as one evidence item of container `folder`:
+    /// its identity is the hash of the manifest (sorted relative paths with
+    /// each file's SHA-256), its size the total of its files. The
+    /// `registered` custody entry records kind `folder` and the file count.
+    pub fn add_folder_evidence(
+        &self,
+        path: &Path,
+        examiner: &str,
+        manifest: &Manifest,
+        now: Timestamp,
+    ) -> Result<EvidenceRecord, CaseError> {
+        let digests = hash_bytes(manifest.text().as_bytes(), &Algorithm::DEFAULT);
+        let record = EvidenceRecord {
+            id: format!("E{}", self.evidence()?.len() + 1),
+            path: std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
+            container: FOLDER.to_string(),
+            files: manifest
+                .entries
+                .iter()
+                .map(|e| (e.path.clone(), e.size))
+                .collect(),
+            size: manifest.size(),
+            hashes: digests
+                .to_hex_map()
+                .into_iter()
+                .map(|(a, h)| (a.name().to_string(), h))
+                .collect(),
+            stored_hashes: Vec::new(),
+            metadata: None,
+            description: None,
+            registered_at: timestamp(now),
+            registered_by: examiner.to_string(),
+        };
+        let extra = BTreeMap::from([
+            ("kind".to_string(), FOLDER.to_string()),
+            ("file_count".to_string(), manifest.entries.len().to_string()),
+            ("hashed".to_string(), "manifest".to_string()),
+        ]);
+        self.write_record(record, extra, None, examiner, now)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn add_evidence_inner(
+        &self,
+        path: &Path,
+        examiner: &str,
+        description: Option<&str>,
+        kind: Option<&str>,
+        before: Option<(&str, BTreeMap<String, String>)>,
+        now: Timestamp,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<EvidenceRecord, CaseError> {
         let evidence = exhibit_evidence::open(path)?;
         let total = evidence.len();
         let digests = hash_source(&evidence, &Algorithm::DEFAULT, &mut |done| {
@@ -373,6 +447,24 @@ impl Case {
             registered_at: timestamp(now),
             registered_by: examiner.to_string(),
         };
+        let extra = kind
+            .map(|k| BTreeMap::from([("kind".to_string(), k.to_string())]))
+            .unwrap_or_default();
+        self.write_record(record, extra, before, examiner, now)
+    }
+
+    /// Writes the record and appends the `registered` entry (after
+    /// `before`, if any); removes the record again if an append fails.
+    fn write_record(
+        &self,
+        record: EvidenceRecord,
+        extra: BTreeMap<String, String>,
+        before: Option<(&str, BTreeMap<String, String>)>,
+        examiner: &str,
+        now: Timestamp,
+    ) -> Result<EvidenceRecord, CaseError> {
+        let id = record.id.clone();
+        let total = record.size;
         let file = self.dir.join(EVIDENCE_DIR).join(format!("{id}.json"));
         if file.exists() {
             return Err(CaseError::Corrupt {
@@ -386,6 +478,7 @@ impl Case {
             ("container".to_string(), record.container.clone()),
             ("size".to_string(), total.to_string()),
         ]);
+        details.extend(extra);
         for (alg, hex) in &record.hashes {
             details.insert(alg.clone(), hex.clone());
         }
@@ -423,9 +516,16 @@ impl Case {
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<Vec<HashCheck>, CaseError> {
         let record = self.evidence_by_id(id)?;
-        let evidence = exhibit_evidence::open(&record.path)?;
-        let total = evidence.len();
-        let digests = hash_source(&evidence, &Algorithm::DEFAULT, &mut |d| progress(d, total))?;
+        let (total, digests) = if record.container == FOLDER {
+            let manifest = crate::folder::walk(&record.path)?;
+            let digests = hash_bytes(manifest.text().as_bytes(), &Algorithm::DEFAULT);
+            (manifest.size(), digests)
+        } else {
+            let evidence = exhibit_evidence::open(&record.path)?;
+            let total = evidence.len();
+            let digests = hash_source(&evidence, &Algorithm::DEFAULT, &mut |d| progress(d, total))?;
+            (total, digests)
+        };
         let mut mismatches = Vec::new();
         for (alg, expected) in &record.hashes {
             let computed = alg

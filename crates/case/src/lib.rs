@@ -21,8 +21,11 @@
 
 mod case;
 mod error;
+pub mod folder;
 mod record;
 
-pub use case::{hash_source, stored_hash_checks, Case, CaseInfo, CUSTODY_CHECKPOINTS, CUSTODY_LOG};
+pub use case::{
+    hash_source, stored_hash_checks, Case, CaseInfo, CUSTODY_CHECKPOINTS, CUSTODY_LOG, FOLDER,
+};
 pub use error::CaseError;
 pub use record::{EvidenceRecord, HashCheck};

@@ -10,7 +10,8 @@ pub struct EvidenceRecord {
     pub id: String,
     /// Absolute path of the evidence (first file of a multi-file container).
     pub path: PathBuf,
-    /// Container kind: `raw`, `split-raw` or `ewf`.
+    /// Container kind: `raw`, `split-raw`, `ewf`, or `folder` (a logical
+    /// collection of files, hashed as a manifest).
     pub container: String,
     /// Every file of the container with its size in bytes.
     pub files: Vec<(PathBuf, u64)>,

@@ -1,7 +1,9 @@
 //! Triage: one pass from seized evidence to a searchable case.
 //!
-//! For each evidence item, [`triage`] registers it in the case (once),
-//! lists every file of every file system, hashes and types the content,
+//! For each evidence item, [`triage`] detects what it is ([`detect`]: a
+//! disk image, a partition image, a folder or a single file), registers it
+//! in the case (once, recording the kind), lists every file of every file
+//! system (or of the folder, or the file itself), hashes and types the content,
 //! builds the timeline, scans the whole image for leads, and stores it all
 //! in a [`CaseStore`]. Work is done in resumable stages (`files`, `scan`)
 //! recorded in the store, so a rerun skips what is done and adds nothing.
@@ -13,6 +15,7 @@
 #![deny(missing_docs)]
 
 mod content;
+mod detect;
 mod error;
 mod files;
 mod scan;
@@ -27,6 +30,7 @@ use exhibit_store::{CaseStore, EvidenceRow};
 use serde::Serialize;
 
 pub use content::MAX_IN_MEMORY;
+pub use detect::{detect, EvidenceKind};
 pub use error::TriageError;
 
 /// Stage names recorded in the store.
@@ -100,6 +104,16 @@ pub fn triage(
     let mut warnings = 0u64;
     let warn = |w: String| progress(Progress::Warning(w));
     for path in paths {
+        let kind = detect::detect(path)?;
+        // A folder's manifest: walked (and every file hashed) at most once
+        // per run, and only when a stage needs it.
+        let mut manifest = None;
+        let walk = |manifest: &mut Option<exhibit_case::folder::Manifest>| {
+            if manifest.is_none() {
+                *manifest = Some(exhibit_case::folder::walk(path)?);
+            }
+            Ok::<_, TriageError>(())
+        };
         let record = match case.evidence_by_path(path)? {
             Some(r) => r,
             None => {
@@ -108,47 +122,102 @@ pub fn triage(
                     step: "registering",
                     total: 0,
                 });
-                case.add_evidence(
-                    path,
-                    &opts.examiner,
-                    None,
-                    jiff::Timestamp::now(),
-                    &mut |done, _| progress(Progress::Bytes(done)),
-                )?
+                if kind == EvidenceKind::Folder {
+                    walk(&mut manifest)?;
+                    let m = manifest.as_ref().expect("walked");
+                    for s in &m.skipped {
+                        warnings += 1;
+                        warn(format!("{}: {s}", path.display()));
+                    }
+                    case.add_folder_evidence(path, &opts.examiner, m, jiff::Timestamp::now())?
+                } else {
+                    case.add_evidence_of_kind(
+                        path,
+                        &opts.examiner,
+                        kind.name(),
+                        jiff::Timestamp::now(),
+                        &mut |done, _| progress(Progress::Bytes(done)),
+                    )?
+                }
             }
         };
         store.put_evidence(&evidence_row(&record))?;
-        let source: Arc<dyn Source> =
-            Arc::new(
-                exhibit_evidence::open(path).map_err(|e| TriageError::Evidence {
-                    path: path.clone(),
-                    source: e,
-                })?,
-            );
         let id = record.id.as_str();
         let mut ran = Vec::new();
-        if store.stage_done(id, "files")? {
-            progress(Progress::Skipped {
-                evidence: id,
-                stage: "files",
-            });
+        let files_done = store.stage_done(id, "files")?;
+        let scan_done = store.stage_done(id, "scan")?;
+        if kind.logical() {
+            if kind == EvidenceKind::Folder && !(files_done && scan_done) {
+                walk(&mut manifest)?;
+                let m = manifest.as_ref().expect("walked");
+                let sha = exhibit_hash::hash_bytes(
+                    m.text().as_bytes(),
+                    &[exhibit_hash::Algorithm::Sha256],
+                )
+                .hex(exhibit_hash::Algorithm::Sha256);
+                if sha.as_ref() != record.hashes.get("sha256") {
+                    warnings += 1;
+                    warn(format!(
+                        "{id}: {}: folder changed since registration",
+                        path.display()
+                    ));
+                }
+            }
+            let items = detect::logical_files(path, manifest.as_ref());
+            if files_done {
+                progress(Progress::Skipped {
+                    evidence: id,
+                    stage: "files",
+                });
+            } else {
+                detect::files(store, id, kind, &items, progress, &mut |w| {
+                    warnings += 1;
+                    warn(w)
+                })?;
+                store.mark_stage(id, "files", &now())?;
+                ran.push("files");
+            }
+            if scan_done {
+                progress(Progress::Skipped {
+                    evidence: id,
+                    stage: "scan",
+                });
+            } else {
+                detect::scan(store, id, kind, &items, opts, progress)?;
+                store.mark_stage(id, "scan", &now())?;
+                ran.push("scan");
+            }
         } else {
-            files::run(store, id, &source, progress, &mut |w| {
-                warnings += 1;
-                warn(w)
-            })?;
-            store.mark_stage(id, "files", &now())?;
-            ran.push("files");
-        }
-        if store.stage_done(id, "scan")? {
-            progress(Progress::Skipped {
-                evidence: id,
-                stage: "scan",
-            });
-        } else {
-            scan::run(store, id, &source, opts, progress)?;
-            store.mark_stage(id, "scan", &now())?;
-            ran.push("scan");
+            let source: Arc<dyn Source> =
+                Arc::new(
+                    exhibit_evidence::open(path).map_err(|e| TriageError::Evidence {
+                        path: path.clone(),
+                        source: e,
+                    })?,
+                );
+            if files_done {
+                progress(Progress::Skipped {
+                    evidence: id,
+                    stage: "files",
+                });
+            } else {
+                files::run(store, id, &source, progress, &mut |w| {
+                    warnings += 1;
+                    warn(w)
+                })?;
+                store.mark_stage(id, "files", &now())?;
+                ran.push("files");
+            }
+            if scan_done {
+                progress(Progress::Skipped {
+                    evidence: id,
+                    stage: "scan",
+                });
+            } else {
+                scan::run(store, id, &source, opts, progress)?;
+                store.mark_stage(id, "scan", &now())?;
+                ran.push("scan");
+            }
         }
         // The `examined` entry is its own step: a run killed after the last
         // stage was marked but before the entry was appended appends it on
@@ -167,6 +236,7 @@ pub fn triage(
                     (ran.len() < STAGES.len()).to_string(),
                 ),
                 ("store".to_string(), exhibit_store::DB_FILE.to_string()),
+                ("kind".to_string(), kind.name().to_string()),
             ]);
             case.record_action(
                 &opts.examiner,

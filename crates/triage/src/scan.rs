@@ -16,6 +16,10 @@ struct StoreSink<'a> {
     store: &'a dyn CaseStore,
     evidence: &'a str,
     map: Option<FileMap>,
+    /// For a logical file: every finding belongs to it.
+    file: Option<FileKey>,
+    /// Prepended to every forensic path (the file within a folder).
+    prefix: String,
     pending: Mutex<Vec<FindingRow>>,
     error: Mutex<Option<TriageError>>,
     progress: &'a (dyn Fn(Progress<'_>) + Sync),
@@ -33,21 +37,22 @@ impl StoreSink<'_> {
     }
 
     fn row(&self, f: Feature) -> FindingRow {
-        let file = self
-            .map
-            .as_ref()
-            .and_then(|m| m.lookup(f.offset))
-            .map(|hit| FileKey {
-                partition: i64::try_from(hit.file.partition).unwrap_or(i64::MAX),
-                inode: hit.file.inode.clone(),
-                path: hit.file.path.clone(),
-            });
+        let file = self.file.clone().or_else(|| {
+            self.map
+                .as_ref()
+                .and_then(|m| m.lookup(f.offset))
+                .map(|hit| FileKey {
+                    partition: i64::try_from(hit.file.partition).unwrap_or(i64::MAX),
+                    inode: hit.file.inode.clone(),
+                    path: hit.file.path.clone(),
+                })
+        });
         FindingRow {
             evidence: self.evidence.to_string(),
             kind: f.kind.name().to_string(),
             value: f.value,
             normalized: f.normalized,
-            path: f.path,
+            path: format!("{}{}", self.prefix, f.path),
             offset: f.offset,
             encoding: f.encoding.map(str::to_string),
             validated: f.validated,
@@ -90,10 +95,47 @@ pub fn run(
     let map = FileMap::build(source.clone(), source.name())
         .ok()
         .filter(|m| m.file_systems() > 0);
+    progress(Progress::Step {
+        evidence,
+        step: "scan",
+        total: source.len(),
+    });
+    let target = Target {
+        map,
+        file: None,
+        prefix: String::new(),
+        base: 0,
+    };
+    scan_into(store, evidence, &**source, target, opts, progress)
+}
+
+/// Where a scan's findings go.
+pub struct Target {
+    /// Maps image offsets to files (disk and partition images).
+    pub map: Option<FileMap>,
+    /// The one file every finding belongs to (a logical file).
+    pub file: Option<FileKey>,
+    /// Prepended to each forensic path.
+    pub prefix: String,
+    /// Added to progress byte counts.
+    pub base: u64,
+}
+
+/// Scans `source` into the store; returns the number of findings.
+pub fn scan_into(
+    store: &dyn CaseStore,
+    evidence: &str,
+    source: &dyn Source,
+    target: Target,
+    opts: &crate::TriageOptions,
+    progress: &(dyn Fn(Progress<'_>) + Sync),
+) -> Result<u64, TriageError> {
     let sink = StoreSink {
         store,
         evidence,
-        map,
+        map: target.map,
+        file: target.file,
+        prefix: target.prefix,
         pending: Mutex::new(Vec::new()),
         error: Mutex::new(None),
         progress,
@@ -102,13 +144,10 @@ pub fn run(
         threads: opts.threads,
         ..ScanConfig::default()
     };
-    progress(Progress::Step {
-        evidence,
-        step: "scan",
-        total: source.len(),
-    });
-    let stats =
-        exhibit_scan::scan_source(&**source, &cfg, &sink, &|d| progress(Progress::Bytes(d)))?;
+    let base = target.base;
+    let stats = exhibit_scan::scan_source(source, &cfg, &sink, &|d| {
+        progress(Progress::Bytes(base + d))
+    })?;
     let rest = std::mem::take(&mut *sink.pending.lock().unwrap_or_else(|p| p.into_inner()));
     sink.flush(rest);
     let err = sink.error.lock().unwrap_or_else(|p| p.into_inner()).take();
