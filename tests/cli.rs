@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{disk, exhibit, pattern};
+use common::{case_init_args, disk, exhibit, pattern};
 use predicates::prelude::*;
 
 fn s(p: &std::path::Path) -> &str {
@@ -154,20 +154,7 @@ fn bad_input_gives_one_line_and_documented_code() {
 fn failed_registration_leaves_the_case_untouched() {
     let tmp = tempfile::tempdir().unwrap();
     let case = tmp.path().join("case");
-    exhibit()
-        .args([
-            "case",
-            "init",
-            s(&case),
-            "--name",
-            "N",
-            "--number",
-            "1",
-            "--examiner",
-            "Ann",
-        ])
-        .assert()
-        .success();
+    exhibit().args(case_init_args(&case)).assert().success();
     let log_before = std::fs::read(case.join("custody/log.jsonl")).unwrap();
     let full = std::fs::read(disk("ext2.E01")).unwrap();
     let truncated = tmp.path().join("cut.E01");
@@ -195,19 +182,7 @@ fn failed_registration_leaves_the_case_untouched() {
         .success();
     // init on an existing case is refused without touching it
     one_line_error(
-        exhibit()
-            .args([
-                "case",
-                "init",
-                s(&case),
-                "--name",
-                "N",
-                "--number",
-                "1",
-                "--examiner",
-                "Ann",
-            ])
-            .assert(),
+        exhibit().args(case_init_args(&case)).assert(),
         6,
         &["already exists"],
     );
@@ -250,20 +225,7 @@ fn custody_verify_names_the_edited_entry() {
     let tmp = tempfile::tempdir().unwrap();
     let case = tmp.path().join("case");
     let key = tmp.path().join("k.key");
-    exhibit()
-        .args([
-            "case",
-            "init",
-            s(&case),
-            "--name",
-            "N",
-            "--number",
-            "1",
-            "--examiner",
-            "Ann",
-        ])
-        .assert()
-        .success();
+    exhibit().args(case_init_args(&case)).assert().success();
     exhibit()
         .args(["evidence", "add", s(&case), s(&disk("ext2.E01")), "-q"])
         .assert()

@@ -42,3 +42,21 @@ pub fn pattern(len: usize, seed: u64) -> Vec<u8> {
         })
         .collect()
 }
+
+/// The argument list of `exhibit case init DIR` with fixed test particulars.
+pub fn case_init_args(dir: &Path) -> Vec<String> {
+    [
+        "case",
+        "init",
+        dir.to_str().expect("utf-8 path"),
+        "--name",
+        "N",
+        "--number",
+        "1",
+        "--examiner",
+        "Ann",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}

@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{disk, exhibit};
+use common::{case_init_args, disk, exhibit};
 
 fn expected(name: &str) -> String {
     std::fs::read_to_string(disk("expected").join(name)).unwrap()
@@ -160,17 +160,7 @@ fn examination_is_recorded_in_the_custody_log() {
     let img = disk("ext2.E01");
     let c = case.to_str().unwrap();
     exhibit()
-        .args([
-            "case",
-            "init",
-            c,
-            "--name",
-            "N",
-            "--number",
-            "1",
-            "--examiner",
-            "Ann",
-        ])
+        .args(case_init_args(std::path::Path::new(c)))
         .assert()
         .success();
     // not registered yet: refused, and nothing is written
