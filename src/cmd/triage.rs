@@ -72,6 +72,14 @@ pub fn run(args: &TriageArgs) -> anyhow::Result<()> {
     if let Some((from, to)) = &summary.span {
         println!("  {:<16} {from} .. {to}", "time span");
     }
+    for t in &summary.stages {
+        let mbs = t.bytes as f64 / 1e6 / t.seconds.max(1e-9);
+        println!(
+            "  {:<16} {:.2} s ({mbs:.0} MB/s)",
+            format!("{} {}", t.evidence, t.stage),
+            t.seconds
+        );
+    }
     if summary.warnings > 0 {
         println!("  {:<16} {}", "warnings", summary.warnings);
     }
@@ -106,6 +114,7 @@ pub fn files(case: &Path, deleted: bool, mime: Option<&str>, json: bool) -> anyh
         deleted_only: deleted,
         mime_prefix: mime.map(str::to_string),
         limit: None,
+        evidence: None,
     })?;
     if json {
         return crate::output::json(&rows);

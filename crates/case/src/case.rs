@@ -320,6 +320,12 @@ impl Case {
             .ok_or_else(|| CaseError::UnknownEvidence { id: id.to_string() })
     }
 
+    /// The id the next registered evidence item will get (`E<n+1>`), so
+    /// work on an item can start while its registration hashes it.
+    pub fn next_evidence_id(&self) -> Result<String, CaseError> {
+        Ok(format!("E{}", self.evidence()?.len() + 1))
+    }
+
     /// Registers evidence: opens it read-only, hashes its media (MD5, SHA-1,
     /// SHA-256), compares with any hashes the container stores, writes the
     /// record and appends a `registered` custody entry. If anything fails,

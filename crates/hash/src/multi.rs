@@ -83,7 +83,7 @@ impl Plan {
     /// thread with SHA-1: 2.25 s. Block sizes from 1 to 4 MiB made no
     /// difference; 256 KiB was 8 % slower.
     fn default_for(algs: &[Algorithm]) -> Plan {
-        let cores = thread::available_parallelism().map_or(1, |n| n.get());
+        let cores = cores();
         let (md5, others): (Vec<Algorithm>, Vec<Algorithm>) =
             algs.iter().partition(|a| **a == Algorithm::Md5);
         let mut groups = Vec::new();
@@ -569,4 +569,11 @@ fn worker(
         let _ = ret.send(job.block);
     }
     states
+}
+
+/// Cores available, asked once: `available_parallelism` reads cgroup files,
+/// which costs more than hashing a small file.
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| thread::available_parallelism().map_or(1, |n| n.get()))
 }

@@ -6,9 +6,10 @@
 //! foreign keys on, schema versioned by ordered migrations).
 //!
 //! What it must never do: touch evidence (it only ever sees rows derived
-//! from it), or rewrite what was stored. Every insert is `INSERT OR
-//! IGNORE` inside one transaction per batch, so running a stage again adds
-//! nothing and a killed run leaves a consistent database.
+//! from it), or rewrite what was stored. Every batch is one transaction,
+//! so a killed run leaves a consistent database; every row carries the
+//! stage that wrote it, and a stage that did not finish is cleared
+//! ([`CaseStore::clear_stage`]) and redone, so a rerun gives the same case.
 #![deny(missing_docs)]
 
 mod error;
@@ -18,8 +19,8 @@ mod sqlite;
 
 pub use error::StoreError;
 pub use rows::{
-    Counts, EvidenceRow, FileFilter, FileKey, FileRow, FindingRow, HistogramRow, SearchHit,
-    SearchQuery, TimelineRow,
+    Counts, EvidenceRow, FileFilter, FileKey, FileRow, FindingRow, HistogramRow, MessageRow,
+    SearchHit, SearchQuery, TimelineRow,
 };
 pub use schema::SCHEMA_VERSION;
 pub use sqlite::SqliteStore;
@@ -29,14 +30,44 @@ pub const DB_FILE: &str = "case.db";
 
 /// What a case store can do. Implementations are shared between threads.
 pub trait CaseStore: Send + Sync {
-    /// Stores (or keeps) an evidence row.
+    /// Stores an evidence row, or updates it (hashes known later fill in
+    /// hashes missing before; known hashes are never blanked).
     fn put_evidence(&self, row: &EvidenceRow) -> Result<(), StoreError>;
     /// Inserts files and their timeline events in one transaction; rows
     /// already present are ignored. Returns the number of new file rows.
     fn insert_files(&self, files: &[FileRow], events: &[TimelineRow]) -> Result<usize, StoreError>;
-    /// Inserts findings in one transaction; duplicates are ignored. Returns
-    /// the number of new rows.
-    fn insert_findings(&self, rows: &[FindingRow]) -> Result<usize, StoreError>;
+    /// Inserts findings written by `stage` in one transaction. Returns the
+    /// number of rows.
+    fn insert_findings(&self, stage: &str, rows: &[FindingRow]) -> Result<usize, StoreError>;
+    /// Before (`true`) and after (`false`) a bulk load of findings: the
+    /// value index is dropped and built again once, sorted, which is
+    /// cheaper than keeping it up to date row by row.
+    fn bulk_findings(&self, begin: bool) -> Result<(), StoreError>;
+    /// Inserts timeline events written by `stage` in one transaction.
+    fn insert_events(&self, stage: &str, rows: &[TimelineRow]) -> Result<usize, StoreError>;
+    /// Inserts e-mail messages written by `stage` in one transaction.
+    fn insert_messages(&self, stage: &str, rows: &[MessageRow]) -> Result<usize, StoreError>;
+    /// Removes every row a stage of an evidence item wrote, and its mark,
+    /// so an interrupted stage can be redone. Clearing `files` clears the
+    /// item's files and the rows and marks of all its stages.
+    fn clear_stage(&self, evidence: &str, stage: &str) -> Result<(), StoreError>;
+    /// Row ids of the files of an evidence item, by key.
+    fn file_ids(&self, evidence: &str) -> Result<Vec<(FileKey, i64)>, StoreError>;
+    /// Messages of one evidence item or all, by evidence and location.
+    fn messages(&self, evidence: Option<&str>) -> Result<Vec<MessageRow>, StoreError>;
+    /// Calls `each` with every finding of an evidence item (row id first),
+    /// in row order.
+    fn each_finding(
+        &self,
+        evidence: &str,
+        each: &mut dyn FnMut(i64, FindingRow),
+    ) -> Result<(), StoreError>;
+    /// Calls `each` with every timeline event of an evidence item.
+    fn each_event(
+        &self,
+        evidence: &str,
+        each: &mut dyn FnMut(i64, TimelineRow),
+    ) -> Result<(), StoreError>;
     /// Whether a stage of an evidence item is done.
     fn stage_done(&self, evidence: &str, stage: &str) -> Result<bool, StoreError>;
     /// Marks a stage done at `done_at` (RFC 3339).

@@ -95,8 +95,15 @@ pub struct FindingRow {
     pub encoding: Option<String>,
     /// Whether a checksum proved it.
     pub validated: bool,
+    /// The bytes around it, as text (lossy UTF-8, control bytes escaped).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
     /// The file holding it, if known.
     pub file: Option<FileKey>,
+    /// Row id of that file, when the writer already knows it (saves a
+    /// lookup per row); otherwise `file` is resolved by the store.
+    #[serde(skip)]
+    pub file_id: Option<i64>,
 }
 
 /// One timeline event.
@@ -112,8 +119,52 @@ pub struct TimelineRow {
     pub source: String,
     /// What happened (the path).
     pub description: String,
+    /// The source's own time zone or UTC offset, when it recorded one
+    /// (the time itself is always UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
     /// The file it belongs to, if any.
     pub file: Option<FileKey>,
+    /// Row id of that file, when known (see [`FindingRow::file_id`]).
+    #[serde(skip)]
+    pub file_id: Option<i64>,
+}
+
+/// One e-mail message found in the evidence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MessageRow {
+    /// Evidence id.
+    pub evidence: String,
+    /// SHA-256 of the raw message (its stable id).
+    pub sha256: String,
+    /// Where it is: the file path (and `@offset` within a mailbox).
+    pub location: String,
+    /// Offset of the message within its file.
+    pub offset: u64,
+    /// Size of the raw message.
+    pub size: u64,
+    /// Message-ID header.
+    pub message_id: Option<String>,
+    /// Date header in UTC (RFC 3339).
+    pub date: Option<String>,
+    /// The sender's zone as written in the Date header.
+    pub date_zone: Option<String>,
+    /// From (display form).
+    pub sender: Option<String>,
+    /// To and Cc (display form, `, `-separated).
+    pub recipients: Option<String>,
+    /// Subject.
+    pub subject: Option<String>,
+    /// Number of attachments.
+    pub attachments: u64,
+    /// Analysis as JSON (route, verdicts), when an analyser made one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<String>,
+    /// The file holding it.
+    pub file: Option<FileKey>,
+    /// Row id of that file, when known.
+    #[serde(skip)]
+    pub file_id: Option<i64>,
 }
 
 /// Rows per table.
@@ -129,6 +180,8 @@ pub struct Counts {
     pub findings: u64,
     /// Timeline events.
     pub timeline: u64,
+    /// E-mail messages.
+    pub messages: u64,
 }
 
 /// One line of a findings histogram.
@@ -145,6 +198,8 @@ pub struct HistogramRow {
 /// Which files to list.
 #[derive(Debug, Clone, Default)]
 pub struct FileFilter {
+    /// Only this evidence item.
+    pub evidence: Option<String>,
     /// Only deleted files.
     pub deleted_only: bool,
     /// Only files whose type starts with this (`image/`).

@@ -8,7 +8,7 @@ use crate::StoreError;
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Migration `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2];
+const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 const V1: &str = "
 CREATE TABLE evidence (
@@ -110,6 +110,83 @@ INSERT INTO files_fts(files_fts) VALUES ('rebuild');
 INSERT INTO timeline_fts(timeline_fts) VALUES ('rebuild');
 ";
 
+/// Full text moves to the tantivy index (`exhibit-index`): the FTS5 tables
+/// and their triggers cost three quarters of a triage. Findings and
+/// timeline rows carry the stage that wrote them, so a stage interrupted
+/// mid-way is cleared and redone instead of being deduplicated row by row
+/// through wide unique indexes. Findings keep their context; messages get
+/// their table.
+const V3: &str = "
+DROP TRIGGER IF EXISTS findings_fts_ai;
+DROP TRIGGER IF EXISTS findings_fts_ad;
+DROP TRIGGER IF EXISTS files_fts_ai;
+DROP TRIGGER IF EXISTS files_fts_ad;
+DROP TRIGGER IF EXISTS timeline_fts_ai;
+DROP TRIGGER IF EXISTS timeline_fts_ad;
+DROP TABLE IF EXISTS findings_fts;
+DROP TABLE IF EXISTS files_fts;
+DROP TABLE IF EXISTS timeline_fts;
+CREATE TABLE findings_v3 (
+    id INTEGER PRIMARY KEY,
+    evidence TEXT NOT NULL REFERENCES evidence(id),
+    stage TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,
+    normalized TEXT NOT NULL,
+    path TEXT NOT NULL,
+    \"offset\" INTEGER NOT NULL,
+    encoding TEXT,
+    validated INTEGER NOT NULL,
+    context TEXT,
+    file_id INTEGER NULL REFERENCES files(id)
+);
+INSERT INTO findings_v3 (id, evidence, stage, kind, value, normalized, path, \"offset\",
+    encoding, validated, context, file_id)
+    SELECT id, evidence, 'scan', kind, value, normalized, path, \"offset\", encoding,
+    validated, NULL, file_id FROM findings;
+DROP TABLE findings;
+ALTER TABLE findings_v3 RENAME TO findings;
+CREATE INDEX findings_value ON findings(kind, normalized);
+CREATE INDEX findings_stage ON findings(evidence, stage);
+CREATE TABLE timeline_v3 (
+    id INTEGER PRIMARY KEY,
+    time TEXT NOT NULL,
+    macb TEXT NOT NULL,
+    evidence TEXT NOT NULL REFERENCES evidence(id),
+    stage TEXT NOT NULL,
+    source TEXT NOT NULL,
+    description TEXT NOT NULL,
+    zone TEXT,
+    file_id INTEGER NULL REFERENCES files(id)
+);
+INSERT INTO timeline_v3 (id, time, macb, evidence, stage, source, description, zone, file_id)
+    SELECT id, time, macb, evidence, 'files', source, description, NULL, file_id FROM timeline;
+DROP TABLE timeline;
+ALTER TABLE timeline_v3 RENAME TO timeline;
+CREATE INDEX timeline_time ON timeline(time);
+CREATE INDEX timeline_stage ON timeline(evidence, stage);
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    evidence TEXT NOT NULL REFERENCES evidence(id),
+    stage TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    file_id INTEGER NULL REFERENCES files(id),
+    location TEXT NOT NULL,
+    \"offset\" INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    message_id TEXT,
+    date TEXT,
+    date_zone TEXT,
+    sender TEXT,
+    recipients TEXT,
+    subject TEXT,
+    attachments INTEGER NOT NULL,
+    analysis TEXT
+);
+CREATE INDEX messages_stage ON messages(evidence, stage);
+CREATE INDEX messages_sha256 ON messages(sha256);
+";
+
 /// Whether this SQLite build has FTS5.
 pub fn has_fts5(conn: &Connection) -> Result<bool, StoreError> {
     Ok(
@@ -117,15 +194,6 @@ pub fn has_fts5(conn: &Connection) -> Result<bool, StoreError> {
             r.get::<_, bool>(0)
         })?,
     )
-}
-
-/// Whether the full-text tables of V2 exist in this database.
-pub fn has_fts_tables(conn: &Connection) -> Result<bool, StoreError> {
-    Ok(conn.query_row(
-        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'findings_fts'",
-        [],
-        |r| r.get::<_, i64>(0),
-    )? > 0)
 }
 
 /// Brings the database to [`SCHEMA_VERSION`], one transaction per step.

@@ -7,7 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::{
     schema, CaseStore, Counts, EvidenceRow, FileFilter, FileKey, FileRow, FindingRow, HistogramRow,
-    SearchHit, SearchQuery, StoreError, TimelineRow,
+    MessageRow, SearchHit, SearchQuery, StoreError, TimelineRow,
 };
 
 /// The case store in `CASE/case.db` (WAL mode, foreign keys on).
@@ -23,6 +23,10 @@ impl std::fmt::Debug for SqliteStore {
             .finish()
     }
 }
+
+/// Findings by value: histograms and lookups.
+const FINDINGS_VALUE_INDEX: &str =
+    "CREATE INDEX IF NOT EXISTS findings_value ON findings(kind, normalized)";
 
 /// Resolves a file key to a row id inside an insert.
 const FILE_ID: &str =
@@ -49,7 +53,15 @@ impl SqliteStore {
             .map_err(open_err)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(open_err)?;
+        // Bulk inserts of findings touch index pages all over the file:
+        // a 64 MiB page cache keeps them in memory.
+        conn.pragma_update(None, "cache_size", -65536)
+            .map_err(open_err)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")
+            .map_err(open_err)?;
         schema::migrate(&mut conn)?;
+        // A bulk load killed before its end left the index dropped.
+        conn.execute(FINDINGS_VALUE_INDEX, [])?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),
@@ -103,6 +115,75 @@ fn file_row(r: &Row<'_>) -> rusqlite::Result<FileRow> {
     })
 }
 
+fn joined_key(r: &Row<'_>, p: &str, i: &str, path: &str) -> rusqlite::Result<Option<FileKey>> {
+    let partition: Option<i64> = r.get(p)?;
+    Ok(match partition {
+        Some(partition) => Some(FileKey {
+            partition,
+            inode: r.get(i)?,
+            path: r.get(path)?,
+        }),
+        None => None,
+    })
+}
+
+fn finding_row(r: &Row<'_>) -> rusqlite::Result<FindingRow> {
+    Ok(FindingRow {
+        evidence: r.get("evidence")?,
+        kind: r.get("kind")?,
+        value: r.get("value")?,
+        normalized: r.get("normalized")?,
+        path: r.get("path")?,
+        offset: r.get("offset")?,
+        encoding: r.get("encoding")?,
+        validated: r.get("validated")?,
+        context: r.get("context")?,
+        file: joined_key(r, "f_partition", "f_inode", "f_path")?,
+        file_id: r.get("file_id")?,
+    })
+}
+
+fn timeline_row(r: &Row<'_>) -> rusqlite::Result<TimelineRow> {
+    Ok(TimelineRow {
+        time: r.get("time")?,
+        macb: r.get("macb")?,
+        evidence: r.get("evidence")?,
+        source: r.get("source")?,
+        description: r.get("description")?,
+        zone: r.get("zone")?,
+        file: joined_key(r, "f_partition", "f_inode", "f_path")?,
+        file_id: r.get("file_id")?,
+    })
+}
+
+fn insert_timeline(
+    tx: &rusqlite::Transaction<'_>,
+    stage: &str,
+    rows: &[TimelineRow],
+) -> Result<(), StoreError> {
+    let mut ev = tx.prepare_cached(&format!(
+        "INSERT INTO timeline (evidence, time, macb, stage, source, description, zone, file_id)
+         VALUES (?1, ?5, ?6, ?7, ?8, ?9, ?10, COALESCE(?11, {FILE_ID}))"
+    ))?;
+    for e in rows {
+        let (p, i, path) = key_params(&e.file);
+        ev.execute(params![
+            e.evidence,
+            p,
+            i,
+            path,
+            e.time,
+            e.macb,
+            stage,
+            e.source,
+            e.description,
+            e.zone,
+            e.file_id
+        ])?;
+    }
+    Ok(())
+}
+
 /// `(partition, inode, path)` of an optional key, as SQL parameters.
 fn key_params(k: &Option<FileKey>) -> (Option<i64>, Option<&str>, Option<&str>) {
     match k {
@@ -124,11 +205,6 @@ fn like_pattern(text: &str) -> String {
     p
 }
 
-/// FTS5 phrase query for `text` (with the trigram tokenizer: a substring).
-fn fts_phrase(text: &str) -> String {
-    format!("\"{}\"", text.replace('"', "\"\""))
-}
-
 fn limit(n: Option<usize>) -> i64 {
     n.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX))
 }
@@ -136,8 +212,11 @@ fn limit(n: Option<usize>) -> i64 {
 impl CaseStore for SqliteStore {
     fn put_evidence(&self, e: &EvidenceRow) -> Result<(), StoreError> {
         self.conn()?.execute(
-            "INSERT OR IGNORE INTO evidence (id, path, container, size, md5, sha1, sha256)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO evidence (id, path, container, size, md5, sha1, sha256)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (id) DO UPDATE SET path = ?2, container = ?3, size = ?4,
+               md5 = COALESCE(?5, md5), sha1 = COALESCE(?6, sha1),
+               sha256 = COALESCE(?7, sha256)",
             params![e.id, e.path, e.container, e.size, e.md5, e.sha1, e.sha256],
         )?;
         Ok(())
@@ -179,57 +258,211 @@ impl CaseStore for SqliteStore {
                     f.recovery
                 ])?;
             }
-            let mut ev = tx.prepare_cached(&format!(
-                "INSERT OR IGNORE INTO timeline (evidence, time, macb, source, description, file_id)
-                 VALUES (?1, ?5, ?6, ?7, ?8, {FILE_ID})"
-            ))?;
-            for e in events {
-                let (p, i, path) = key_params(&e.file);
-                ev.execute(params![
-                    e.evidence,
-                    p,
-                    i,
-                    path,
-                    e.time,
-                    e.macb,
-                    e.source,
-                    e.description
-                ])?;
-            }
+            insert_timeline(&tx, "files", events)?;
         }
         tx.commit()?;
         Ok(added)
     }
 
-    fn insert_findings(&self, rows: &[FindingRow]) -> Result<usize, StoreError> {
+    fn insert_findings(&self, stage: &str, rows: &[FindingRow]) -> Result<usize, StoreError> {
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
-        let mut added = 0;
         {
             let mut ins = tx.prepare_cached(&format!(
-                "INSERT OR IGNORE INTO findings (evidence, kind, value, normalized, path,
-                 \"offset\", encoding, validated, file_id)
-                 VALUES (?1, ?5, ?6, ?7, ?8, ?9, ?10, ?11, {FILE_ID})"
+                "INSERT INTO findings (evidence, stage, kind, value, normalized, path,
+                 \"offset\", encoding, validated, context, file_id)
+                 VALUES (?1, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
+                 COALESCE(?14, {FILE_ID}))"
             ))?;
             for f in rows {
                 let (p, i, path) = key_params(&f.file);
-                added += ins.execute(params![
+                ins.execute(params![
                     f.evidence,
                     p,
                     i,
                     path,
+                    stage,
                     f.kind,
                     f.value,
                     f.normalized,
                     f.path,
                     f.offset,
                     f.encoding,
-                    f.validated
+                    f.validated,
+                    f.context,
+                    f.file_id
                 ])?;
             }
         }
         tx.commit()?;
-        Ok(added)
+        Ok(rows.len())
+    }
+
+    fn bulk_findings(&self, begin: bool) -> Result<(), StoreError> {
+        let conn = self.conn()?;
+        if begin {
+            conn.execute("DROP INDEX IF EXISTS findings_value", [])?;
+        } else {
+            conn.execute(FINDINGS_VALUE_INDEX, [])?;
+        }
+        Ok(())
+    }
+
+    fn insert_events(&self, stage: &str, rows: &[TimelineRow]) -> Result<usize, StoreError> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        insert_timeline(&tx, stage, rows)?;
+        tx.commit()?;
+        Ok(rows.len())
+    }
+
+    fn insert_messages(&self, stage: &str, rows: &[MessageRow]) -> Result<usize, StoreError> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        {
+            let mut ins = tx.prepare_cached(&format!(
+                "INSERT INTO messages (evidence, stage, sha256, location, \"offset\", size,
+                 message_id, date, date_zone, sender, recipients, subject, attachments,
+                 analysis, file_id)
+                 VALUES (?1, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                 COALESCE(?18, {FILE_ID}))"
+            ))?;
+            for m in rows {
+                let (p, i, path) = key_params(&m.file);
+                ins.execute(params![
+                    m.evidence,
+                    p,
+                    i,
+                    path,
+                    stage,
+                    m.sha256,
+                    m.location,
+                    m.offset,
+                    m.size,
+                    m.message_id,
+                    m.date,
+                    m.date_zone,
+                    m.sender,
+                    m.recipients,
+                    m.subject,
+                    m.attachments,
+                    m.analysis,
+                    m.file_id
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(rows.len())
+    }
+
+    fn clear_stage(&self, evidence: &str, stage: &str) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        // Every later stage hangs off the files: clearing them clears the
+        // evidence item's rows of all stages (the pipeline only ever
+        // clears `files` when no later stage has run).
+        let all = stage == "files";
+        for table in ["findings", "timeline", "messages"] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE evidence = ?1 AND (?3 OR stage = ?2)"),
+                params![evidence, stage, all],
+            )?;
+        }
+        if all {
+            tx.execute("DELETE FROM files WHERE evidence = ?1", params![evidence])?;
+        }
+        tx.execute(
+            "DELETE FROM stages WHERE evidence = ?1 AND (?3 OR stage = ?2)",
+            params![evidence, stage, all],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn file_ids(&self, evidence: &str) -> Result<Vec<(FileKey, i64)>, StoreError> {
+        let conn = self.conn()?;
+        let mut st = conn.prepare(
+            "SELECT partition, inode, path, id FROM files WHERE evidence = ?1 ORDER BY id",
+        )?;
+        let rows = st.query_map([evidence], |r| {
+            Ok((
+                FileKey {
+                    partition: r.get(0)?,
+                    inode: r.get(1)?,
+                    path: r.get(2)?,
+                },
+                r.get(3)?,
+            ))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn messages(&self, evidence: Option<&str>) -> Result<Vec<MessageRow>, StoreError> {
+        let conn = self.conn()?;
+        let mut st = conn.prepare(
+            "SELECT m.*, f.partition AS f_partition, f.inode AS f_inode, f.path AS f_path
+             FROM messages m LEFT JOIN files f ON f.id = m.file_id
+             WHERE ?1 IS NULL OR m.evidence = ?1
+             ORDER BY m.evidence, m.location, m.\"offset\", m.sha256",
+        )?;
+        let rows = st.query_map([evidence], |r| {
+            Ok(MessageRow {
+                evidence: r.get("evidence")?,
+                sha256: r.get("sha256")?,
+                location: r.get("location")?,
+                offset: r.get("offset")?,
+                size: r.get("size")?,
+                message_id: r.get("message_id")?,
+                date: r.get("date")?,
+                date_zone: r.get("date_zone")?,
+                sender: r.get("sender")?,
+                recipients: r.get("recipients")?,
+                subject: r.get("subject")?,
+                attachments: r.get("attachments")?,
+                analysis: r.get("analysis")?,
+                file: joined_key(r, "f_partition", "f_inode", "f_path")?,
+                file_id: r.get("file_id")?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn each_finding(
+        &self,
+        evidence: &str,
+        each: &mut dyn FnMut(i64, FindingRow),
+    ) -> Result<(), StoreError> {
+        let conn = self.conn()?;
+        let mut st = conn.prepare(
+            "SELECT x.*, f.partition AS f_partition, f.inode AS f_inode, f.path AS f_path
+             FROM findings x LEFT JOIN files f ON f.id = x.file_id
+             WHERE x.evidence = ?1 ORDER BY x.id",
+        )?;
+        let mut rows = st.query([evidence])?;
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get("id")?;
+            each(id, finding_row(r)?);
+        }
+        Ok(())
+    }
+
+    fn each_event(
+        &self,
+        evidence: &str,
+        each: &mut dyn FnMut(i64, TimelineRow),
+    ) -> Result<(), StoreError> {
+        let conn = self.conn()?;
+        let mut st = conn.prepare(
+            "SELECT t.*, f.partition AS f_partition, f.inode AS f_inode, f.path AS f_path
+             FROM timeline t LEFT JOIN files f ON f.id = t.file_id
+             WHERE t.evidence = ?1 ORDER BY t.id",
+        )?;
+        let mut rows = st.query([evidence])?;
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get("id")?;
+            each(id, timeline_row(r)?);
+        }
+        Ok(())
     }
 
     fn stage_done(&self, evidence: &str, stage: &str) -> Result<bool, StoreError> {
@@ -261,6 +494,7 @@ impl CaseStore for SqliteStore {
             deleted: n("SELECT COUNT(*) FROM files WHERE deleted")?,
             findings: n("SELECT COUNT(*) FROM findings")?,
             timeline: n("SELECT COUNT(*) FROM timeline")?,
+            messages: n("SELECT COUNT(*) FROM messages")?,
         })
     }
 
@@ -290,10 +524,16 @@ impl CaseStore for SqliteStore {
         let mut st = conn.prepare(
             "SELECT * FROM files
              WHERE (NOT ?1 OR deleted) AND (?2 IS NULL OR substr(mime, 1, length(?2)) = ?2)
+               AND (?4 IS NULL OR evidence = ?4)
              ORDER BY evidence, partition, path, inode LIMIT ?3",
         )?;
         let rows = st.query_map(
-            params![filter.deleted_only, filter.mime_prefix, limit(filter.limit)],
+            params![
+                filter.deleted_only,
+                filter.mime_prefix,
+                limit(filter.limit),
+                filter.evidence
+            ],
             file_row,
         )?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -306,31 +546,12 @@ impl CaseStore for SqliteStore {
     ) -> Result<Vec<TimelineRow>, StoreError> {
         let conn = self.conn()?;
         let mut st = conn.prepare(
-            "SELECT t.time, t.macb, t.evidence, t.source, t.description,
-                    f.partition, f.inode, f.path
+            "SELECT t.*, f.partition AS f_partition, f.inode AS f_inode, f.path AS f_path
              FROM timeline t LEFT JOIN files f ON f.id = t.file_id
              WHERE (?1 IS NULL OR t.time >= ?1) AND (?2 IS NULL OR t.time < ?2)
-             ORDER BY t.time, t.evidence, t.description, t.macb",
+             ORDER BY t.time, t.evidence, t.description, t.macb, t.source",
         )?;
-        let rows = st.query_map(params![from, to], |r| {
-            let partition: Option<i64> = r.get(5)?;
-            let file = match partition {
-                Some(partition) => Some(FileKey {
-                    partition,
-                    inode: r.get(6)?,
-                    path: r.get(7)?,
-                }),
-                None => None,
-            };
-            Ok(TimelineRow {
-                time: r.get(0)?,
-                macb: r.get(1)?,
-                evidence: r.get(2)?,
-                source: r.get(3)?,
-                description: r.get(4)?,
-                file,
-            })
-        })?;
+        let rows = st.query_map(params![from, to], timeline_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -343,28 +564,21 @@ impl CaseStore for SqliteStore {
             deleted: n("SELECT COUNT(*) FROM files WHERE evidence = ?1 AND deleted")?,
             findings: n("SELECT COUNT(*) FROM findings WHERE evidence = ?1")?,
             timeline: n("SELECT COUNT(*) FROM timeline WHERE evidence = ?1")?,
+            messages: n("SELECT COUNT(*) FROM messages WHERE evidence = ?1")?,
         })
     }
 
     fn search(&self, q: &SearchQuery) -> Result<Vec<SearchHit>, StoreError> {
         let conn = self.conn()?;
-        // The trigram index only answers queries of 3 characters or more.
-        let fts = q.text.chars().count() >= 3 && schema::has_fts_tables(&conn)?;
-        let arg = if fts {
-            fts_phrase(&q.text)
-        } else {
-            like_pattern(&q.text)
-        };
-        let cond = |fts_table: &str, id: &str, like: &[&str]| -> String {
-            if fts {
-                format!("{id} IN (SELECT rowid FROM {fts_table} WHERE {fts_table} MATCH ?1)")
-            } else {
-                let ors: Vec<String> = like
-                    .iter()
-                    .map(|c| format!("{c} LIKE ?1 ESCAPE '\\'"))
-                    .collect();
-                format!("({})", ors.join(" OR "))
-            }
+        // The full-text index lives in `exhibit-index`; this is the plain
+        // substring search the store can always answer.
+        let arg = like_pattern(&q.text);
+        let cond = |_: &str, _: &str, like: &[&str]| -> String {
+            let ors: Vec<String> = like
+                .iter()
+                .map(|c| format!("{c} LIKE ?1 ESCAPE '\\'"))
+                .collect();
+            format!("({})", ors.join(" OR "))
         };
         let kind = q.kind.as_deref();
         let (findings, finding_kind, files, events) = match kind {

@@ -1,4 +1,4 @@
-//! The SQLite case store: schema, idempotent inserts, queries.
+//! The SQLite case store: schema, stage-scoped inserts, queries.
 
 use exhibit_store::{
     CaseStore, EvidenceRow, FileFilter, FileKey, FileRow, FindingRow, SearchQuery, SqliteStore,
@@ -52,7 +52,9 @@ fn event(f: &FileRow) -> TimelineRow {
         evidence: "E1".into(),
         source: "ext2".into(),
         description: f.key.path.clone(),
+        zone: None,
         file: Some(f.key.clone()),
+        file_id: None,
     }
 }
 
@@ -66,7 +68,9 @@ fn finding(value: &str, path: &str, file: Option<FileKey>) -> FindingRow {
         offset: 7,
         encoding: None,
         validated: false,
+        context: None,
         file,
+        file_id: None,
     }
 }
 
@@ -87,13 +91,27 @@ fn inserts_are_idempotent_and_queries_work() {
         finding("a@x.org", "200", None),
         finding("b@x.org", "300", None),
     ];
-    assert_eq!(store.insert_findings(&findings).unwrap(), 3);
+    assert_eq!(store.insert_findings("scan", &findings).unwrap(), 3);
     let before = store.counts().unwrap();
-    // A rerun adds nothing.
-    assert_eq!(store.insert_files(&files, &events).unwrap(), 0);
-    assert_eq!(store.insert_findings(&findings).unwrap(), 0);
+    // A stage redone after clearing gives the same rows.
+    store.clear_stage("E1", "scan").unwrap();
+    assert_eq!(store.counts().unwrap().findings, 0);
+    store.mark_stage("E1", "scan", "now").unwrap();
+    // Clearing the files clears everything that hangs off them.
+    store.clear_stage("E1", "files").unwrap();
+    let c = store.counts().unwrap();
+    assert_eq!((c.files, c.timeline, c.findings), (0, 0, 0));
+    assert!(!store.stage_done("E1", "scan").unwrap());
+    assert_eq!(store.insert_files(&files, &events).unwrap(), 2);
+    assert_eq!(store.insert_findings("scan", &findings).unwrap(), 3);
     store.put_evidence(&evidence()).unwrap();
     assert_eq!(store.counts().unwrap(), before);
+    let mut seen = Vec::new();
+    store
+        .each_finding("E1", &mut |_, f| seen.push(f.value))
+        .unwrap();
+    assert_eq!(seen, ["A@x.org", "a@x.org", "b@x.org"]);
+    assert_eq!(store.file_ids("E1").unwrap().len(), 2);
     assert_eq!(before.files, 2);
     assert_eq!(before.deleted, 1);
     assert_eq!(before.timeline, 2);
@@ -145,7 +163,7 @@ fn reopening_keeps_data_and_enforces_foreign_keys() {
     // Findings of unknown evidence are refused.
     let mut f = finding("c@x.org", "1", None);
     f.evidence = "E9".into();
-    assert!(store.insert_findings(&[f]).is_err());
+    assert!(store.insert_findings("scan", &[f]).is_err());
     assert_eq!(store.counts().unwrap().findings, 0);
 }
 
@@ -163,39 +181,49 @@ fn search(store: &SqliteStore, text: &str, kind: Option<&str>) -> Vec<(String, S
 }
 
 #[test]
-fn search_uses_full_text_tables_kept_filled_and_built_on_migration() {
+fn search_finds_substrings_and_a_version_1_case_migrates() {
     let tmp = tempfile::tempdir().unwrap();
     let db = tmp.path().join("case.db");
     {
         let store = SqliteStore::open(&db).unwrap();
         store.put_evidence(&evidence()).unwrap();
-        let f = file("/Users/Alice/Mail 100%.txt", "12", false, "text/plain");
-        store
-            .insert_files(std::slice::from_ref(&f), &[event(&f)])
-            .unwrap();
     }
-    // Make it a version 1 database with rows: migration 2 must index them.
+    // Make it a version 1 database with rows: the migrations keep them.
     {
         let conn = rusqlite::Connection::open(&db).unwrap();
         conn.execute_batch(
-            "DROP TABLE findings_fts; DROP TABLE files_fts; DROP TABLE timeline_fts;
-             DROP TRIGGER findings_fts_ai; DROP TRIGGER findings_fts_ad;
-             DROP TRIGGER files_fts_ai; DROP TRIGGER files_fts_ad;
-             DROP TRIGGER timeline_fts_ai; DROP TRIGGER timeline_fts_ad;
+            "DROP TABLE findings; DROP TABLE timeline; DROP TABLE messages;
+             CREATE TABLE findings (id INTEGER PRIMARY KEY, evidence TEXT NOT NULL,
+               kind TEXT NOT NULL, value TEXT NOT NULL, normalized TEXT NOT NULL,
+               path TEXT NOT NULL, \"offset\" INTEGER NOT NULL, encoding TEXT,
+               validated INTEGER NOT NULL, file_id INTEGER NULL,
+               UNIQUE (evidence, kind, path, normalized));
+             CREATE TABLE timeline (id INTEGER PRIMARY KEY, time TEXT NOT NULL,
+               macb TEXT NOT NULL, evidence TEXT NOT NULL, source TEXT NOT NULL,
+               description TEXT NOT NULL, file_id INTEGER NULL);
+             INSERT INTO findings (evidence, kind, value, normalized, path, \"offset\",
+               validated) VALUES ('E1', 'email', 'Old@x.org', 'old@x.org', '5', 5, 1);
              DELETE FROM schema_version WHERE version > 1;",
         )
         .unwrap();
     }
     let store = SqliteStore::open(&db).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-    // Filled by the triggers on insert.
+    assert_eq!(store.counts().unwrap().findings, 1);
+    let f = file("/Users/Alice/Mail 100%.txt", "12", false, "text/plain");
+    store
+        .insert_files(std::slice::from_ref(&f), &[event(&f)])
+        .unwrap();
     let key = FileKey {
         partition: 1,
         inode: "12".into(),
         path: "/Users/Alice/Mail 100%.txt".into(),
     };
     store
-        .insert_findings(&[finding("Bob.Smith@Example.org", "500", Some(key))])
+        .insert_findings(
+            "scan",
+            &[finding("Bob.Smith@Example.org", "500", Some(key))],
+        )
         .unwrap();
     assert_eq!(
         search(&store, "alice/mail", None),
@@ -211,11 +239,49 @@ fn search_uses_full_text_tables_kept_filled_and_built_on_migration() {
         search(&store, "smith@example", Some("email")),
         vec![("finding".to_string(), "Bob.Smith@Example.org".to_string())]
     );
+    assert_eq!(
+        search(&store, "old@", Some("finding")),
+        vec![("finding".to_string(), "Old@x.org".to_string())]
+    );
     assert!(search(&store, "smith@example", Some("url")).is_empty());
-    assert_eq!(search(&store, "\"", None), vec![]);
-    // Short queries go to LIKE, with its wildcards escaped.
+    // LIKE wildcards are escaped.
     assert_eq!(search(&store, "0%", Some("file")).len(), 1);
     assert!(search(&store, "_l", Some("file")).is_empty());
-    // A quote in a full-text query is text, not syntax.
     assert!(search(&store, "a\"b OR c", None).is_empty());
+}
+
+#[test]
+fn messages_round_trip() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open_case(tmp.path()).unwrap();
+    store.put_evidence(&evidence()).unwrap();
+    let f = file("/mail/inbox", "20", false, "application/mbox");
+    store.insert_files(std::slice::from_ref(&f), &[]).unwrap();
+    let m = exhibit_store::MessageRow {
+        evidence: "E1".into(),
+        sha256: "ff".into(),
+        location: "/mail/inbox@0".into(),
+        offset: 0,
+        size: 100,
+        message_id: Some("<a@b>".into()),
+        date: Some("2024-01-01T00:00:00.000000000Z".into()),
+        date_zone: Some("+07:00".into()),
+        sender: Some("a@b".into()),
+        recipients: Some("c@d".into()),
+        subject: Some("hi".into()),
+        attachments: 0,
+        analysis: None,
+        file: Some(f.key.clone()),
+        file_id: None,
+    };
+    store
+        .insert_messages("mail", std::slice::from_ref(&m))
+        .unwrap();
+    let got = store.messages(Some("E1")).unwrap();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].file, Some(f.key.clone()));
+    assert_eq!(got[0].subject.as_deref(), Some("hi"));
+    assert_eq!(store.counts().unwrap().messages, 1);
+    store.clear_stage("E1", "mail").unwrap();
+    assert!(store.messages(None).unwrap().is_empty());
 }

@@ -236,7 +236,9 @@ pub fn files(
                 evidence: evidence.to_string(),
                 source: kind.name().to_string(),
                 description: row.key.path.clone(),
+                zone: None,
                 file: Some(row.key.clone()),
+                file_id: None,
             });
         }
         rows.push(row);
@@ -269,6 +271,19 @@ pub fn scan(
         step: "scan",
         total: files.iter().map(|f| f.size).sum(),
     });
+    crate::scan::bulk(store, || {
+        scan_files(store, evidence, kind, files, opts, progress)
+    })
+}
+
+fn scan_files(
+    store: &dyn CaseStore,
+    evidence: &str,
+    kind: EvidenceKind,
+    files: &[LogicalFile<'_>],
+    opts: &TriageOptions,
+    progress: &(dyn Fn(Progress<'_>) + Sync),
+) -> Result<u64, TriageError> {
     let mut found = 0;
     let mut base = 0;
     for f in files {

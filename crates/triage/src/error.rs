@@ -25,4 +25,15 @@ pub enum TriageError {
     /// The scanner failed.
     #[error(transparent)]
     Scan(#[from] exhibit_scan::ScanError),
+    /// A worker thread of triage failed.
+    #[error("internal error: {0}")]
+    Internal(String),
+    /// An analyser could not run at all (its per-file problems are warnings).
+    #[error("analyser {name}: {what}")]
+    Analyser {
+        /// The analyser.
+        name: &'static str,
+        /// What went wrong.
+        what: String,
+    },
 }

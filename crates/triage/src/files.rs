@@ -1,7 +1,9 @@
 //! Stage `files`: every entry of every file system, with hashes, type and
 //! timeline events.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::{Arc, Mutex};
 
 use exhibit_evidence::Source;
 use exhibit_examine::{open_fs, partitions};
@@ -25,27 +27,11 @@ pub struct FileStats {
     pub events: u64,
 }
 
-struct Batch<'a> {
-    store: &'a dyn CaseStore,
-    files: Vec<FileRow>,
-    events: Vec<TimelineRow>,
-    error: Option<TriageError>,
-}
-
-impl Batch<'_> {
-    fn flush(&mut self) {
-        if self.error.is_some() || self.files.is_empty() {
-            return;
-        }
-        if let Err(e) = self.store.insert_files(&self.files, &self.events) {
-            self.error = Some(e.into());
-        }
-        self.files.clear();
-        self.events.clear();
-    }
-}
-
 /// Lists, hashes and stores the files of one evidence item.
+///
+/// The file system is listed on this thread; worker threads open, hash and
+/// type the files; one writer puts the rows back in listing order (so row
+/// ids do not depend on thread timing) and stores them in batches.
 pub fn run(
     store: &dyn CaseStore,
     evidence: &str,
@@ -56,17 +42,12 @@ pub fn run(
     let (_, parts) = partitions(source.clone(), source.name())?;
     let opts = FsOptions::default();
     let mut stats = FileStats::default();
-    let mut batch = Batch {
-        store,
-        files: Vec::new(),
-        events: Vec::new(),
-        error: None,
-    };
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     for part in &parts {
         progress(Progress::Step {
             evidence,
             step: "files",
-            total: 0,
+            total: part.source.len(),
         });
         let fs = match open_fs(part, &opts) {
             Ok(fs) => fs,
@@ -76,25 +57,59 @@ pub fn run(
             }
         };
         let kind = fs.kind().to_string();
-        let listed = fs.list_each(&mut |e| {
-            if batch.error.is_some() {
-                return;
+        let fs: &dyn FileSystem = &*fs;
+        let (job_tx, job_rx) = sync_channel::<(u64, Entry)>(1024);
+        let job_rx = Mutex::new(job_rx);
+        let (row_tx, row_rx) = sync_channel::<(u64, Done)>(1024);
+        let (listed, written) = std::thread::scope(|s| {
+            for _ in 0..workers {
+                let row_tx = row_tx.clone();
+                let (job_rx, kind) = (&job_rx, &kind);
+                s.spawn(move || loop {
+                    let job = job_rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                    let Ok((seq, e)) = job else { break };
+                    let mut warnings = Vec::new();
+                    let row = file_row(fs, evidence, part.number, kind, &e, &mut |w| {
+                        warnings.push(format!("{}: {}: {w}", part.provenance, e.path))
+                    });
+                    let events = events(&row, &e);
+                    if row_tx
+                        .send((
+                            seq,
+                            Done {
+                                row,
+                                events,
+                                warnings,
+                            },
+                        ))
+                        .is_err()
+                    {
+                        break;
+                    }
+                });
             }
-            let row = file_row(&*fs, evidence, part.number, &kind, &e, &mut |w| {
-                warn(format!("{}: {}: {w}", part.provenance, e.path))
+            drop(row_tx);
+            let writer = s.spawn(move || write_in_order(store, row_rx, progress));
+            let mut seq = 0u64;
+            let listed = fs.list_each(&mut |e| {
+                // A closed channel means the writer failed: its error is
+                // reported below.
+                let _ = job_tx.send((seq, e));
+                seq += 1;
             });
-            if row.md5.is_some() {
-                stats.hashed += 1;
-            }
-            let events = events(&row, &e);
-            stats.files += 1;
-            stats.events += events.len() as u64;
-            batch.files.push(row);
-            batch.events.extend(events);
-            if batch.files.len() >= BATCH {
-                batch.flush();
-            }
+            drop(job_tx);
+            let written = writer
+                .join()
+                .unwrap_or_else(|_| Err(TriageError::Internal("file writer panicked".into())));
+            (listed, written)
         });
+        let w = written?;
+        stats.files += w.files;
+        stats.hashed += w.hashed;
+        stats.events += w.events;
+        for m in w.warnings {
+            warn(m);
+        }
         match listed {
             Ok(ws) => {
                 for w in ws {
@@ -107,11 +122,61 @@ pub fn run(
             Err(e) => warn(format!("{}: {e}", part.provenance)),
         }
     }
-    batch.flush();
-    match batch.error {
-        Some(e) => Err(e),
-        None => Ok(stats),
+    Ok(stats)
+}
+
+/// A worker's result for one entry.
+struct Done {
+    row: FileRow,
+    events: Vec<TimelineRow>,
+    warnings: Vec<String>,
+}
+
+/// What the writer stored.
+#[derive(Default)]
+struct Written {
+    files: u64,
+    hashed: u64,
+    events: u64,
+    warnings: Vec<String>,
+}
+
+fn write_in_order(
+    store: &dyn CaseStore,
+    rx: Receiver<(u64, Done)>,
+    progress: &(dyn Fn(Progress<'_>) + Sync),
+) -> Result<Written, TriageError> {
+    let mut next = 0u64;
+    let mut waiting: BTreeMap<u64, Done> = BTreeMap::new();
+    let mut files = Vec::new();
+    let mut events = Vec::new();
+    let mut out = Written::default();
+    let mut bytes = 0u64;
+    for (seq, done) in rx {
+        waiting.insert(seq, done);
+        while let Some(d) = waiting.remove(&next) {
+            next += 1;
+            out.files += 1;
+            out.events += d.events.len() as u64;
+            if d.row.md5.is_some() {
+                out.hashed += 1;
+                bytes += d.row.size;
+            }
+            out.warnings.extend(d.warnings);
+            files.push(d.row);
+            events.extend(d.events);
+            if files.len() >= BATCH {
+                store.insert_files(&files, &events)?;
+                files.clear();
+                events.clear();
+                progress(Progress::Bytes(bytes));
+            }
+        }
     }
+    if !files.is_empty() {
+        store.insert_files(&files, &events)?;
+    }
+    Ok(out)
 }
 
 fn kind_name(k: EntryKind) -> &'static str {
@@ -227,7 +292,9 @@ fn events(row: &FileRow, e: &Entry) -> Vec<TimelineRow> {
             } else {
                 row.key.path.clone()
             },
+            zone: None,
             file: Some(row.key.clone()),
+            file_id: None,
         })
         .collect()
 }

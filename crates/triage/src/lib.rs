@@ -21,8 +21,9 @@ mod files;
 mod scan;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Instant;
 
 use exhibit_case::{Case, EvidenceRecord};
 use exhibit_evidence::Source;
@@ -91,6 +92,23 @@ pub struct Summary {
     pub span: Option<(String, String)>,
     /// Warnings met on the way.
     pub warnings: u64,
+    /// E-mail messages.
+    pub messages: u64,
+    /// How long each stage run in this triage took.
+    pub stages: Vec<StageTime>,
+}
+
+/// Time taken by one stage of one evidence item.
+#[derive(Debug, Clone, Serialize)]
+pub struct StageTime {
+    /// Evidence id.
+    pub evidence: String,
+    /// Stage name (`register`, `files`, `scan`).
+    pub stage: String,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+    /// Bytes the stage read, for a throughput.
+    pub bytes: u64,
 }
 
 /// Triage the evidence at `paths` into `case` and `store`.
@@ -101,154 +119,304 @@ pub fn triage(
     opts: &TriageOptions,
     progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<Summary, TriageError> {
-    let mut warnings = 0u64;
-    let warn = |w: String| progress(Progress::Warning(w));
+    let mut run = Run {
+        case,
+        store,
+        opts,
+        progress,
+        warnings: 0,
+        times: Vec::new(),
+    };
     for path in paths {
         let kind = detect::detect(path)?;
+        if kind.logical() {
+            run.logical(path, kind)?;
+        } else {
+            run.image(path, kind)?;
+        }
+    }
+    let mut s = summary(store, run.warnings)?;
+    s.stages = run.times;
+    Ok(s)
+}
+
+/// One triage run over several items.
+struct Run<'a> {
+    case: &'a Case,
+    store: &'a dyn CaseStore,
+    opts: &'a TriageOptions,
+    progress: &'a (dyn Fn(Progress<'_>) + Sync),
+    warnings: u64,
+    times: Vec<StageTime>,
+}
+
+impl Run<'_> {
+    fn warn(&mut self, w: String) {
+        self.warnings += 1;
+        (self.progress)(Progress::Warning(w));
+    }
+
+    fn timed(&mut self, evidence: &str, stage: &str, started: Instant, bytes: u64) {
+        self.times.push(StageTime {
+            evidence: evidence.to_string(),
+            stage: stage.to_string(),
+            seconds: started.elapsed().as_secs_f64(),
+            bytes,
+        });
+    }
+
+    /// Runs `stage` of `id` unless it is done: clears what an interrupted
+    /// run left, runs it, marks it done.
+    fn stage(
+        &mut self,
+        id: &str,
+        stage: &'static str,
+        bytes: u64,
+        ran: &mut Vec<&'static str>,
+        work: &mut dyn FnMut(&mut Self) -> Result<(), TriageError>,
+    ) -> Result<(), TriageError> {
+        if self.store.stage_done(id, stage)? {
+            (self.progress)(Progress::Skipped {
+                evidence: id,
+                stage,
+            });
+            return Ok(());
+        }
+        let started = Instant::now();
+        self.store.clear_stage(id, stage)?;
+        work(self)?;
+        self.store.mark_stage(id, stage, &now())?;
+        self.timed(id, stage, started, bytes);
+        ran.push(stage);
+        Ok(())
+    }
+
+    /// A disk or partition image. A new item is registered (hashed end to
+    /// end) on its own thread while the stages already work on it: its id
+    /// is known in advance, and the `registered` custody entry still comes
+    /// before `examined`.
+    fn image(&mut self, path: &Path, kind: EvidenceKind) -> Result<(), TriageError> {
+        let source: Arc<dyn Source> =
+            Arc::new(
+                exhibit_evidence::open(path).map_err(|e| TriageError::Evidence {
+                    path: path.to_path_buf(),
+                    source: e,
+                })?,
+            );
+        let existing = self.case.evidence_by_path(path)?;
+        let id = match &existing {
+            Some(r) => {
+                self.store.put_evidence(&evidence_row(r))?;
+                r.id.clone()
+            }
+            None => {
+                let id = self.case.next_evidence_id()?;
+                self.store.put_evidence(&EvidenceRow {
+                    id: id.clone(),
+                    path: path.display().to_string(),
+                    container: String::new(),
+                    size: source.len(),
+                    md5: None,
+                    sha1: None,
+                    sha256: None,
+                })?;
+                // Rows an interrupted run left for an item that never got
+                // registered belong to nothing: start clean.
+                self.store.clear_stage(&id, "files")?;
+                id
+            }
+        };
+        let case = self.case;
+        let examiner = self.opts.examiner.clone();
+        let size = source.len();
+        let (registered, staged) = std::thread::scope(|s| {
+            let reg = existing.is_none().then(|| {
+                s.spawn(move || {
+                    let started = Instant::now();
+                    let r = case.add_evidence_of_kind(
+                        path,
+                        &examiner,
+                        kind.name(),
+                        jiff::Timestamp::now(),
+                        &mut |_, _| {},
+                    );
+                    (r, started)
+                })
+            });
+            let mut ran = Vec::new();
+            let staged = self
+                .stage(&id, "files", size, &mut ran, &mut |run| {
+                    let store = run.store;
+                    let progress = run.progress;
+                    let mut ws = Vec::new();
+                    files::run(store, &id, &source, progress, &mut |w| ws.push(w))?;
+                    ws.into_iter().for_each(|w| run.warn(w));
+                    Ok(())
+                })
+                .and_then(|_| {
+                    self.stage(&id, "scan", size, &mut ran, &mut |run| {
+                        scan::run(run.store, &id, &source, run.opts, run.progress).map(|_| ())
+                    })
+                })
+                .map(|_| ran);
+            let registered = reg.map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    (
+                        Err(exhibit_case::CaseError::Corrupt {
+                            path: path.to_path_buf(),
+                            what: "registration thread panicked".into(),
+                        }),
+                        Instant::now(),
+                    )
+                })
+            });
+            (registered, staged)
+        });
+        let record = match registered {
+            Some((r, started)) => {
+                let r = r?;
+                if r.id != id {
+                    return Err(TriageError::Internal(format!(
+                        "{}: registered as {} while triaged as {id}: was evidence added to the case meanwhile?",
+                        path.display(),
+                        r.id
+                    )));
+                }
+                self.timed(&id, "register", started, r.size);
+                r
+            }
+            None => existing.ok_or_else(|| TriageError::Internal("no record".into()))?,
+        };
+        self.store.put_evidence(&evidence_row(&record))?;
+        let ran = staged?;
+        self.examined(&record, kind, &ran)
+    }
+
+    /// A folder or a single file: registered first (a folder's identity is
+    /// its manifest), then read file by file.
+    fn logical(&mut self, path: &Path, kind: EvidenceKind) -> Result<(), TriageError> {
         // A folder's manifest: walked (and every file hashed) at most once
-        // per run, and only when a stage needs it.
-        let mut manifest = None;
+        // per run, and only when a step needs it.
+        let mut manifest: Option<exhibit_case::folder::Manifest> = None;
         let walk = |manifest: &mut Option<exhibit_case::folder::Manifest>| {
             if manifest.is_none() {
                 *manifest = Some(exhibit_case::folder::walk(path)?);
             }
             Ok::<_, TriageError>(())
         };
-        let record = match case.evidence_by_path(path)? {
+        let record = match self.case.evidence_by_path(path)? {
             Some(r) => r,
             None => {
-                progress(Progress::Step {
+                let started = Instant::now();
+                (self.progress)(Progress::Step {
                     evidence: "",
                     step: "registering",
                     total: 0,
                 });
-                if kind == EvidenceKind::Folder {
+                let r = if kind == EvidenceKind::Folder {
                     walk(&mut manifest)?;
-                    let m = manifest.as_ref().expect("walked");
-                    for s in &m.skipped {
-                        warnings += 1;
-                        warn(format!("{}: {s}", path.display()));
+                    let m = manifest
+                        .as_ref()
+                        .ok_or_else(|| TriageError::Internal("no manifest".into()))?;
+                    for sk in &m.skipped {
+                        self.warn(format!("{}: {sk}", path.display()));
                     }
-                    case.add_folder_evidence(path, &opts.examiner, m, jiff::Timestamp::now())?
-                } else {
-                    case.add_evidence_of_kind(
+                    self.case.add_folder_evidence(
                         path,
-                        &opts.examiner,
+                        &self.opts.examiner,
+                        m,
+                        jiff::Timestamp::now(),
+                    )?
+                } else {
+                    let progress = self.progress;
+                    self.case.add_evidence_of_kind(
+                        path,
+                        &self.opts.examiner,
                         kind.name(),
                         jiff::Timestamp::now(),
                         &mut |done, _| progress(Progress::Bytes(done)),
                     )?
-                }
+                };
+                self.store.put_evidence(&evidence_row(&r))?;
+                self.store.clear_stage(&r.id, "files")?;
+                self.timed(&r.id, "register", started, r.size);
+                r
             }
         };
-        store.put_evidence(&evidence_row(&record))?;
-        let id = record.id.as_str();
+        self.store.put_evidence(&evidence_row(&record))?;
+        let id = record.id.clone();
+        let files_done = self.store.stage_done(&id, "files")?;
+        let scan_done = self.store.stage_done(&id, "scan")?;
+        if kind == EvidenceKind::Folder && !(files_done && scan_done) {
+            walk(&mut manifest)?;
+            let m = manifest
+                .as_ref()
+                .ok_or_else(|| TriageError::Internal("no manifest".into()))?;
+            let sha =
+                exhibit_hash::hash_bytes(m.text().as_bytes(), &[exhibit_hash::Algorithm::Sha256])
+                    .hex(exhibit_hash::Algorithm::Sha256);
+            if sha.as_ref() != record.hashes.get("sha256") {
+                self.warn(format!(
+                    "{id}: {}: folder changed since registration",
+                    path.display()
+                ));
+            }
+        }
+        let items = detect::logical_files(path, manifest.as_ref());
         let mut ran = Vec::new();
-        let files_done = store.stage_done(id, "files")?;
-        let scan_done = store.stage_done(id, "scan")?;
-        if kind.logical() {
-            if kind == EvidenceKind::Folder && !(files_done && scan_done) {
-                walk(&mut manifest)?;
-                let m = manifest.as_ref().expect("walked");
-                let sha = exhibit_hash::hash_bytes(
-                    m.text().as_bytes(),
-                    &[exhibit_hash::Algorithm::Sha256],
-                )
-                .hex(exhibit_hash::Algorithm::Sha256);
-                if sha.as_ref() != record.hashes.get("sha256") {
-                    warnings += 1;
-                    warn(format!(
-                        "{id}: {}: folder changed since registration",
-                        path.display()
-                    ));
-                }
-            }
-            let items = detect::logical_files(path, manifest.as_ref());
-            if files_done {
-                progress(Progress::Skipped {
-                    evidence: id,
-                    stage: "files",
-                });
-            } else {
-                detect::files(store, id, kind, &items, progress, &mut |w| {
-                    warnings += 1;
-                    warn(w)
-                })?;
-                store.mark_stage(id, "files", &now())?;
-                ran.push("files");
-            }
-            if scan_done {
-                progress(Progress::Skipped {
-                    evidence: id,
-                    stage: "scan",
-                });
-            } else {
-                detect::scan(store, id, kind, &items, opts, progress)?;
-                store.mark_stage(id, "scan", &now())?;
-                ran.push("scan");
-            }
-        } else {
-            let source: Arc<dyn Source> =
-                Arc::new(
-                    exhibit_evidence::open(path).map_err(|e| TriageError::Evidence {
-                        path: path.clone(),
-                        source: e,
-                    })?,
-                );
-            if files_done {
-                progress(Progress::Skipped {
-                    evidence: id,
-                    stage: "files",
-                });
-            } else {
-                files::run(store, id, &source, progress, &mut |w| {
-                    warnings += 1;
-                    warn(w)
-                })?;
-                store.mark_stage(id, "files", &now())?;
-                ran.push("files");
-            }
-            if scan_done {
-                progress(Progress::Skipped {
-                    evidence: id,
-                    stage: "scan",
-                });
-            } else {
-                scan::run(store, id, &source, opts, progress)?;
-                store.mark_stage(id, "scan", &now())?;
-                ran.push("scan");
-            }
-        }
-        // The `examined` entry is its own step: a run killed after the last
-        // stage was marked but before the entry was appended appends it on
-        // the rerun. Counts come from the store, so they are the same
-        // whether or not the work was interrupted.
-        if !store.stage_done(id, EXAMINED)? {
-            let c = store.evidence_counts(id)?;
-            let details = BTreeMap::from([
-                ("files".to_string(), c.files.to_string()),
-                ("deleted".to_string(), c.deleted.to_string()),
-                ("events".to_string(), c.timeline.to_string()),
-                ("findings".to_string(), c.findings.to_string()),
-                ("stages".to_string(), STAGES.join(",")),
-                (
-                    "resumed".to_string(),
-                    (ran.len() < STAGES.len()).to_string(),
-                ),
-                ("store".to_string(), exhibit_store::DB_FILE.to_string()),
-                ("kind".to_string(), kind.name().to_string()),
-            ]);
-            case.record_action(
-                &opts.examiner,
-                "examined",
-                Some(id),
-                details,
-                jiff::Timestamp::now(),
-            )?;
-            store.mark_stage(id, EXAMINED, &now())?;
-        }
+        self.stage(&id, "files", record.size, &mut ran, &mut |run| {
+            let mut ws = Vec::new();
+            detect::files(run.store, &id, kind, &items, run.progress, &mut |w| {
+                ws.push(w)
+            })?;
+            ws.into_iter().for_each(|w| run.warn(w));
+            Ok(())
+        })?;
+        self.stage(&id, "scan", record.size, &mut ran, &mut |run| {
+            detect::scan(run.store, &id, kind, &items, run.opts, run.progress).map(|_| ())
+        })?;
+        self.examined(&record, kind, &ran)
     }
-    summary(store, warnings)
+
+    /// The `examined` entry is its own step: a run killed after the last
+    /// stage was marked but before the entry was appended appends it on
+    /// the rerun. Counts come from the store, so they are the same whether
+    /// or not the work was interrupted.
+    fn examined(
+        &mut self,
+        record: &EvidenceRecord,
+        kind: EvidenceKind,
+        ran: &[&str],
+    ) -> Result<(), TriageError> {
+        let id = record.id.as_str();
+        if self.store.stage_done(id, EXAMINED)? {
+            return Ok(());
+        }
+        let c = self.store.evidence_counts(id)?;
+        let details = BTreeMap::from([
+            ("files".to_string(), c.files.to_string()),
+            ("deleted".to_string(), c.deleted.to_string()),
+            ("events".to_string(), c.timeline.to_string()),
+            ("findings".to_string(), c.findings.to_string()),
+            ("messages".to_string(), c.messages.to_string()),
+            ("stages".to_string(), STAGES.join(",")),
+            (
+                "resumed".to_string(),
+                (ran.len() < STAGES.len()).to_string(),
+            ),
+            ("store".to_string(), exhibit_store::DB_FILE.to_string()),
+            ("kind".to_string(), kind.name().to_string()),
+        ]);
+        self.case.record_action(
+            &self.opts.examiner,
+            "examined",
+            Some(id),
+            details,
+            jiff::Timestamp::now(),
+        )?;
+        self.store.mark_stage(id, EXAMINED, &now())?;
+        Ok(())
+    }
 }
 
 /// What the store holds now.
@@ -266,6 +434,8 @@ pub fn summary(store: &dyn CaseStore, warnings: u64) -> Result<Summary, TriageEr
         findings,
         span: store.time_span()?,
         warnings,
+        messages: counts.messages,
+        stages: Vec::new(),
     })
 }
 

@@ -1,5 +1,10 @@
 //! Stage `scan`: leads anywhere in the evidence, mapped to files.
+//!
+//! Scanner threads hand findings to one writer thread in batches, so the
+//! database insert of one batch overlaps the scanning of the next.
 
+use std::collections::HashMap;
+use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::{Arc, Mutex};
 
 use exhibit_evidence::Source;
@@ -10,43 +15,42 @@ use exhibit_store::{CaseStore, FileKey, FindingRow};
 use crate::{Progress, TriageError};
 
 /// Findings per transaction.
-const BATCH: usize = 5000;
+const BATCH: usize = 20_000;
+
+/// Stage name of the scanner's rows.
+pub const STAGE: &str = "scan";
 
 struct StoreSink<'a> {
-    store: &'a dyn CaseStore,
     evidence: &'a str,
     map: Option<FileMap>,
+    /// Row ids of the evidence item's files.
+    ids: HashMap<FileKey, i64>,
     /// For a logical file: every finding belongs to it.
-    file: Option<FileKey>,
+    file: Option<(FileKey, Option<i64>)>,
     /// Prepended to every forensic path (the file within a folder).
     prefix: String,
     pending: Mutex<Vec<FindingRow>>,
-    error: Mutex<Option<TriageError>>,
+    tx: SyncSender<Vec<FindingRow>>,
     progress: &'a (dyn Fn(Progress<'_>) + Sync),
 }
 
 impl StoreSink<'_> {
-    fn flush(&self, rows: Vec<FindingRow>) {
-        if rows.is_empty() {
-            return;
-        }
-        if let Err(e) = self.store.insert_findings(&rows) {
-            let mut err = self.error.lock().unwrap_or_else(|p| p.into_inner());
-            err.get_or_insert(e.into());
-        }
-    }
-
     fn row(&self, f: Feature) -> FindingRow {
-        let file = self.file.clone().or_else(|| {
-            self.map
-                .as_ref()
-                .and_then(|m| m.lookup(f.offset))
-                .map(|hit| FileKey {
-                    partition: i64::try_from(hit.file.partition).unwrap_or(i64::MAX),
-                    inode: hit.file.inode.clone(),
-                    path: hit.file.path.clone(),
-                })
-        });
+        let (file, file_id) = match &self.file {
+            Some((k, id)) => (Some(k.clone()), *id),
+            None => match self.map.as_ref().and_then(|m| m.lookup(f.offset)) {
+                Some(hit) => {
+                    let key = FileKey {
+                        partition: i64::try_from(hit.file.partition).unwrap_or(i64::MAX),
+                        inode: hit.file.inode.clone(),
+                        path: hit.file.path.clone(),
+                    };
+                    let id = self.ids.get(&key).copied();
+                    (Some(key), id)
+                }
+                None => (None, None),
+            },
+        };
         FindingRow {
             evidence: self.evidence.to_string(),
             kind: f.kind.name().to_string(),
@@ -56,7 +60,9 @@ impl StoreSink<'_> {
             offset: f.offset,
             encoding: f.encoding.map(str::to_string),
             validated: f.validated,
+            context: Some(exhibit_scan::escape(&f.context)),
             file,
+            file_id,
         }
     }
 }
@@ -70,10 +76,11 @@ impl Sink for StoreSink<'_> {
             if p.len() >= BATCH {
                 std::mem::take(&mut *p)
             } else {
-                Vec::new()
+                return;
             }
         };
-        self.flush(full);
+        // The writer only stops early on an error, reported after the scan.
+        let _ = self.tx.send(full);
     }
 
     fn note(&self, path: &str, what: &str) {
@@ -106,7 +113,9 @@ pub fn run(
         prefix: String::new(),
         base: 0,
     };
-    scan_into(store, evidence, &**source, target, opts, progress)
+    bulk(store, || {
+        scan_into(store, evidence, &**source, target, opts, progress)
+    })
 }
 
 /// Where a scan's findings go.
@@ -130,14 +139,20 @@ pub fn scan_into(
     opts: &crate::TriageOptions,
     progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<u64, TriageError> {
+    let ids: HashMap<FileKey, i64> = store.file_ids(evidence)?.into_iter().collect();
+    let file = target.file.map(|k| {
+        let id = ids.get(&k).copied();
+        (k, id)
+    });
+    let (tx, rx) = sync_channel::<Vec<FindingRow>>(2);
     let sink = StoreSink {
-        store,
         evidence,
         map: target.map,
-        file: target.file,
+        ids: if file.is_some() { HashMap::new() } else { ids },
+        file,
         prefix: target.prefix,
         pending: Mutex::new(Vec::new()),
-        error: Mutex::new(None),
+        tx,
         progress,
     };
     let cfg = ScanConfig {
@@ -145,14 +160,38 @@ pub fn scan_into(
         ..ScanConfig::default()
     };
     let base = target.base;
-    let stats = exhibit_scan::scan_source(source, &cfg, &sink, &|d| {
-        progress(Progress::Bytes(base + d))
-    })?;
-    let rest = std::mem::take(&mut *sink.pending.lock().unwrap_or_else(|p| p.into_inner()));
-    sink.flush(rest);
-    let err = sink.error.lock().unwrap_or_else(|p| p.into_inner()).take();
-    match err {
-        Some(e) => Err(e),
-        None => Ok(stats.features),
-    }
+    std::thread::scope(|s| {
+        let writer = s.spawn(move || -> Result<(), TriageError> {
+            for rows in rx {
+                store.insert_findings(STAGE, &rows)?;
+            }
+            Ok(())
+        });
+        let scanned = exhibit_scan::scan_source(source, &cfg, &sink, &|d| {
+            progress(Progress::Bytes(base + d))
+        });
+        let rest = std::mem::take(&mut *sink.pending.lock().unwrap_or_else(|p| p.into_inner()));
+        if !rest.is_empty() {
+            let _ = sink.tx.send(rest);
+        }
+        drop(sink);
+        let written = writer
+            .join()
+            .unwrap_or_else(|_| Err(TriageError::Internal("finding writer panicked".into())));
+        let stats = scanned?;
+        written?;
+        Ok::<_, TriageError>(stats.features)
+    })
+}
+
+/// Runs `work` (which inserts many findings) between the store's bulk
+/// markers; the index is rebuilt even when `work` fails.
+pub fn bulk<T>(
+    store: &dyn CaseStore,
+    work: impl FnOnce() -> Result<T, TriageError>,
+) -> Result<T, TriageError> {
+    store.bulk_findings(true)?;
+    let out = work();
+    store.bulk_findings(false)?;
+    out
 }
