@@ -114,6 +114,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// E-mail messages found in a triaged case: date (UTC, with the sender's zone), sender,
+    /// subject and where each message is.
+    Messages {
+        /// Case folder.
+        case: PathBuf,
+        /// Output JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Create and inspect cases.
     #[command(subcommand)]
     Case(CaseCommand),

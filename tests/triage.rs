@@ -348,3 +348,76 @@ fn search_finds_findings_files_and_events() {
     assert!(short.iter().any(|h| h["text"] == "/passwords.txt"));
     assert!(search(&["no-such-text-anywhere"]).is_empty());
 }
+
+/// An mbox of `n` messages, one a day from 2024-03-01, sent from Bangkok time.
+fn mbox(n: usize) -> String {
+    let mut s = String::new();
+    for i in 0..n {
+        s.push_str(&format!(
+            "From sender{i}@example.net Fri Mar  1 10:00:00 2024\n\
+             Received: from mx.example.net (mx.example.net [203.0.113.{i}]) by mail.example.org \
+             with ESMTP id A{i}; {:02} Mar 2024 10:00:05 +0700\n\
+             From: Sender {i} <sender{i}@example.net>\n\
+             To: victim@example.org\n\
+             Subject: Invoice {i}\n\
+             Date: {:02} Mar 2024 10:00:00 +0700\n\
+             Message-ID: <m{i}@example.net>\n\
+             \n\
+             Pay to bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq today.\n\
+             >From the desk of sender {i}\n\n",
+            i + 1,
+            i + 1
+        ));
+    }
+    s
+}
+
+#[test]
+fn mail_in_evidence_becomes_messages_and_timeline_events() {
+    let tmp = tempfile::tempdir().unwrap();
+    let folder = tmp.path().join("export");
+    std::fs::create_dir_all(folder.join("Mail")).unwrap();
+    std::fs::write(folder.join("Mail/Inbox"), mbox(3)).unwrap();
+    std::fs::write(folder.join("notes.txt"), "nothing to see\n").unwrap();
+    let single = tmp.path().join("one.mbox");
+    std::fs::write(&single, mbox(2)).unwrap();
+    let case = tmp.path().join("case");
+    exhibit()
+        .args(["triage", "-q", "--examiner", "tester", "--case"])
+        .arg(&case)
+        .arg(&folder)
+        .arg(&single)
+        .assert()
+        .success();
+    let msgs = json(&["messages", "--json"], &case);
+    assert_eq!(msgs.len(), 5);
+    let first = &msgs[0];
+    assert_eq!(first["evidence"], "E1");
+    assert_eq!(first["subject"], "Invoice 0");
+    assert_eq!(first["date"], "2024-03-01T03:00:00.000000000Z");
+    assert_eq!(first["date_zone"], "+07:00");
+    assert_eq!(first["sender"], "Sender 0 <sender0@example.net>");
+    assert!(first["location"]
+        .as_str()
+        .unwrap()
+        .starts_with("/Mail/Inbox@"));
+    let analysis: serde_json::Value =
+        serde_json::from_str(first["analysis"].as_str().unwrap()).unwrap();
+    assert_eq!(analysis["route"]["hops"].as_array().unwrap().len(), 1);
+    // The single mbox is evidence of kind "mailbox".
+    let log = std::fs::read_to_string(case.join("custody/log.jsonl")).unwrap();
+    assert!(log.contains("\"kind\":\"mailbox\""), "{log}");
+    // Sent and received times are on the timeline, in UTC.
+    let out = exhibit()
+        .args(["timeline", "--from", "2024-03-01", "--to", "2024-03-02"])
+        .arg(&case)
+        .assert()
+        .success();
+    let tl = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(tl.contains("2024-03-01T03:00:00"), "{tl}");
+    assert!(tl.contains("Invoice 0"), "{tl}");
+    assert!(tl.contains("received by mail.example.org"), "{tl}");
+    // The mailbox's file is typed by content.
+    let files = json(&["files", "--json", "--type", "application/mbox"], &case);
+    assert_eq!(files.len(), 2);
+}

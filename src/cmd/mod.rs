@@ -52,6 +52,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             mime,
             json,
         } => triage::files(&case, deleted, mime.as_deref(), json),
+        Command::Messages { case, json } => triage::messages(&case, json),
         Command::Case(c) => case::run(c),
         Command::Evidence(c) => evidence::run(c),
         Command::Custody(c) => custody::run(c),

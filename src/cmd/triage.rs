@@ -139,12 +139,24 @@ pub fn files(case: &Path, deleted: bool, mime: Option<&str>, json: bool) -> anyh
 /// time order.
 fn bound(flag: &str, t: Option<&str>) -> anyhow::Result<Option<String>> {
     t.map(|t| {
-        let ts: jiff::Timestamp = t
-            .parse()
-            .with_context(|| format!("{flag} {t}: not an RFC 3339 time (2021-07-22T14:00:00Z)"))?;
+        let ts = parse_time(t).with_context(|| {
+            format!(
+                "{flag} {t}: not a date (2021-07-22) or an RFC 3339 time (2021-07-22T14:00:00Z)"
+            )
+        })?;
         Ok(exhibit_triage::time_text(ts))
     })
     .transpose()
+}
+
+/// An RFC 3339 time, or a date meaning its midnight UTC.
+fn parse_time(t: &str) -> Result<jiff::Timestamp, jiff::Error> {
+    t.parse::<jiff::Timestamp>().or_else(|e| {
+        t.parse::<jiff::civil::Date>()
+            .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC))
+            .map(|z| z.timestamp())
+            .map_err(|_| e)
+    })
 }
 
 /// `exhibit timeline CASE`: the stored timeline of a triaged case.
@@ -239,6 +251,28 @@ pub fn search(
             h.text,
             file
         );
+    }
+    Ok(())
+}
+
+pub fn messages(case: &Path, json: bool) -> anyhow::Result<()> {
+    let store = open_store(case)?;
+    let rows = store.messages(None)?;
+    if json {
+        return crate::output::json(&rows);
+    }
+    let mut out = std::io::stdout().lock();
+    for m in rows {
+        writeln!(
+            out,
+            "{}\t{}\t{}\t{}\t{}\t{}",
+            m.evidence,
+            m.date.as_deref().unwrap_or("-"),
+            m.date_zone.as_deref().unwrap_or("-"),
+            m.sender.as_deref().unwrap_or("-"),
+            m.subject.as_deref().unwrap_or("-"),
+            m.location
+        )?;
     }
     Ok(())
 }

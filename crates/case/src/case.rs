@@ -49,6 +49,12 @@ pub struct Case {
 /// a reader never sees half a file.
 pub(crate) fn write_atomic(path: &Path, data: &[u8]) -> Result<(), CaseError> {
     let tmp = path.with_extension("tmp");
+    // A temporary file left by a killed run was never renamed into place,
+    // so nothing refers to it: replace it.
+    match std::fs::remove_file(&tmp) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(&tmp)(e)),
+        _ => {}
+    }
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)

@@ -221,8 +221,10 @@ mod tests {
             forged.verify_signature(),
             Err(SignatureFailure::BadSignature(_))
         ));
-        assert!(!crate::fsutil::lock_path(&lp).exists());
-        assert!(!crate::fsutil::lock_path(&cpp).exists());
+        for p in [&lp, &cpp] {
+            let probe = std::fs::File::open(crate::fsutil::lock_path(p)).unwrap();
+            probe.try_lock().unwrap();
+        }
     }
 
     #[test]

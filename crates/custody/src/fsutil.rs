@@ -15,44 +15,44 @@ pub fn lock_path(path: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// An exclusive lock held by this process; the lock file is removed on
-/// [`LockGuard::release`] or, failing that, on drop.
+/// An exclusive lock held by this process: an OS file lock (`flock`) on
+/// `<target>.lock`. The OS drops it when the process dies, so a killed run
+/// never leaves the case locked; the lock file itself stays (deleting it
+/// would let two writers lock two different files).
 #[derive(Debug)]
 pub struct LockGuard {
+    file: File,
     path: PathBuf,
-    held: bool,
 }
 
 impl LockGuard {
-    /// Takes the lock of `target` by creating `<target>.lock` with
-    /// `create_new`; fails with [`CustodyError::Locked`] if it exists.
+    /// Takes the lock of `target`; fails with [`CustodyError::Locked`] if
+    /// another writer holds it.
     pub fn acquire(target: &Path) -> Result<Self> {
         let path = lock_path(target);
-        match OpenOptions::new().write(true).create_new(true).open(&path) {
-            Ok(mut f) => {
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| CustodyError::io(&path, e))?;
+        match file.try_lock() {
+            Ok(()) => {
                 // Best effort: who holds the lock, for a human looking at it.
-                let _ = writeln!(f, "pid {}", std::process::id());
-                Ok(LockGuard { path, held: true })
+                let _ = file.set_len(0);
+                let _ = writeln!(&file, "pid {}", std::process::id());
+                Ok(LockGuard { file, path })
             }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                Err(CustodyError::Locked { path })
-            }
-            Err(e) => Err(CustodyError::io(path, e)),
+            Err(std::fs::TryLockError::WouldBlock) => Err(CustodyError::Locked { path }),
+            Err(std::fs::TryLockError::Error(e)) => Err(CustodyError::io(path, e)),
         }
     }
 
-    /// Removes the lock file, reporting failure.
-    pub fn release(mut self) -> Result<()> {
-        self.held = false;
-        std::fs::remove_file(&self.path).map_err(|e| CustodyError::io(&self.path, e))
-    }
-}
-
-impl Drop for LockGuard {
-    fn drop(&mut self) {
-        if self.held {
-            let _ = std::fs::remove_file(&self.path);
-        }
+    /// Releases the lock, reporting failure.
+    pub fn release(self) -> Result<()> {
+        self.file
+            .unlock()
+            .map_err(|e| CustodyError::io(&self.path, e))
     }
 }
 
@@ -196,8 +196,8 @@ mod tests {
             other => panic!("expected Locked, got {other:?}"),
         }
         g.release().unwrap();
-        assert!(!lock_path(&p).exists());
         drop(LockGuard::acquire(&p).unwrap());
-        assert!(!lock_path(&p).exists());
+        // Dropping releases too.
+        LockGuard::acquire(&p).unwrap().release().unwrap();
     }
 }

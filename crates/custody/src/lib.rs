@@ -80,8 +80,10 @@
 //!
 //! ## Locking
 //!
-//! Writers create `<file>.lock` with `create_new` and remove it when done;
-//! an existing lock file makes the write fail ([`CustodyError::Locked`]).
+//! Writers hold an OS lock (`flock`) on `<file>.lock` while they write;
+//! another writer holding it makes the write fail ([`CustodyError::Locked`]).
+//! The OS releases the lock of a killed process, so a crash never leaves
+//! the case locked.
 //! Checkpointing holds the log's lock too. Verification takes no lock.
 //!
 //! ## Verification

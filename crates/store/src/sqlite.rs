@@ -403,7 +403,7 @@ impl CaseStore for SqliteStore {
             "SELECT m.*, f.partition AS f_partition, f.inode AS f_inode, f.path AS f_path
              FROM messages m LEFT JOIN files f ON f.id = m.file_id
              WHERE ?1 IS NULL OR m.evidence = ?1
-             ORDER BY m.evidence, m.location, m.\"offset\", m.sha256",
+             ORDER BY m.evidence, COALESCE(f.path, m.location), m.\"offset\", m.sha256",
         )?;
         let rows = st.query_map([evidence], |r| {
             Ok(MessageRow {

@@ -18,6 +18,11 @@ pub struct Content {
     pub digests: Digests,
     /// Type by content.
     pub mime: String,
+    /// The first bytes (up to 8 KiB), for analysers to decide on.
+    pub head: Vec<u8>,
+    /// The whole content when it was small enough to read into memory
+    /// (analysers then read it from there instead of from the evidence).
+    pub data: Option<Vec<u8>>,
 }
 
 /// Reads `source` (a file's content) and hashes and types it.
@@ -27,9 +32,12 @@ pub fn examine(source: &dyn Source) -> Result<Content, EvidenceError> {
         // `len` is at most 64 MiB here, so it fits in usize.
         let mut data = vec![0u8; len as usize];
         source.read_exact_at(0, &mut data)?;
+        let head = data[..data.len().min(SNIFF)].to_vec();
         return Ok(Content {
             digests: hash_bytes(&data, &ALGS),
-            mime: mime(&data[..data.len().min(SNIFF)]),
+            mime: mime(&head),
+            head,
+            data: Some(data),
         });
     }
     let mut head = vec![0u8; SNIFF];
@@ -51,7 +59,34 @@ pub fn examine(source: &dyn Source) -> Result<Content, EvidenceError> {
     Ok(Content {
         digests: hasher.finish(),
         mime: mime(&head),
+        head,
+        data: None,
     })
+}
+
+/// Runs the analysers that want a file whose content was examined, on the
+/// bytes in memory when they were read, else on the file itself.
+pub fn analyse(
+    analysers: &[Box<dyn crate::analyse::Analyser>],
+    evidence: &str,
+    key: &exhibit_store::FileKey,
+    c: &Content,
+    source: &dyn Source,
+) -> crate::analyse::Found {
+    let facts = crate::analyse::FileFacts {
+        evidence,
+        key,
+        mime: &c.mime,
+        size: source.len(),
+        head: &c.head,
+    };
+    match &c.data {
+        Some(d) => {
+            let mem = exhibit_evidence::MemSource::new(d.clone(), source.name());
+            crate::analyse::analyse(analysers, &facts, &mem)
+        }
+        None => crate::analyse::analyse(analysers, &facts, source),
+    }
 }
 
 /// Type by content: magic numbers (`infer`), else text or binary.
@@ -63,7 +98,11 @@ pub fn mime(head: &[u8]) -> String {
         return t.mime_type().into();
     }
     if looks_like_text(head) {
-        "text/plain".into()
+        match exhibit_mail::sniff(head) {
+            Some(exhibit_mail::MailboxKind::Mbox) => "application/mbox".into(),
+            Some(exhibit_mail::MailboxKind::Eml) => "message/rfc822".into(),
+            None => "text/plain".into(),
+        }
     } else {
         "application/octet-stream".into()
     }

@@ -17,6 +17,7 @@ use exhibit_hash::Algorithm;
 use exhibit_store::{CaseStore, FileKey, FileRow, TimelineRow};
 use exhibit_volumes::VolumeSystemKind;
 
+use crate::analyse::Found;
 use crate::scan::{scan_into, Target};
 use crate::{content, time_text, Progress, TriageError, TriageOptions};
 
@@ -29,6 +30,8 @@ pub enum EvidenceKind {
     PartitionImage,
     /// A folder: a logical collection of files.
     Folder,
+    /// A mailbox (mbox) or one e-mail message (`.eml`).
+    Mailbox,
     /// An ordinary file: no volume system, no file system.
     File,
 }
@@ -40,13 +43,17 @@ impl EvidenceKind {
             EvidenceKind::DiskImage => "disk-image",
             EvidenceKind::PartitionImage => "partition-image",
             EvidenceKind::Folder => "folder",
+            EvidenceKind::Mailbox => "mailbox",
             EvidenceKind::File => "file",
         }
     }
 
     /// Whether the item is read file by file rather than as an image.
     pub fn logical(self) -> bool {
-        matches!(self, EvidenceKind::Folder | EvidenceKind::File)
+        matches!(
+            self,
+            EvidenceKind::Folder | EvidenceKind::Mailbox | EvidenceKind::File
+        )
     }
 }
 
@@ -71,7 +78,12 @@ pub fn detect(path: &Path) -> Result<EvidenceKind, TriageError> {
     Ok(if fs {
         EvidenceKind::PartitionImage
     } else if raw {
-        EvidenceKind::File
+        let mut head = vec![0u8; 8192];
+        let n = source.read_at(0, &mut head).unwrap_or(0);
+        match exhibit_mail::sniff(&head[..n]) {
+            Some(_) => EvidenceKind::Mailbox,
+            None => EvidenceKind::File,
+        }
     } else {
         // An E01 or split image of something unknown is still an image.
         EvidenceKind::DiskImage
@@ -143,6 +155,8 @@ pub fn files(
     });
     let mut rows = Vec::new();
     let mut events = Vec::new();
+    let mut found = Found::default();
+    let analysers = crate::analyse::registry();
     let mut done = 0u64;
     for f in files {
         let meta = std::fs::symlink_metadata(f.path).ok();
@@ -197,17 +211,21 @@ pub fn files(
             row.sha256 = c.hex(Algorithm::Sha256);
             row.mime = Some(content::mime(&[]));
         } else {
-            match open(f.path).and_then(|s| {
-                content::examine(&s).map_err(|e| TriageError::Evidence {
+            let examined = open(f.path).and_then(|s| {
+                let c = content::examine(&s).map_err(|e| TriageError::Evidence {
                     path: f.path.to_path_buf(),
                     source: e,
-                })
-            }) {
-                Ok(c) => {
+                })?;
+                let more = content::analyse(&analysers, evidence, &f.key, &c, &s);
+                Ok((c, more))
+            });
+            match examined {
+                Ok((c, more)) => {
                     row.md5 = c.digests.hex(Algorithm::Md5);
                     row.sha1 = c.digests.hex(Algorithm::Sha1);
                     row.sha256 = c.digests.hex(Algorithm::Sha256);
                     row.mime = Some(c.mime);
+                    found.extend(more);
                 }
                 Err(e) => warn(e.to_string()),
             }
@@ -244,14 +262,15 @@ pub fn files(
         rows.push(row);
         done += f.size;
         progress(Progress::Bytes(done));
-        if rows.len() >= 1000 {
-            store.insert_files(&rows, &events)?;
-            rows.clear();
-            events.clear();
+        for w in std::mem::take(&mut found.warnings) {
+            warn(w);
+        }
+        if rows.len() >= 1000 || found.messages.len() >= 1000 {
+            crate::files::flush(store, &mut rows, &mut events, &mut found)?;
         }
     }
     if !rows.is_empty() {
-        store.insert_files(&rows, &events)?;
+        crate::files::flush(store, &mut rows, &mut events, &mut found)?;
     }
     Ok(files.len() as u64)
 }

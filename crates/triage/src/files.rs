@@ -11,6 +11,7 @@ use exhibit_hash::Algorithm;
 use exhibit_store::{CaseStore, FileKey, FileRow, TimelineRow};
 use exhibit_vfs::{Entry, EntryKind, FileSystem, FsOptions, Recovery};
 
+use crate::analyse::{Analyser, Found};
 use crate::{content, time_text, Progress, TriageError};
 
 /// Rows per transaction.
@@ -43,6 +44,7 @@ pub fn run(
     let opts = FsOptions::default();
     let mut stats = FileStats::default();
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let analysers = crate::analyse::registry();
     for part in &parts {
         progress(Progress::Step {
             evidence,
@@ -64,26 +66,23 @@ pub fn run(
         let (listed, written) = std::thread::scope(|s| {
             for _ in 0..workers {
                 let row_tx = row_tx.clone();
-                let (job_rx, kind) = (&job_rx, &kind);
+                let (job_rx, kind, analysers) = (&job_rx, &kind, &analysers);
                 s.spawn(move || loop {
                     let job = job_rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
                     let Ok((seq, e)) = job else { break };
                     let mut warnings = Vec::new();
-                    let row = file_row(fs, evidence, part.number, kind, &e, &mut |w| {
-                        warnings.push(format!("{}: {}: {w}", part.provenance, e.path))
-                    });
+                    let (row, found) =
+                        file_row(fs, evidence, part.number, kind, &e, analysers, &mut |w| {
+                            warnings.push(format!("{}: {}: {w}", part.provenance, e.path))
+                        });
                     let events = events(&row, &e);
-                    if row_tx
-                        .send((
-                            seq,
-                            Done {
-                                row,
-                                events,
-                                warnings,
-                            },
-                        ))
-                        .is_err()
-                    {
+                    let done = Done {
+                        row,
+                        events,
+                        warnings,
+                        found,
+                    };
+                    if row_tx.send((seq, done)).is_err() {
                         break;
                     }
                 });
@@ -126,22 +125,25 @@ pub fn run(
 }
 
 /// A worker's result for one entry.
-struct Done {
-    row: FileRow,
-    events: Vec<TimelineRow>,
-    warnings: Vec<String>,
+pub(crate) struct Done {
+    pub(crate) row: FileRow,
+    pub(crate) events: Vec<TimelineRow>,
+    pub(crate) warnings: Vec<String>,
+    pub(crate) found: Found,
 }
 
 /// What the writer stored.
 #[derive(Default)]
-struct Written {
-    files: u64,
-    hashed: u64,
-    events: u64,
-    warnings: Vec<String>,
+pub(crate) struct Written {
+    pub(crate) files: u64,
+    pub(crate) hashed: u64,
+    pub(crate) events: u64,
+    pub(crate) warnings: Vec<String>,
 }
 
-fn write_in_order(
+/// Stores what the workers made, in sequence order, in batches: each
+/// batch's files first, then the rows analysers made from them.
+pub(crate) fn write_in_order(
     store: &dyn CaseStore,
     rx: Receiver<(u64, Done)>,
     progress: &(dyn Fn(Progress<'_>) + Sync),
@@ -150,11 +152,12 @@ fn write_in_order(
     let mut waiting: BTreeMap<u64, Done> = BTreeMap::new();
     let mut files = Vec::new();
     let mut events = Vec::new();
+    let mut found = Found::default();
     let mut out = Written::default();
     let mut bytes = 0u64;
     for (seq, done) in rx {
         waiting.insert(seq, done);
-        while let Some(d) = waiting.remove(&next) {
+        while let Some(mut d) = waiting.remove(&next) {
             next += 1;
             out.files += 1;
             out.events += d.events.len() as u64;
@@ -163,20 +166,43 @@ fn write_in_order(
                 bytes += d.row.size;
             }
             out.warnings.extend(d.warnings);
+            out.warnings.extend(std::mem::take(&mut d.found.warnings));
             files.push(d.row);
             events.extend(d.events);
-            if files.len() >= BATCH {
-                store.insert_files(&files, &events)?;
-                files.clear();
-                events.clear();
+            found.extend(d.found);
+            if files.len() >= BATCH || found.messages.len() >= BATCH {
+                flush(store, &mut files, &mut events, &mut found)?;
                 progress(Progress::Bytes(bytes));
             }
         }
     }
     if !files.is_empty() {
-        store.insert_files(&files, &events)?;
+        flush(store, &mut files, &mut events, &mut found)?;
     }
     Ok(out)
+}
+
+/// Stores a batch of files, then the rows analysers made from them.
+pub(crate) fn flush(
+    store: &dyn CaseStore,
+    rows: &mut Vec<FileRow>,
+    events: &mut Vec<TimelineRow>,
+    found: &mut Found,
+) -> Result<(), TriageError> {
+    store.insert_files(rows, events)?;
+    let f = std::mem::take(found);
+    if !f.findings.is_empty() {
+        store.insert_findings("files", &f.findings)?;
+    }
+    if !f.events.is_empty() {
+        store.insert_events("files", &f.events)?;
+    }
+    if !f.messages.is_empty() {
+        store.insert_messages("files", &f.messages)?;
+    }
+    rows.clear();
+    events.clear();
+    Ok(())
 }
 
 fn kind_name(k: EntryKind) -> &'static str {
@@ -208,8 +234,9 @@ fn file_row(
     partition: usize,
     kind: &str,
     e: &Entry,
+    analysers: &[Box<dyn Analyser>],
     warn: &mut dyn FnMut(String),
-) -> FileRow {
+) -> (FileRow, Found) {
     let mut row = FileRow {
         id: 0,
         evidence: evidence.to_string(),
@@ -237,26 +264,31 @@ fn file_row(
     };
     let regular = e.name_kind == EntryKind::File && e.meta_kind == EntryKind::File;
     if !regular || e.recovery == Recovery::Lost {
-        return row;
+        return (row, Found::default());
     }
     let data = match fs.open(&e.inode, None) {
         Ok(d) => d,
         Err(err) => {
             warn(err.to_string());
-            return row;
+            return (row, Found::default());
         }
     };
     row.recovery = recovery_name(data.recovery).to_string();
-    match content::examine(&*data.source) {
+    let found = match content::examine(&*data.source) {
         Ok(c) => {
             row.md5 = c.digests.hex(Algorithm::Md5);
             row.sha1 = c.digests.hex(Algorithm::Sha1);
             row.sha256 = c.digests.hex(Algorithm::Sha256);
+            let found = content::analyse(analysers, evidence, &row.key, &c, &*data.source);
             row.mime = Some(c.mime);
+            found
         }
-        Err(err) => warn(err.to_string()),
-    }
-    row
+        Err(err) => {
+            warn(err.to_string());
+            Found::default()
+        }
+    };
+    (row, found)
 }
 
 /// One event per distinct time of the entry, with its MACB flags.

@@ -14,6 +14,7 @@
 //! success before the `examined` custody entry is appended.
 #![deny(missing_docs)]
 
+pub mod analyse;
 mod content;
 mod detect;
 mod error;

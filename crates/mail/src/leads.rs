@@ -1,0 +1,283 @@
+//! Leads: URLs, IP addresses, domains and e-mail addresses found in a
+//! message's headers and bodies, each with where it was found.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::sync::OnceLock;
+
+use regex::Regex;
+use serde::Serialize;
+
+use crate::Message;
+
+/// What a lead is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeadKind {
+    /// An `http`, `https` or `ftp` URL.
+    Url,
+    /// An IPv4 or IPv6 address.
+    Ip,
+    /// A domain name with a known public suffix.
+    Domain,
+    /// An e-mail address.
+    Email,
+}
+
+impl LeadKind {
+    /// The snake_case name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeadKind::Url => "url",
+            LeadKind::Ip => "ip",
+            LeadKind::Domain => "domain",
+            LeadKind::Email => "email",
+        }
+    }
+}
+
+/// Where a lead was found.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct LeadLocation {
+    /// `header`, `body_text` or `body_html`.
+    pub place: &'static str,
+    /// The header name, for `header`.
+    pub header: Option<String>,
+    /// For `header`: the byte offset of the header line within the message.
+    /// For bodies: the byte offset within the decoded body text.
+    pub offset: u64,
+}
+
+impl std::fmt::Display for LeadLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.header {
+            Some(h) => write!(f, "header {h} (byte {})", self.offset),
+            None => write!(f, "{} (+{})", self.place, self.offset),
+        }
+    }
+}
+
+/// One lead and every place it was found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Lead {
+    /// What it is.
+    pub kind: LeadKind,
+    /// The value: URLs as written, addresses and domains lower-case.
+    pub value: String,
+    /// Where it was found, in message order (at most 20 kept).
+    pub locations: Vec<LeadLocation>,
+    /// How many times it was found.
+    pub count: u64,
+}
+
+fn url_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r#"(?i)\b(?:https?|ftp)://[^\s<>"'`{}|\\^\[\]]+"#).expect("constant pattern")
+    })
+}
+
+fn email_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"(?i)\b[a-z0-9][a-z0-9._%+\-]{0,63}@[a-z0-9](?:[a-z0-9\-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]{0,62}[a-z0-9])?)+\b")
+            .expect("constant pattern")
+    })
+}
+
+fn ipv4_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"\b(?:\d{1,3}\.){3}\d{1,3}\b").expect("constant pattern"))
+}
+
+fn ipv6_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"(?i)(?:[0-9a-f]{0,4}:){2,7}[0-9a-f]{0,4}(?:\.\d{1,3}){0,3}")
+            .expect("constant pattern")
+    })
+}
+
+fn domain_re() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"(?i)\b(?:[a-z0-9](?:[a-z0-9\-]{0,62}[a-z0-9])?\.)+[a-z][a-z0-9\-]{1,62}\b")
+            .expect("constant pattern")
+    })
+}
+
+/// Headers that hold only signatures or opaque data: no leads there.
+const SKIP_HEADERS: &[&str] = &[
+    "dkim-signature",
+    "arc-seal",
+    "arc-message-signature",
+    "x-google-dkim-signature",
+    "domainkey-signature",
+    "x-ms-exchange-antispam-messagedata-0",
+    "x-ms-exchange-antispam-messagedata-chunkcount",
+    "x-microsoft-antispam-message-info",
+    "x-ms-exchange-crosstenant-network-message-id",
+];
+
+#[derive(Default)]
+struct Collector {
+    leads: BTreeMap<(LeadKind, String), (usize, Lead)>,
+    order: usize,
+}
+
+impl Collector {
+    fn add(&mut self, kind: LeadKind, value: String, loc: &LeadLocation) {
+        self.order += 1;
+        let order = self.order;
+        let e = self.leads.entry((kind, value.clone())).or_insert_with(|| {
+            (
+                order,
+                Lead {
+                    kind,
+                    value,
+                    locations: Vec::new(),
+                    count: 0,
+                },
+            )
+        });
+        e.1.count += 1;
+        if e.1.locations.len() < 20 && !e.1.locations.contains(loc) {
+            e.1.locations.push(loc.clone());
+        }
+    }
+
+    /// Scans `text`; `base` is the location of its start (the offset of a
+    /// match is added for bodies).
+    fn scan(&mut self, text: &str, place: &'static str, header: Option<&str>, base: u64) {
+        let loc = |start: usize| LeadLocation {
+            place,
+            header: header.map(str::to_string),
+            offset: if header.is_some() {
+                base
+            } else {
+                base + start as u64
+            },
+        };
+        // Spans already taken by URLs and addresses, so that their hosts are
+        // counted as domains once, not again as bare words.
+        let mut taken: Vec<(usize, usize)> = Vec::new();
+        for m in url_re().find_iter(text) {
+            let url = m
+                .as_str()
+                .trim_end_matches(['.', ',', ';', ':', ')', '!', '?', '\'']);
+            taken.push((m.start(), m.end()));
+            self.add(LeadKind::Url, url.to_string(), &loc(m.start()));
+            if let Some(h) = crate::indicators::url_host(url) {
+                let h = h.trim_matches(['[', ']']).to_string();
+                if let Ok(ip) = h.parse::<IpAddr>() {
+                    self.add(LeadKind::Ip, ip.to_string(), &loc(m.start()));
+                } else if known_suffix(&h) {
+                    self.add(LeadKind::Domain, h, &loc(m.start()));
+                }
+            }
+        }
+        for m in email_re().find_iter(text) {
+            if inside(&taken, m.start()) {
+                continue;
+            }
+            taken.push((m.start(), m.end()));
+            let a = m.as_str().to_lowercase();
+            if let Some((_, d)) = a.rsplit_once('@') {
+                if known_suffix(d) {
+                    self.add(LeadKind::Domain, d.to_string(), &loc(m.start()));
+                    self.add(LeadKind::Email, a.clone(), &loc(m.start()));
+                }
+            }
+        }
+        for m in ipv4_re().find_iter(text) {
+            if inside(&taken, m.start()) {
+                continue;
+            }
+            if let Ok(ip) = m.as_str().parse::<IpAddr>() {
+                taken.push((m.start(), m.end()));
+                self.add(LeadKind::Ip, ip.to_string(), &loc(m.start()));
+            }
+        }
+        if text.contains("::") || text.matches(':').count() >= 7 {
+            for m in ipv6_re().find_iter(text) {
+                if inside(&taken, m.start())
+                    || !m.as_str().contains("::") && m.as_str().matches(':').count() < 7
+                {
+                    continue;
+                }
+                if let Ok(IpAddr::V6(ip)) = m.as_str().parse::<IpAddr>() {
+                    if !ip.is_unspecified() {
+                        taken.push((m.start(), m.end()));
+                        self.add(LeadKind::Ip, ip.to_string(), &loc(m.start()));
+                    }
+                }
+            }
+        }
+        for m in domain_re().find_iter(text) {
+            if inside(&taken, m.start()) {
+                continue;
+            }
+            let d = m.as_str().to_lowercase();
+            if known_suffix(&d) && crate::domain::registrable_domain(&d).is_some() {
+                self.add(LeadKind::Domain, d, &loc(m.start()));
+            }
+        }
+    }
+}
+
+fn inside(spans: &[(usize, usize)], pos: usize) -> bool {
+    spans.iter().any(|&(a, b)| pos >= a && pos < b)
+}
+
+/// Whether the name ends in a public suffix the list knows (so that
+/// `invoice.pdf` or `index.html` are not taken for domains).
+fn known_suffix(name: &str) -> bool {
+    let n = name.trim_end_matches('.').to_ascii_lowercase();
+    n.contains('.') && psl::suffix(n.as_bytes()).is_some_and(|s| s.is_known())
+}
+
+/// The leads of `msg`: URLs, IP addresses, domains and e-mail addresses in
+/// its top-level headers (signature headers excepted) and bodies, in order
+/// of first appearance, each with the places it was found.
+pub fn leads(msg: &Message) -> Vec<Lead> {
+    let mut c = Collector::default();
+    for h in &msg.headers {
+        let lname = h.name.to_ascii_lowercase();
+        if SKIP_HEADERS.contains(&lname.as_str()) {
+            continue;
+        }
+        c.scan(&h.value, "header", Some(&h.name), h.offset);
+    }
+    c.scan(&msg.body_text, "body_text", None, 0);
+    if let Some(html) = &msg.body_html {
+        c.scan(html, "body_html", None, 0);
+    }
+    let mut out: Vec<(usize, Lead)> = c.leads.into_values().collect();
+    out.sort_by_key(|(o, _)| *o);
+    out.into_iter().map(|(_, l)| l).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_each_kind() {
+        let raw = b"From: a@Example.com\r\nReceived: from x (mail.example.org [203.0.113.5]) by mx; Mon, 3 Jun 2024 10:00:00 +0000\r\nX-IP: 2001:db8::1\r\n\r\nSee https://evil.example.net/login?a=1. Or invoice.pdf, bank.co.th\r\n";
+        let msg = crate::parse_message(raw).unwrap();
+        let l = leads(&msg);
+        let has = |k: LeadKind, v: &str| l.iter().any(|x| x.kind == k && x.value == v);
+        assert!(has(LeadKind::Email, "a@example.com"));
+        assert!(has(LeadKind::Domain, "example.com"));
+        assert!(has(LeadKind::Ip, "203.0.113.5"));
+        assert!(has(LeadKind::Ip, "2001:db8::1"));
+        assert!(has(LeadKind::Domain, "mail.example.org"));
+        assert!(has(LeadKind::Url, "https://evil.example.net/login?a=1"));
+        assert!(has(LeadKind::Domain, "evil.example.net"));
+        assert!(has(LeadKind::Domain, "bank.co.th"));
+        assert!(!l.iter().any(|x| x.value == "invoice.pdf"));
+        let ip = l.iter().find(|x| x.value == "203.0.113.5").unwrap();
+        assert_eq!(ip.locations[0].header.as_deref(), Some("Received"));
+        assert!(!l.iter().any(|x| x.value.starts_with("10:00")));
+    }
+}

@@ -1,0 +1,94 @@
+//! Analysers: the modules triage routes files to.
+//!
+//! Every regular file of every item passes through the `files` stage once;
+//! there, after it is hashed and typed, each registered [`Analyser`] is
+//! asked whether it [`wants`](Analyser::wants) the file (from its type,
+//! name and first bytes) and, if so, reads it and returns rows for the
+//! store: messages, timeline events, findings. Adding an analyser is a new
+//! module and one line in [`registry`]; the pipeline does not change.
+//!
+//! Analysers never write to evidence (they only get a read-only
+//! [`Source`]), never fail the stage (problems with one file are warnings)
+//! and give the same rows for the same bytes.
+
+mod mail;
+
+use exhibit_evidence::Source;
+use exhibit_store::{FileKey, FindingRow, MessageRow, TimelineRow};
+
+/// What an analyser knows of a file before reading it.
+#[derive(Debug, Clone, Copy)]
+pub struct FileFacts<'a> {
+    /// Evidence id.
+    pub evidence: &'a str,
+    /// The file.
+    pub key: &'a FileKey,
+    /// Its type by content.
+    pub mime: &'a str,
+    /// Its size.
+    pub size: u64,
+    /// Its first bytes (up to 8 KiB).
+    pub head: &'a [u8],
+}
+
+/// Rows an analyser made from one file.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// Leads with their location.
+    pub findings: Vec<FindingRow>,
+    /// Timeline events.
+    pub events: Vec<TimelineRow>,
+    /// E-mail messages.
+    pub messages: Vec<MessageRow>,
+    /// Problems met (the file is still listed and hashed).
+    pub warnings: Vec<String>,
+}
+
+impl Found {
+    /// Whether nothing was found.
+    pub fn is_empty(&self) -> bool {
+        self.findings.is_empty()
+            && self.events.is_empty()
+            && self.messages.is_empty()
+            && self.warnings.is_empty()
+    }
+
+    /// Adds another analyser's rows.
+    pub fn extend(&mut self, other: Found) {
+        self.findings.extend(other.findings);
+        self.events.extend(other.events);
+        self.messages.extend(other.messages);
+        self.warnings.extend(other.warnings);
+    }
+}
+
+/// One kind of analysis of files.
+pub trait Analyser: Send + Sync {
+    /// Short name, shown in warnings and the summary.
+    fn name(&self) -> &'static str;
+    /// Whether this file is for this analyser (cheap: no reading).
+    fn wants(&self, file: &FileFacts<'_>) -> bool;
+    /// Reads the file and adds what it finds to `out`.
+    fn analyse(&self, file: &FileFacts<'_>, data: &dyn Source, out: &mut Found);
+}
+
+/// Every analyser, in the order they run on a file.
+pub fn registry() -> Vec<Box<dyn Analyser>> {
+    vec![Box::new(mail::Mail)]
+}
+
+/// Runs the analysers that want `file` over `data`.
+pub fn analyse(analysers: &[Box<dyn Analyser>], file: &FileFacts<'_>, data: &dyn Source) -> Found {
+    let mut out = Found::default();
+    for a in analysers {
+        if a.wants(file) {
+            let mut found = Found::default();
+            a.analyse(file, data, &mut found);
+            for w in &mut found.warnings {
+                *w = format!("{}: {}: {w}", a.name(), file.key.path);
+            }
+            out.extend(found);
+        }
+    }
+    out
+}
