@@ -79,18 +79,25 @@ pub enum Command {
         /// At most this many values.
         #[arg(long)]
         top: Option<usize>,
+        /// Only values on this watchlist (one value per line, optionally a tab and a label;
+        /// `#` starts a comment).
+        #[arg(long, value_name = "FILE")]
+        watchlist: Option<PathBuf>,
         /// Output JSON.
         #[arg(long)]
         json: bool,
     },
-    /// Full-text search of a triaged case: finding values, file paths and timeline descriptions
-    /// containing the text (case-insensitive).
+    /// Search a triaged case: finding values, file paths and timeline descriptions containing the
+    /// text (case-insensitive substring), and e-mail messages and file text containing its words
+    /// (full-text index). Filters in the query: `type:email`, `value:…`, `path:/home/alice`,
+    /// `in:message`, `ev:E1`, `from:2024-01-01`, `to:2024-02-01`, `"a phrase"`.
     Search {
         /// Case folder.
         case: PathBuf,
-        /// Text to find.
+        /// What to find, with optional filters.
         query: String,
-        /// Only `finding`, `file` or `event` hits, or findings of one kind (email, url, …).
+        /// Only `finding`, `file`, `event`, `message` or `text` hits, or findings of one kind
+        /// (email, url, …).
         #[arg(long = "type")]
         kind: Option<String>,
         /// At most this many hits per table.
@@ -123,6 +130,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// E-mail investigations: where a message came from and whether it lies.
+    #[command(subcommand)]
+    Mail(MailCommand),
     /// Create and inspect cases.
     #[command(subcommand)]
     Case(CaseCommand),
@@ -322,9 +332,27 @@ pub struct TriageArgs {
     /// Scanner threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Bytes of each text file's content put in the full-text index (0: file text not indexed).
+    #[arg(long, default_value_t = exhibit_triage::TEXT_LIMIT)]
+    pub text_limit: usize,
+    /// Values to watch for (one per line, optionally a tab and a label; `#` comments): hits are
+    /// listed in the summary.
+    #[arg(long, value_name = "FILE")]
+    pub watchlist: Vec<PathBuf>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
     /// No progress output.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum MailCommand {
+    /// Analyse .eml, mbox or .msg files (or folders of them): the route each message took, its
+    /// origin IP, authentication verdicts (DKIM verified offline against a DNS snapshot), signs
+    /// of deception with the header lines behind them, attachments with hashes, and leads.
+    Analyze(crate::cmd::mail::MailAnalyzeArgs),
 }
 
 #[derive(Subcommand, Debug)]

@@ -307,6 +307,22 @@ fn timeline_of_a_case_is_bounded_and_formatted() {
         .args(["--from", "2020-01-01T00:00:00Z"])
         .assert()
         .failure();
+    // As a TSK body file, for mactime: the same file with its mode string.
+    let out = exhibit()
+        .arg("timeline")
+        .arg(&case)
+        .args(["--format", "bodyfile"])
+        .assert()
+        .success();
+    let body = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let line = body
+        .lines()
+        .find(|l| l.contains("|E1/p1/passwords.txt|"))
+        .unwrap_or_else(|| panic!("{body}"));
+    let fields: Vec<&str> = line.split('|').collect();
+    assert_eq!(fields.len(), 11, "{line}");
+    assert!(fields[3].starts_with("r/r"), "{line}");
+    assert_eq!(fields[6], "116");
 }
 
 #[test]
@@ -420,4 +436,47 @@ fn mail_in_evidence_becomes_messages_and_timeline_events() {
     // The mailbox's file is typed by content.
     let files = json(&["files", "--json", "--type", "application/mbox"], &case);
     assert_eq!(files.len(), 2);
+    // Messages and file text are in the full-text index.
+    let search = |q: &str| -> Vec<serde_json::Value> {
+        let out = exhibit()
+            .arg("search")
+            .arg(&case)
+            .args([q, "--json"])
+            .assert()
+            .success();
+        serde_json::from_slice(&out.get_output().stdout).unwrap()
+    };
+    let desk = search("desk sender in:message");
+    assert_eq!(desk.len(), 5, "{desk:?}");
+    assert!(desk.iter().all(|h| h["what"] == "message"));
+    let dated = search("desk in:message from:2024-03-02 to:2024-03-03");
+    assert_eq!(dated.len(), 2, "{dated:?}");
+    assert!(dated.iter().all(|h| h["text"] == "Invoice 1"));
+    let one = search("invoice ev:E2 in:message");
+    assert_eq!(one.len(), 2);
+    let text = search("nothing to see");
+    assert!(
+        text.iter()
+            .any(|h| h["what"] == "text" && h["file"] == "/notes.txt"),
+        "{text:?}"
+    );
+    assert!(search("\"see to nothing\" in:text").is_empty());
+    // Findings are searched by substring in the store.
+    let wallet = search("bc1qar0srrr7");
+    assert!(wallet.iter().any(|h| h["what"] == "finding"), "{wallet:?}");
+    // Watchlists: exact values, case-insensitive, with their labels.
+    let list = tmp.path().join("watch.txt");
+    std::fs::write(
+        &list,
+        "# known scam wallets\nBC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ\tscam wallet A\nnobody@nowhere.example\n",
+    )
+    .unwrap();
+    let hits = json(
+        &["findings", "--json", "--watchlist", list.to_str().unwrap()],
+        &case,
+    );
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(hits[0]["kind"], "wallet");
+    assert_eq!(hits[0]["label"], "scam wallet A");
+    assert_eq!(hits[0]["count"], 5);
 }

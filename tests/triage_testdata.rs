@@ -155,6 +155,7 @@ fn scanner_and_reference_agree_on_planted_addresses() {
     let opts = TriageOptions {
         examiner: "tester".into(),
         threads: 2,
+        ..Default::default()
     };
     triage(&case, &store, &[path], &opts, &|_| {}).unwrap();
     drop(store);
@@ -186,6 +187,7 @@ fn every_shared_image_triages() {
     let opts = TriageOptions {
         examiner: "tester".into(),
         threads: 2,
+        ..Default::default()
     };
     let images = images();
     triage(&case, &store, &images, &opts, &|_| {}).expect("triage completes");

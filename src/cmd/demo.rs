@@ -116,7 +116,7 @@ pub fn run(out: &Path) -> anyhow::Result<()> {
     let store = exhibit_store::SqliteStore::open_case(case.dir())?;
     let opts = exhibit_triage::TriageOptions {
         examiner: EXAMINER.into(),
-        threads: 0,
+        ..Default::default()
     };
     let summary = exhibit_triage::triage(
         &case,

@@ -9,6 +9,7 @@ mod fs;
 mod hash;
 mod info;
 mod key;
+pub mod mail;
 mod scan;
 mod triage;
 
@@ -37,8 +38,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             case,
             kind,
             top,
+            watchlist,
             json,
-        } => triage::findings(&case, kind.as_deref(), top, json),
+        } => triage::findings(&case, kind.as_deref(), top, watchlist.as_deref(), json),
         Command::Search {
             case,
             query,
@@ -53,6 +55,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             json,
         } => triage::files(&case, deleted, mime.as_deref(), json),
         Command::Messages { case, json } => triage::messages(&case, json),
+        Command::Mail(crate::cli::MailCommand::Analyze(args)) => mail::analyze(&args),
         Command::Case(c) => case::run(c),
         Command::Evidence(c) => evidence::run(c),
         Command::Custody(c) => custody::run(c),

@@ -36,6 +36,7 @@ pub fn run(args: &TriageArgs) -> anyhow::Result<()> {
     let opts = TriageOptions {
         examiner: crate::output::examiner(&args.examiner, Some(&case)),
         threads: args.threads.unwrap_or(0),
+        text_limit: args.text_limit,
     };
     let bar = crate::progress::bytes(0, "triage", args.quiet);
     let report = |p: Progress<'_>| match p {
@@ -59,11 +60,15 @@ pub fn run(args: &TriageArgs) -> anyhow::Result<()> {
     let summary =
         exhibit_triage::triage(&case, &store, &args.evidence, &opts, &report).context("triage")?;
     bar.finish_and_clear();
+    if args.json {
+        return crate::output::json(&summary);
+    }
     println!("case {} ({})", case.dir().display(), store.path().display());
     println!("  {:<16} {}", "evidence", summary.evidence);
     println!("  {:<16} {}", "files", summary.files);
     println!("  {:<16} {}", "deleted files", summary.deleted);
     println!("  {:<16} {}", "timeline events", summary.events);
+    println!("  {:<16} {}", "e-mail messages", summary.messages);
     let total: u64 = summary.findings.values().sum();
     println!("  {:<16} {}", "findings", total);
     for (kind, n) in &summary.findings {
@@ -83,6 +88,26 @@ pub fn run(args: &TriageArgs) -> anyhow::Result<()> {
     if summary.warnings > 0 {
         println!("  {:<16} {}", "warnings", summary.warnings);
     }
+    if !args.watchlist.is_empty() {
+        let hits = watch_hits(&store, &args.watchlist)?;
+        println!("  {:<16} {}", "watchlist hits", hits.len());
+        for (h, label) in &hits {
+            println!(
+                "    {:<14} {} ({}){}",
+                h.kind,
+                h.value,
+                h.count,
+                label
+                    .as_deref()
+                    .map(|l| format!(" {l}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    let c = case.dir().display();
+    println!(
+        "next: exhibit findings {c} | exhibit search {c} TEXT | exhibit timeline {c} | exhibit messages {c} | exhibit files {c} --deleted"
+    );
     Ok(())
 }
 
@@ -91,13 +116,73 @@ fn open_store(case: &Path) -> anyhow::Result<SqliteStore> {
     Ok(SqliteStore::open_case(case.dir())?)
 }
 
+/// A watchlist file: `value[<TAB>label]` lines, `#` comments.
+pub fn read_watchlist(path: &Path) -> anyhow::Result<Vec<(String, Option<String>)>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("watchlist {}", path.display()))?;
+    Ok(text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| match l.split_once('\t') {
+            Some((v, label)) => (v.trim().to_lowercase(), Some(label.trim().to_string())),
+            None => (l.to_lowercase(), None),
+        })
+        .collect())
+}
+
+/// Findings on the watchlists, with the label of their entry.
+fn watch_hits(
+    store: &SqliteStore,
+    lists: &[std::path::PathBuf],
+) -> anyhow::Result<Vec<(exhibit_store::HistogramRow, Option<String>)>> {
+    let mut entries = std::collections::BTreeMap::new();
+    for l in lists {
+        for (v, label) in read_watchlist(l)? {
+            entries.entry(v).or_insert(label);
+        }
+    }
+    let values: Vec<String> = entries.keys().cloned().collect();
+    Ok(store
+        .findings_matching(&values)?
+        .into_iter()
+        .map(|h| {
+            let label = entries.get(&h.value.to_lowercase()).cloned().flatten();
+            (h, label)
+        })
+        .collect())
+}
+
 pub fn findings(
     case: &Path,
     kind: Option<&str>,
     top: Option<usize>,
+    watchlist: Option<&Path>,
     json: bool,
 ) -> anyhow::Result<()> {
     let store = open_store(case)?;
+    if let Some(w) = watchlist {
+        let hits = watch_hits(&store, &[w.to_path_buf()])?;
+        if json {
+            let rows: Vec<serde_json::Value> = hits
+                .iter()
+                .map(|(h, label)| {
+                    serde_json::json!({"kind": h.kind, "value": h.value, "count": h.count, "label": label})
+                })
+                .collect();
+            return crate::output::json(&rows);
+        }
+        for (h, label) in hits {
+            println!(
+                "{:>8}  {:<8} {}\t{}",
+                h.count,
+                h.kind,
+                h.value,
+                label.unwrap_or_default()
+            );
+        }
+        return Ok(());
+    }
     let rows = store.histogram(kind, top)?;
     if json {
         return crate::output::json(&rows);
@@ -167,10 +252,10 @@ pub fn timeline(
     to: Option<&str>,
 ) -> anyhow::Result<()> {
     let (from, to) = (bound("--from", from)?, bound("--to", to)?);
-    if format == TimelineFormat::Bodyfile {
-        anyhow::bail!("a case timeline is written as csv or jsonl (--format csv|jsonl)");
-    }
     let store = open_store(case)?;
+    if format == TimelineFormat::Bodyfile {
+        return bodyfile(&store, from.as_deref(), to.as_deref());
+    }
     let rows = store.timeline(from.as_deref(), to.as_deref())?;
     let out = std::io::stdout();
     let mut out = std::io::BufWriter::new(out.lock());
@@ -212,6 +297,60 @@ pub fn timeline(
     }
 }
 
+/// The case's files as a TSK body file (for `mactime` and the tools that
+/// read it), with the evidence id and partition in front of each path
+/// (`E1/p1/home/…`); with `--from`/`--to`, files with a time in range.
+fn bodyfile(store: &SqliteStore, from: Option<&str>, to: Option<&str>) -> anyhow::Result<()> {
+    use exhibit_vfs::{Entry, EntryKind, Recovery, Times};
+    let rows = store.files(&FileFilter::default())?;
+    let out = std::io::stdout();
+    let mut out = std::io::BufWriter::new(out.lock());
+    let time = |t: &Option<String>| t.as_deref().and_then(|t| t.parse::<jiff::Timestamp>().ok());
+    let in_range = |t: &Option<String>| {
+        t.as_deref()
+            .is_some_and(|t| from.is_none_or(|f| t >= f) && to.is_none_or(|to| t < to))
+    };
+    let result = (|| -> std::io::Result<()> {
+        for r in &rows {
+            let times = [&r.atime, &r.mtime, &r.ctime, &r.crtime];
+            if (from.is_some() || to.is_some()) && !times.iter().any(|t| in_range(t)) {
+                continue;
+            }
+            let kind = EntryKind::from_name(&r.name_kind);
+            let e = Entry {
+                path: r.key.path.clone(),
+                inode: r.key.inode.clone(),
+                name_kind: kind,
+                meta_kind: if r.recovery == "lost" {
+                    EntryKind::Unknown
+                } else {
+                    kind
+                },
+                mode: r.mode,
+                uid: r.uid,
+                gid: r.gid,
+                size: r.size,
+                times: Times {
+                    atime: time(&r.atime),
+                    mtime: time(&r.mtime),
+                    ctime: time(&r.ctime),
+                    crtime: time(&r.crtime),
+                },
+                deleted: r.deleted,
+                meta_allocated: !r.deleted,
+                recovery: Recovery::Certain,
+            };
+            let prefix = format!("{}/p{}", r.evidence, r.key.partition);
+            exhibit_vfs::write_bodyfile_line(&mut out, &prefix, &e)?;
+        }
+        out.flush()
+    })();
+    match result {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
 /// `exhibit search CASE QUERY`.
 pub fn search(
     case: &Path,
@@ -220,15 +359,82 @@ pub fn search(
     limit: Option<usize>,
     json: bool,
 ) -> anyhow::Result<()> {
-    if query.is_empty() {
+    if query.trim().is_empty() {
         anyhow::bail!("the search text is empty");
     }
-    let store = open_store(case)?;
-    let hits = store.search(&SearchQuery {
-        text: query.to_string(),
-        kind: kind.map(str::to_string),
-        limit,
-    })?;
+    let case = Case::open(case)?;
+    let store = SqliteStore::open_case(case.dir())?;
+    let mut q = exhibit_index::parse_query(query).context("search query")?;
+    q.limit = limit;
+    // Free text: substring search of findings, file paths and timeline
+    // events in the store; word search of e-mail messages and file text
+    // in the full-text index.
+    let free = q
+        .value
+        .clone()
+        .or_else(|| q.text.as_ref().map(|t| t.trim_matches('"').to_string()));
+    let (in_store, in_index) = match kind {
+        Some("message" | "text") => (false, true),
+        Some(_) => (true, false),
+        None if !q.kinds.is_empty() => {
+            use exhibit_index::DocKind;
+            let store_kinds = [DocKind::Finding, DocKind::File, DocKind::Event];
+            (
+                q.kinds.iter().any(|k| store_kinds.contains(k)),
+                q.kinds
+                    .iter()
+                    .any(|k| matches!(k, DocKind::Message | DocKind::Text)),
+            )
+        }
+        None => (true, true),
+    };
+    let mut hits = Vec::new();
+    if let (true, Some(text)) = (in_store, &free) {
+        let store_kind = match (kind, &q.tag) {
+            (Some(k), _) => Some(k.to_string()),
+            (None, Some(t)) => Some(t.clone()),
+            (None, None) => None,
+        };
+        hits.extend(
+            store
+                .search(&SearchQuery {
+                    text: text.clone(),
+                    kind: store_kind,
+                    limit,
+                })?
+                .into_iter()
+                .filter(|h| q.evidence.as_ref().is_none_or(|e| *e == h.evidence)),
+        );
+    }
+    if in_index {
+        use exhibit_index::DocKind;
+        if q.kinds.is_empty() {
+            q.kinds = match kind {
+                Some("message") => vec![DocKind::Message],
+                Some("text") => vec![DocKind::Text],
+                _ => vec![DocKind::Message, DocKind::Text],
+            };
+        } else {
+            q.kinds
+                .retain(|k| matches!(k, DocKind::Message | DocKind::Text));
+        }
+        let index = exhibit_triage::open_index(&case)?;
+        for h in index.search(&q)? {
+            hits.push(exhibit_store::SearchHit {
+                what: h.kind.name().to_string(),
+                evidence: h.evidence,
+                kind: (!h.tag.is_empty()).then_some(h.tag),
+                text: match h.kind {
+                    DocKind::Message => h.value,
+                    _ => h.path.clone(),
+                },
+                location: (h.kind == DocKind::Message).then(|| h.path.clone()),
+                offset: None,
+                time: h.time.map(exhibit_triage::time_text),
+                file: Some(h.path),
+            });
+        }
+    }
     if json {
         return crate::output::json(&hits);
     }

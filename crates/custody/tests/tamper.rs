@@ -448,7 +448,6 @@ fn append_refuses_a_corrupt_tail() {
 #[test]
 fn another_process_lock_is_honoured() {
     let c = Case::new();
-    let before = std::fs::read(&c.log).unwrap();
     let lock = lock_path(&c.log);
     assert_eq!(lock, c.log.with_file_name("custody.jsonl.lock"));
     // A lock file left by a killed writer does not block.

@@ -399,9 +399,27 @@ pub fn verify_dkim(
         verdicts: Vec::new(),
         notes: Vec::new(),
     };
+    // Signatures are made over the wire form, CRLF line endings; messages
+    // kept on disk often have bare LF.
+    let (wire, inserted) = to_crlf(raw);
+    if !inserted.is_empty() {
+        report.notes.push(
+            "the message is stored with bare LF line endings: verified in its wire form (CRLF)"
+                .into(),
+        );
+    }
     let result = catch_unwind(AssertUnwindSafe(|| {
-        verify_inner(raw, snapshot, judged_at, &mut report)
+        verify_inner(&wire, snapshot, judged_at, &mut report)
     }));
+    if !inserted.is_empty() {
+        for v in &mut report.verdicts {
+            if let Some(o) = v.header_offset {
+                // Back to an offset in the message as stored.
+                let before = inserted.partition_point(|&p| p < o as usize);
+                v.header_offset = Some(o - before as u64);
+            }
+        }
+    }
     if result.is_err() {
         report.notes.push(
             "the DKIM library gave up on this message (internal panic caught); verdicts may be missing"
@@ -415,6 +433,29 @@ pub fn verify_dkim(
         );
     }
     report
+}
+
+/// The message with every bare LF turned into CRLF, and the positions (in
+/// the new buffer) of the CRs inserted. Borrowed when there is none.
+fn to_crlf(raw: &[u8]) -> (std::borrow::Cow<'_, [u8]>, Vec<usize>) {
+    let bare = memchr::memchr_iter(b'\n', raw).any(|i| i == 0 || raw[i - 1] != b'\r');
+    if !bare {
+        return (std::borrow::Cow::Borrowed(raw), Vec::new());
+    }
+    let mut out = Vec::with_capacity(raw.len() + raw.len() / 40);
+    let mut inserted = Vec::new();
+    let mut last = 0;
+    for i in memchr::memchr_iter(b'\n', raw) {
+        out.extend_from_slice(&raw[last..i]);
+        if i == 0 || raw[i - 1] != b'\r' {
+            inserted.push(out.len());
+            out.push(b'\r');
+        }
+        out.push(b'\n');
+        last = i + 1;
+    }
+    out.extend_from_slice(&raw[last..]);
+    (std::borrow::Cow::Owned(out), inserted)
 }
 
 fn verify_inner(

@@ -92,7 +92,14 @@ fn fold_confusables(s: &str) -> String {
         if c.is_ascii() {
             out.push(c);
         } else {
-            out.extend(skeleton(c.encode_utf8(&mut buf)));
+            // The skeleton writes `m` as `rn` and `w` as `vv`: keep the
+            // letter a reader sees.
+            let sk: String = skeleton(c.encode_utf8(&mut buf)).collect();
+            match sk.as_str() {
+                "rn" => out.push('m'),
+                "vv" => out.push('w'),
+                _ => out.push_str(&sk),
+            }
         }
     }
     out

@@ -109,11 +109,12 @@ pub fn indicators(msg: &Message) -> Vec<Indicator> {
     let mut out = Vec::new();
     domain_alignment(msg, &mut out);
     display_names(msg, &mut out);
-    lookalikes(msg, &mut out);
-    links(msg, &mut out);
+    let found_links = msg.body_html.as_deref().map(html_links).unwrap_or_default();
+    lookalikes(msg, &found_links, &mut out);
+    links(msg, &found_links, &mut out);
     attachments(msg, &mut out);
     message_id(msg, &mut out);
-    out.sort_by(|a, b| b.severity.cmp(&a.severity));
+    out.sort_by_key(|i| std::cmp::Reverse(i.severity));
     out
 }
 
@@ -139,7 +140,7 @@ fn domain_alignment(msg: &Message, out: &mut Vec<Indicator>) {
             .headers
             .iter()
             .any(|h| h.name.eq_ignore_ascii_case("precedence") && h.value.contains("list"));
-    let from_free = FREE_MAIL.contains(&from_reg.as_str());
+    let from_free = is_free_mail(&from_reg);
 
     // Sender: legitimate "on behalf of", still worth a note.
     if let Some(reg) = msg
@@ -168,7 +169,10 @@ fn domain_alignment(msg: &Message, out: &mut Vec<Indicator>) {
         .filter(|r| *r != from_reg)
         .collect();
     if let Some(reg) = reply.first() {
-        let free = FREE_MAIL.contains(&reg.as_str());
+        if same_brand(reg, &from_reg) {
+            return domain_alignment_rest(msg, &from_reg, is_list, &from_line, out);
+        }
+        let free = is_free_mail(reg);
         let (severity, why) = if is_list {
             (
                 Severity::Low,
@@ -189,10 +193,39 @@ fn domain_alignment(msg: &Message, out: &mut Vec<Indicator>) {
             evidence: vec![from_line.clone(), line(msg, "reply-to").unwrap_or_default()],
         });
     }
+    domain_alignment_rest(msg, &from_reg, is_list, &from_line, out);
+}
+
+/// Free-mail providers, with the regional domains of the big ones
+/// (`yahoo.com.mx`, `hotmail.co.th`…).
+fn is_free_mail(reg: &str) -> bool {
+    FREE_MAIL.contains(&reg)
+        || [
+            "yahoo.", "hotmail.", "outlook.", "live.", "gmx.", "yandex.", "aol.",
+        ]
+        .iter()
+        .any(|p| reg.starts_with(p) && reg[p.len()..].split('.').all(|l| l.len() <= 3))
+}
+
+/// Two registrable domains of one brand (`google.com` and `gmail.com`).
+fn same_brand(a: &str, b: &str) -> bool {
+    crate::domain::BRANDS
+        .iter()
+        .any(|br| brand_owns(br, a) && brand_owns(br, b))
+}
+
+fn domain_alignment_rest(
+    msg: &Message,
+    from_reg: &str,
+    is_list: bool,
+    from_line: &str,
+    out: &mut Vec<Indicator>,
+) {
+    let from_line = from_line.to_string();
     // Return-Path: the envelope sender, where bounces go.
     if let Some(rp) = msg.return_path.as_deref().filter(|r| !r.is_empty()) {
         if let Some(reg) = reg_of_addr(rp) {
-            if reg != from_reg {
+            if reg != from_reg && !same_brand(&reg, from_reg) {
                 let service = SENDING_SERVICES.contains(&reg.as_str());
                 let (severity, why) = if service {
                     (
@@ -227,10 +260,35 @@ fn email_re() -> &'static Regex {
 
 fn display_names(msg: &Message, out: &mut Vec<Indicator>) {
     let from_line = line(msg, "from").unwrap_or_default();
+    // "Brand team ,_<x@y>": a comma splits the name into a mailbox of its
+    // own, without an address; clients show the name alone.
+    let bare_names: Vec<&str> = msg
+        .from
+        .iter()
+        .filter(|a| a.address.is_none())
+        .filter_map(|a| a.name.as_deref())
+        .collect();
+    let first_addr = msg.from.iter().find_map(|a| a.address.as_deref());
+    let mut entries: Vec<(String, &str)> = Vec::new();
+    if let (false, Some(addr)) = (bare_names.is_empty(), first_addr) {
+        out.push(Indicator {
+            kind: IndicatorKind::DisplayNameImpersonation,
+            severity: Severity::Medium,
+            summary: format!(
+                "the From header puts the name {:?} in a mailbox of its own, before the real address {addr}: mail clients show the name alone",
+                bare_names.join(", ")
+            ),
+            evidence: vec![from_line.clone()],
+        });
+        entries.push((bare_names.join(" "), addr));
+    }
     for a in &msg.from {
-        let (Some(name), Some(addr)) = (a.name.as_deref(), a.address.as_deref()) else {
-            continue;
-        };
+        if let (Some(name), Some(addr)) = (a.name.as_deref(), a.address.as_deref()) {
+            entries.push((name.to_string(), addr));
+        }
+    }
+    for (name, addr) in &entries {
+        let (name, addr) = (name.as_str(), *addr);
         let Some(real) = reg_of_addr(addr) else {
             continue;
         };
@@ -281,7 +339,7 @@ fn display_names(msg: &Message, out: &mut Vec<Indicator>) {
     }
 }
 
-fn lookalikes(msg: &Message, out: &mut Vec<Indicator>) {
+fn lookalikes(msg: &Message, found_links: &[Link], out: &mut Vec<Indicator>) {
     let mut seen: Vec<String> = Vec::new();
     let mut check = |domain: &str, evidence: String, out: &mut Vec<Indicator>| {
         let d = domain.to_lowercase();
@@ -320,11 +378,9 @@ fn lookalikes(msg: &Message, out: &mut Vec<Indicator>) {
     if let Some(d) = msg.return_path.as_deref().and_then(address_domain) {
         check(&d, line(msg, "return-path").unwrap_or_default(), out);
     }
-    if let Some(html) = &msg.body_html {
-        for l in html_links(html) {
-            if let Some(h) = url_host(&l.href) {
-                check(&h, format!("HTML link href=\"{}\"", l.href), out);
-            }
+    for l in found_links {
+        if let Some(h) = url_host(&l.href) {
+            check(&h, format!("HTML link href=\"{}\"", l.href), out);
         }
     }
 }
@@ -335,19 +391,19 @@ pub(crate) struct Link {
     pub text: String,
 }
 
-fn anchor_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(
-            r#"(?is)<a\s[^>]*?href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))[^>]*>(.*?)</a\s*>"#,
-        )
-        .expect("constant pattern")
-    })
-}
-
-fn tag_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| Regex::new(r"(?s)<[^>]*>").expect("constant pattern"))
+/// The text with `<…>` tags removed.
+fn strip_tags(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_tag = false;
+    for c in s.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 fn decode_entities(s: &str) -> String {
@@ -361,21 +417,82 @@ fn decode_entities(s: &str) -> String {
         .replace("&quot;", "\"")
 }
 
-/// The links of an HTML body (at most 2,000).
+/// Finds `needle` (ASCII, lower-case) in `hay` ignoring ASCII case.
+fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let first = needle.first()?;
+    let mut from = 0;
+    while let Some(i) = memchr::memchr2(*first, first.to_ascii_uppercase(), &hay[from..]) {
+        let at = from + i;
+        if hay
+            .get(at..at + needle.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+        {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// The value of the `href` attribute inside one tag's text.
+fn href_of(tag: &str) -> Option<&str> {
+    let b = tag.as_bytes();
+    let mut from = 0;
+    while let Some(i) = find_ci(&b[from..], b"href") {
+        let at = from + i;
+        from = at + 4;
+        let before_ok = at == 0 || b[at - 1].is_ascii_whitespace();
+        let rest = tag[at + 4..].trim_start();
+        let (true, Some(rest)) = (before_ok, rest.strip_prefix('=')) else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        return Some(match rest.chars().next() {
+            Some(q @ ('"' | '\'')) => rest[1..].split(q).next().unwrap_or(""),
+            _ => rest
+                .split(|c: char| c.is_whitespace() || c == '>')
+                .next()
+                .unwrap_or(""),
+        });
+    }
+    None
+}
+
+/// The links of an HTML body (at most 2,000), found by a linear scan.
 pub(crate) fn html_links(html: &str) -> Vec<Link> {
-    anchor_re()
-        .captures_iter(html)
-        .take(2000)
-        .filter_map(|c| {
-            let href = c.get(1).or(c.get(2)).or(c.get(3))?.as_str();
-            let text = c.get(4).map(|m| m.as_str()).unwrap_or_default();
-            let text = decode_entities(&tag_re().replace_all(text, ""));
-            Some(Link {
-                href: decode_entities(href.trim()),
-                text: text.split_whitespace().collect::<Vec<_>>().join(" "),
-            })
-        })
-        .collect()
+    let b = html.as_bytes();
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while out.len() < 2000 {
+        let Some(i) = find_ci(&b[pos..], b"<a") else {
+            break;
+        };
+        let start = pos + i;
+        pos = start + 2;
+        if !b.get(pos).is_some_and(|c| c.is_ascii_whitespace()) {
+            continue;
+        }
+        let Some(close) = memchr::memchr(b'>', &b[pos..]) else {
+            break;
+        };
+        let tag_end = pos + close;
+        let Some(href) = html.get(pos..tag_end).and_then(href_of) else {
+            pos = tag_end;
+            continue;
+        };
+        let text_start = tag_end + 1;
+        let text_end = find_ci(&b[text_start..], b"</a")
+            .map(|j| text_start + j)
+            .unwrap_or(b.len());
+        let text = html.get(text_start..text_end).unwrap_or("");
+        let text = decode_entities(&strip_tags(text));
+        out.push(Link {
+            href: decode_entities(href.trim()),
+            text: text.split_whitespace().collect::<Vec<_>>().join(" "),
+        });
+        pos = text_end.max(pos);
+    }
+    out
 }
 
 /// The host of a URL (`scheme://host…`), lower-case.
@@ -383,7 +500,6 @@ pub(crate) fn url_host(url: &str) -> Option<String> {
     let u = url.trim();
     let rest = u
         .split_once("://")
-        .map(|(s, r)| (s, r))
         .filter(|(s, _)| {
             s.eq_ignore_ascii_case("http")
                 || s.eq_ignore_ascii_case("https")
@@ -428,13 +544,11 @@ fn shown_host(text: &str) -> Option<String> {
         .map(|_| lower.clone())
 }
 
-fn links(msg: &Message, out: &mut Vec<Indicator>) {
-    let Some(html) = &msg.body_html else {
-        return;
-    };
+fn links(_msg: &Message, found_links: &[Link], out: &mut Vec<Indicator>) {
     let mut evidence = Vec::new();
     let mut pairs = Vec::new();
-    for l in html_links(html) {
+    let (mut tracked, mut tracked_example) = (0usize, String::new());
+    for l in found_links {
         let Some(shown) = shown_host(&l.text) else {
             continue;
         };
@@ -445,6 +559,13 @@ fn links(msg: &Message, out: &mut Vec<Indicator>) {
             continue;
         };
         if a != b {
+            if is_link_service(&target) {
+                tracked += 1;
+                if tracked_example.is_empty() {
+                    tracked_example = format!("HTML link: text {:?} → href {:?}", l.text, l.href);
+                }
+                continue;
+            }
             if !pairs.contains(&(a.clone(), b.clone())) {
                 pairs.push((a, b));
             }
@@ -463,7 +584,47 @@ fn links(msg: &Message, out: &mut Vec<Indicator>) {
             ),
             evidence,
         });
+    } else if tracked > 0 {
+        out.push(Indicator {
+            kind: IndicatorKind::LinkTextMismatch,
+            severity: Severity::Low,
+            summary: format!(
+                "{tracked} link(s) show one domain and pass through a click-tracking or link-protection service (common in bulk mail; the final target is not visible)"
+            ),
+            evidence: vec![tracked_example],
+        });
     }
+}
+
+/// Click-tracking and link-protection services that legitimately rewrite
+/// links.
+fn is_link_service(host: &str) -> bool {
+    const SERVICES: &[&str] = &[
+        "safelinks.protection.outlook.com",
+        "urldefense.com",
+        "urldefense.proofpoint.com",
+        "clicktime.symantec.com",
+        "awstrack.me",
+        "list-manage.com",
+        "sendgrid.net",
+        "mandrillapp.com",
+        "mailchimp.com",
+        "sparkpostmail.com",
+        "hubspotlinks.com",
+        "hs-sites.com",
+        "mailgun.org",
+        "exacttarget.com",
+        "rs6.net",
+        "mimecastprotect.com",
+        "linkprotect.cudasvc.com",
+        "emltrk.com",
+        "mktoweb.com",
+        "createsend1.com",
+    ];
+    let reg = registrable_domain(host).unwrap_or_default();
+    SERVICES
+        .iter()
+        .any(|s| host == *s || host.ends_with(&format!(".{s}")) || reg == *s)
 }
 
 /// Extensions of programs and scripts that run when opened on Windows (or

@@ -55,6 +55,9 @@ pub trait CaseStore: Send + Sync {
     fn file_ids(&self, evidence: &str) -> Result<Vec<(FileKey, i64)>, StoreError>;
     /// Messages of one evidence item or all, by evidence and location.
     fn messages(&self, evidence: Option<&str>) -> Result<Vec<MessageRow>, StoreError>;
+    /// Findings whose normalised value is one of `values` (compared
+    /// lower-cased), per (kind, value) with their count, by kind and value.
+    fn findings_matching(&self, values: &[String]) -> Result<Vec<HistogramRow>, StoreError>;
     /// Calls `each` with every finding of an evidence item (row id first),
     /// in row order.
     fn each_finding(

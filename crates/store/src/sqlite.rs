@@ -427,6 +427,38 @@ impl CaseStore for SqliteStore {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    fn findings_matching(&self, values: &[String]) -> Result<Vec<HistogramRow>, StoreError> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        tx.execute_batch(
+            "CREATE TEMP TABLE IF NOT EXISTS watch (v TEXT PRIMARY KEY); DELETE FROM watch;",
+        )?;
+        {
+            let mut ins = tx.prepare("INSERT OR IGNORE INTO watch (v) VALUES (?1)")?;
+            for v in values {
+                ins.execute([v.trim().to_lowercase()])?;
+            }
+        }
+        let rows = {
+            let mut st = tx.prepare(
+                "SELECT f.kind, f.normalized, COUNT(*) FROM findings f
+                 JOIN watch w ON w.v = lower(f.normalized)
+                 GROUP BY f.kind, f.normalized ORDER BY f.kind, f.normalized",
+            )?;
+            let rows = st.query_map([], |r| {
+                Ok(HistogramRow {
+                    kind: r.get(0)?,
+                    value: r.get(1)?,
+                    count: r.get(2)?,
+                })
+            })?;
+            rows.collect::<Result<Vec<_>, _>>()?
+        };
+        tx.execute("DELETE FROM watch", [])?;
+        tx.commit()?;
+        Ok(rows)
+    }
+
     fn each_finding(
         &self,
         evidence: &str,

@@ -72,6 +72,7 @@ pub fn analyse(
     key: &exhibit_store::FileKey,
     c: &Content,
     source: &dyn Source,
+    text_limit: usize,
 ) -> crate::analyse::Found {
     let facts = crate::analyse::FileFacts {
         evidence,
@@ -80,13 +81,38 @@ pub fn analyse(
         size: source.len(),
         head: &c.head,
     };
-    match &c.data {
-        Some(d) => {
-            let mem = exhibit_evidence::MemSource::new(d.clone(), source.name());
-            crate::analyse::analyse(analysers, &facts, &mem)
+    // Only files some analyser wants are handed over (from memory when
+    // they were read whole: no second read of the evidence).
+    let wanted: Vec<&Box<dyn crate::analyse::Analyser>> =
+        analysers.iter().filter(|a| a.wants(&facts)).collect();
+    let mut found = crate::analyse::Found::default();
+    if !wanted.is_empty() {
+        let mem = c
+            .data
+            .as_ref()
+            .map(|d| exhibit_evidence::MemSource::new(d.clone(), source.name()));
+        let data: &dyn Source = match &mem {
+            Some(m) => m,
+            None => source,
+        };
+        for a in wanted {
+            found.extend(crate::analyse::run_one(a.as_ref(), &facts, data));
         }
-        None => crate::analyse::analyse(analysers, &facts, source),
     }
+    if let Some(text) = index_text(c, text_limit) {
+        found.docs.push(exhibit_index::Doc {
+            kind: exhibit_index::DocKind::Text,
+            evidence: evidence.to_string(),
+            key: format!("{}\u{0}{}\u{0}{}", key.partition, key.inode, key.path),
+            sort: format!("{}\u{0}{}", key.path, key.inode),
+            tag: c.mime.clone(),
+            value: String::new(),
+            path: key.path.clone(),
+            time: None,
+            text,
+        });
+    }
+    found
 }
 
 /// Type by content: magic numbers (`infer`), else text or binary.
@@ -125,6 +151,17 @@ fn looks_like_text(head: &[u8]) -> bool {
             printable * 100 >= head.len() * 95
         }
     }
+}
+
+/// The text of a file for the full-text index: the first `limit` bytes of
+/// plain text read into memory (mail is indexed message by message).
+pub fn index_text(c: &Content, limit: usize) -> Option<String> {
+    if limit == 0 || !c.mime.starts_with("text/") {
+        return None;
+    }
+    let data = c.data.as_deref()?;
+    let cut = &data[..data.len().min(limit)];
+    Some(String::from_utf8_lossy(cut).into_owned())
 }
 
 #[cfg(test)]

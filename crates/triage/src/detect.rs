@@ -145,6 +145,7 @@ pub fn files(
     evidence: &str,
     kind: EvidenceKind,
     files: &[LogicalFile<'_>],
+    out: crate::files::Output<'_>,
     progress: &(dyn Fn(Progress<'_>) + Sync),
     warn: &mut dyn FnMut(String),
 ) -> Result<u64, TriageError> {
@@ -216,7 +217,7 @@ pub fn files(
                     path: f.path.to_path_buf(),
                     source: e,
                 })?;
-                let more = content::analyse(&analysers, evidence, &f.key, &c, &s);
+                let more = content::analyse(&analysers, evidence, &f.key, &c, &s, out.text_limit);
                 Ok((c, more))
             });
             match examined {
@@ -266,11 +267,11 @@ pub fn files(
             warn(w);
         }
         if rows.len() >= 1000 || found.messages.len() >= 1000 {
-            crate::files::flush(store, &mut rows, &mut events, &mut found)?;
+            crate::files::flush(store, out.index, &mut rows, &mut events, &mut found)?;
         }
     }
     if !rows.is_empty() {
-        crate::files::flush(store, &mut rows, &mut events, &mut found)?;
+        crate::files::flush(store, out.index, &mut rows, &mut events, &mut found)?;
     }
     Ok(files.len() as u64)
 }

@@ -25,6 +25,9 @@ pub enum TriageError {
     /// The scanner failed.
     #[error(transparent)]
     Scan(#[from] exhibit_scan::ScanError),
+    /// The full-text index failed.
+    #[error(transparent)]
+    Index(#[from] exhibit_index::IndexError),
     /// A worker thread of triage failed.
     #[error("internal error: {0}")]
     Internal(String),

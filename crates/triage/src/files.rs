@@ -37,9 +37,11 @@ pub fn run(
     store: &dyn CaseStore,
     evidence: &str,
     source: &Arc<dyn Source>,
+    out: Output<'_>,
     progress: &(dyn Fn(Progress<'_>) + Sync),
     warn: &mut dyn FnMut(String),
 ) -> Result<FileStats, TriageError> {
+    let Output { index, text_limit } = out;
     let (_, parts) = partitions(source.clone(), source.name())?;
     let opts = FsOptions::default();
     let mut stats = FileStats::default();
@@ -71,10 +73,15 @@ pub fn run(
                     let job = job_rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
                     let Ok((seq, e)) = job else { break };
                     let mut warnings = Vec::new();
-                    let (row, found) =
-                        file_row(fs, evidence, part.number, kind, &e, analysers, &mut |w| {
-                            warnings.push(format!("{}: {}: {w}", part.provenance, e.path))
-                        });
+                    let (row, found) = file_row(
+                        fs,
+                        evidence,
+                        part.number,
+                        kind,
+                        &e,
+                        (analysers, text_limit),
+                        &mut |w| warnings.push(format!("{}: {}: {w}", part.provenance, e.path)),
+                    );
                     let events = events(&row, &e);
                     let done = Done {
                         row,
@@ -88,7 +95,8 @@ pub fn run(
                 });
             }
             drop(row_tx);
-            let writer = s.spawn(move || write_in_order(store, row_rx, progress));
+            let index = &mut *index;
+            let writer = s.spawn(move || write_in_order(store, index, row_rx, progress));
             let mut seq = 0u64;
             let listed = fs.list_each(&mut |e| {
                 // A closed channel means the writer failed: its error is
@@ -145,6 +153,7 @@ pub(crate) struct Written {
 /// batch's files first, then the rows analysers made from them.
 pub(crate) fn write_in_order(
     store: &dyn CaseStore,
+    index: &mut exhibit_index::Writer,
     rx: Receiver<(u64, Done)>,
     progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<Written, TriageError> {
@@ -171,13 +180,13 @@ pub(crate) fn write_in_order(
             events.extend(d.events);
             found.extend(d.found);
             if files.len() >= BATCH || found.messages.len() >= BATCH {
-                flush(store, &mut files, &mut events, &mut found)?;
+                flush(store, index, &mut files, &mut events, &mut found)?;
                 progress(Progress::Bytes(bytes));
             }
         }
     }
     if !files.is_empty() {
-        flush(store, &mut files, &mut events, &mut found)?;
+        flush(store, index, &mut files, &mut events, &mut found)?;
     }
     Ok(out)
 }
@@ -185,12 +194,19 @@ pub(crate) fn write_in_order(
 /// Stores a batch of files, then the rows analysers made from them.
 pub(crate) fn flush(
     store: &dyn CaseStore,
+    index: &mut exhibit_index::Writer,
     rows: &mut Vec<FileRow>,
     events: &mut Vec<TimelineRow>,
     found: &mut Found,
 ) -> Result<(), TriageError> {
     store.insert_files(rows, events)?;
     let f = std::mem::take(found);
+    for r in rows.iter() {
+        index.add(&file_doc(r))?;
+    }
+    for d in &f.docs {
+        index.add(d)?;
+    }
     if !f.findings.is_empty() {
         store.insert_findings("files", &f.findings)?;
     }
@@ -205,18 +221,26 @@ pub(crate) fn flush(
     Ok(())
 }
 
-fn kind_name(k: EntryKind) -> &'static str {
-    match k {
-        EntryKind::File => "file",
-        EntryKind::Directory => "directory",
-        EntryKind::Symlink => "symlink",
-        EntryKind::CharDevice => "char-device",
-        EntryKind::BlockDevice => "block-device",
-        EntryKind::Fifo => "fifo",
-        EntryKind::Socket => "socket",
-        EntryKind::Virtual => "virtual",
-        EntryKind::VirtualDirectory => "virtual-directory",
-        EntryKind::Unknown => "unknown",
+/// Where the files stage puts what goes beyond the store.
+pub struct Output<'a> {
+    /// The full-text index writer of this item (committed by the caller).
+    pub index: &'a mut exhibit_index::Writer,
+    /// Bytes of each text file's content indexed (0: none).
+    pub text_limit: usize,
+}
+
+/// A file in the full-text index: found by its path and type.
+fn file_doc(r: &FileRow) -> exhibit_index::Doc {
+    exhibit_index::Doc {
+        kind: exhibit_index::DocKind::File,
+        evidence: r.evidence.clone(),
+        key: format!("{}\u{0}{}\u{0}{}", r.key.partition, r.key.inode, r.key.path),
+        sort: format!("{}\u{0}{}", r.key.path, r.key.inode),
+        tag: r.mime.clone().unwrap_or_default(),
+        value: r.key.path.clone(),
+        path: r.key.path.clone(),
+        time: r.mtime.as_deref().and_then(|t| t.parse().ok()),
+        text: String::new(),
     }
 }
 
@@ -234,7 +258,7 @@ fn file_row(
     partition: usize,
     kind: &str,
     e: &Entry,
-    analysers: &[Box<dyn Analyser>],
+    (analysers, text_limit): (&[Box<dyn Analyser>], usize),
     warn: &mut dyn FnMut(String),
 ) -> (FileRow, Found) {
     let mut row = FileRow {
@@ -246,7 +270,7 @@ fn file_row(
             path: e.path.clone(),
         },
         fs: kind.to_string(),
-        name_kind: kind_name(e.name_kind).to_string(),
+        name_kind: e.name_kind.name().to_string(),
         deleted: e.deleted || !e.meta_allocated,
         size: e.size,
         mode: e.mode,
@@ -279,7 +303,8 @@ fn file_row(
             row.md5 = c.digests.hex(Algorithm::Md5);
             row.sha1 = c.digests.hex(Algorithm::Sha1);
             row.sha256 = c.digests.hex(Algorithm::Sha256);
-            let found = content::analyse(analysers, evidence, &row.key, &c, &*data.source);
+            let found =
+                content::analyse(analysers, evidence, &row.key, &c, &*data.source, text_limit);
             row.mime = Some(c.mime);
             found
         }

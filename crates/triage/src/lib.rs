@@ -35,6 +35,9 @@ pub use content::MAX_IN_MEMORY;
 pub use detect::{detect, EvidenceKind};
 pub use error::TriageError;
 
+/// Indexing memory: tantivy's buffer for one item (two threads).
+const INDEX_HEAP: usize = 256 << 20;
+
 /// Stage names recorded in the store.
 pub const STAGES: [&str; 2] = ["files", "scan"];
 
@@ -43,12 +46,35 @@ pub const STAGES: [&str; 2] = ["files", "scan"];
 pub const EXAMINED: &str = "examined";
 
 /// How to triage.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct TriageOptions {
     /// Examiner named in custody entries.
     pub examiner: String,
     /// Scanner threads (0: all cores).
     pub threads: usize,
+    /// Bytes of each text file put in the full-text index (0: none).
+    pub text_limit: usize,
+}
+
+impl Default for TriageOptions {
+    fn default() -> Self {
+        TriageOptions {
+            examiner: String::new(),
+            threads: 0,
+            text_limit: TEXT_LIMIT,
+        }
+    }
+}
+
+/// Default of [`TriageOptions::text_limit`]: 1 MiB of each text file.
+pub const TEXT_LIMIT: usize = 1 << 20;
+
+/// The full-text index inside a case folder.
+pub const INDEX_DIR: &str = "index";
+
+/// Opens a case's full-text index.
+pub fn open_index(case: &Case) -> Result<exhibit_index::Index, TriageError> {
+    Ok(exhibit_index::Index::open(&case.dir().join(INDEX_DIR))?)
 }
 
 /// Progress reports, for a progress bar or log.
@@ -250,7 +276,15 @@ impl Run<'_> {
                     let store = run.store;
                     let progress = run.progress;
                     let mut ws = Vec::new();
-                    files::run(store, &id, &source, progress, &mut |w| ws.push(w))?;
+                    let index = open_index(run.case)?;
+                    let mut writer = index.writer(2, INDEX_HEAP)?;
+                    writer.delete_evidence(&id)?;
+                    let out = files::Output {
+                        index: &mut writer,
+                        text_limit: run.opts.text_limit,
+                    };
+                    files::run(store, &id, &source, out, progress, &mut |w| ws.push(w))?;
+                    writer.commit()?;
                     ws.into_iter().for_each(|w| run.warn(w));
                     Ok(())
                 })
@@ -367,9 +401,17 @@ impl Run<'_> {
         let mut ran = Vec::new();
         self.stage(&id, "files", record.size, &mut ran, &mut |run| {
             let mut ws = Vec::new();
-            detect::files(run.store, &id, kind, &items, run.progress, &mut |w| {
+            let index = open_index(run.case)?;
+            let mut writer = index.writer(2, INDEX_HEAP)?;
+            writer.delete_evidence(&id)?;
+            let out = files::Output {
+                index: &mut writer,
+                text_limit: run.opts.text_limit,
+            };
+            detect::files(run.store, &id, kind, &items, out, run.progress, &mut |w| {
                 ws.push(w)
             })?;
+            writer.commit()?;
             ws.into_iter().for_each(|w| run.warn(w));
             Ok(())
         })?;

@@ -28,6 +28,44 @@ pub enum EntryKind {
 }
 
 impl EntryKind {
+    /// Every kind, for lookups by name.
+    pub const ALL: [EntryKind; 10] = [
+        EntryKind::File,
+        EntryKind::Directory,
+        EntryKind::Symlink,
+        EntryKind::CharDevice,
+        EntryKind::BlockDevice,
+        EntryKind::Fifo,
+        EntryKind::Socket,
+        EntryKind::Virtual,
+        EntryKind::VirtualDirectory,
+        EntryKind::Unknown,
+    ];
+
+    /// The name stored in a case (`file`, `directory`, `char-device`…).
+    pub fn name(self) -> &'static str {
+        match self {
+            EntryKind::File => "file",
+            EntryKind::Directory => "directory",
+            EntryKind::Symlink => "symlink",
+            EntryKind::CharDevice => "char-device",
+            EntryKind::BlockDevice => "block-device",
+            EntryKind::Fifo => "fifo",
+            EntryKind::Socket => "socket",
+            EntryKind::Virtual => "virtual",
+            EntryKind::VirtualDirectory => "virtual-directory",
+            EntryKind::Unknown => "unknown",
+        }
+    }
+
+    /// The kind of a [`EntryKind::name`]; unknown names are `Unknown`.
+    pub fn from_name(name: &str) -> EntryKind {
+        EntryKind::ALL
+            .into_iter()
+            .find(|k| k.name() == name)
+            .unwrap_or(EntryKind::Unknown)
+    }
+
     /// TSK's letter for the type.
     pub fn letter(self) -> char {
         match self {

@@ -150,6 +150,23 @@ fn message(file: &FileFacts<'_>, raw: &[u8], offset: u64, out: &mut Found) {
             file_id: None,
         });
     }
+    let mut text = String::new();
+    for line in [&sender, &recipients, &subject].into_iter().flatten() {
+        text.push_str(line);
+        text.push('\n');
+    }
+    text.push_str(&msg.body_text);
+    out.docs.push(exhibit_index::Doc {
+        kind: exhibit_index::DocKind::Message,
+        evidence: file.evidence.to_string(),
+        key: format!("{location}#{}", msg.id),
+        sort: format!("{}\u{0}{offset:020}", file.key.path),
+        tag: "email".into(),
+        value: subject.clone().unwrap_or_default(),
+        path: location.clone(),
+        time: msg.date,
+        text,
+    });
     out.messages.push(MessageRow {
         evidence: file.evidence.to_string(),
         sha256: msg.id.clone(),

@@ -40,6 +40,8 @@ pub struct Found {
     pub events: Vec<TimelineRow>,
     /// E-mail messages.
     pub messages: Vec<MessageRow>,
+    /// Text for the full-text index (message bodies, file text).
+    pub docs: Vec<exhibit_index::Doc>,
     /// Problems met (the file is still listed and hashed).
     pub warnings: Vec<String>,
 }
@@ -50,6 +52,7 @@ impl Found {
         self.findings.is_empty()
             && self.events.is_empty()
             && self.messages.is_empty()
+            && self.docs.is_empty()
             && self.warnings.is_empty()
     }
 
@@ -58,6 +61,7 @@ impl Found {
         self.findings.extend(other.findings);
         self.events.extend(other.events);
         self.messages.extend(other.messages);
+        self.docs.extend(other.docs);
         self.warnings.extend(other.warnings);
     }
 }
@@ -77,18 +81,12 @@ pub fn registry() -> Vec<Box<dyn Analyser>> {
     vec![Box::new(mail::Mail)]
 }
 
-/// Runs the analysers that want `file` over `data`.
-pub fn analyse(analysers: &[Box<dyn Analyser>], file: &FileFacts<'_>, data: &dyn Source) -> Found {
-    let mut out = Found::default();
-    for a in analysers {
-        if a.wants(file) {
-            let mut found = Found::default();
-            a.analyse(file, data, &mut found);
-            for w in &mut found.warnings {
-                *w = format!("{}: {}: {w}", a.name(), file.key.path);
-            }
-            out.extend(found);
-        }
+/// Runs one analyser over a file it wants; its warnings name it and the file.
+pub fn run_one(a: &dyn Analyser, file: &FileFacts<'_>, data: &dyn Source) -> Found {
+    let mut found = Found::default();
+    a.analyse(file, data, &mut found);
+    for w in &mut found.warnings {
+        *w = format!("{}: {}: {w}", a.name(), file.key.path);
     }
-    out
+    found
 }
