@@ -221,7 +221,10 @@ pub fn files(
                 Ok((c, more))
             });
             match examined {
-                Ok((c, more)) => {
+                Ok((c, mut more)) => {
+                    for doc in more.docs.drain(..) {
+                        out.index.add(&doc)?;
+                    }
                     row.md5 = c.digests.hex(Algorithm::Md5);
                     row.sha1 = c.digests.hex(Algorithm::Sha1);
                     row.sha256 = c.digests.hex(Algorithm::Sha256);

@@ -64,7 +64,9 @@ pub fn run(
         let fs: &dyn FileSystem = &*fs;
         let (job_tx, job_rx) = sync_channel::<(u64, Entry)>(1024);
         let job_rx = Mutex::new(job_rx);
-        let (row_tx, row_rx) = sync_channel::<(u64, Done)>(1024);
+        // Results may carry up to `text_limit` bytes of text each: a short
+        // queue bounds memory.
+        let (row_tx, row_rx) = sync_channel::<(u64, Done)>(64);
         let (listed, written) = std::thread::scope(|s| {
             for _ in 0..workers {
                 let row_tx = row_tx.clone();
@@ -176,6 +178,11 @@ pub(crate) fn write_in_order(
             }
             out.warnings.extend(d.warnings);
             out.warnings.extend(std::mem::take(&mut d.found.warnings));
+            // Text goes to the index at once (tantivy buffers within its
+            // own heap), not into the batch.
+            for doc in d.found.docs.drain(..) {
+                index.add(&doc)?;
+            }
             files.push(d.row);
             events.extend(d.events);
             found.extend(d.found);

@@ -36,7 +36,7 @@ pub use detect::{detect, EvidenceKind};
 pub use error::TriageError;
 
 /// Indexing memory: tantivy's buffer for one item (two threads).
-const INDEX_HEAP: usize = 256 << 20;
+const INDEX_HEAP: usize = 128 << 20;
 
 /// Stage names recorded in the store.
 pub const STAGES: [&str; 2] = ["files", "scan"];
