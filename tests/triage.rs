@@ -420,6 +420,7 @@ fn mail_in_evidence_becomes_messages_and_timeline_events() {
     let analysis: serde_json::Value =
         serde_json::from_str(first["analysis"].as_str().unwrap()).unwrap();
     assert_eq!(analysis["route"]["hops"].as_array().unwrap().len(), 1);
+    assert!(analysis["indicators"].is_array());
     // The single mbox is evidence of kind "mailbox".
     let log = std::fs::read_to_string(case.join("custody/log.jsonl")).unwrap();
     assert!(log.contains("\"kind\":\"mailbox\""), "{log}");

@@ -154,7 +154,7 @@ impl AnswerKey {
 - The deleted file `_ALLET.TXT` (first byte 0xE5) still has its clusters: its content is recovered as a best guess, and its text is UTF-16, so a plain `strings` misses it.\n\
 - The laundering wallet is only visible after decompressing `DOCS/NOTE.ZIP`.\n\
 - The photo's EXIF GPS block places the suspect in central Bangkok.\n\
-- The phishing mail's sender domain imitates a bank; the first `Received` line names the sending host's IP.\n");
+- The phishing mail's sender domain imitates a bank; the first `Received` line names the sending host's IP; replies go to a Gmail mailbox, not to the sender's domain (`exhibit messages CASE --json`: the route and the indicators).\n");
         s
     }
 }
@@ -465,6 +465,7 @@ fn seeds() -> Vec<Seed> {
                 Received: from mail.goldwin-fx.example (unknown [203.0.113.45])\n\
                 \tby mx.example.org with ESMTP; Sat, 14 Mar 2026 08:12:30 +0700\n\
                 From: \"Bangkok Bank Security\" <security@bangkokbank-secure-login.example>\n\
+                Reply-To: bbl.verify.team@gmail.com\n\
                 To: victim@example.org\n\
                 Subject: Verify your account\n\
                 Date: Sat, 14 Mar 2026 08:12:29 +0700\n\

@@ -103,6 +103,7 @@ fn message(file: &FileFacts<'_>, raw: &[u8], offset: u64, out: &mut Found) {
         }
     };
     let route = exhibit_mail::route(&msg);
+    let indicators = exhibit_mail::indicators(&msg);
     let sender = display(&msg.from);
     let mut recipients = msg.to.clone();
     recipients.extend(msg.cc.iter().cloned());
@@ -110,6 +111,7 @@ fn message(file: &FileFacts<'_>, raw: &[u8], offset: u64, out: &mut Found) {
     let subject = msg.subject.clone();
     let analysis = serde_json::json!({
         "route": route,
+        "indicators": indicators,
         "warnings": msg.warnings,
         "attachments": msg.attachments,
     });
