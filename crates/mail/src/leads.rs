@@ -159,10 +159,20 @@ impl Collector {
             },
         };
         let text = text_str.as_bytes();
+        // Every lead has a dot or a colon: most header values (dates,
+        // tokens, encodings) have neither and need no regex at all.
+        if memchr::memchr2(b'.', b':', text).is_none() {
+            return;
+        }
         // Spans already taken by URLs and addresses, so that their hosts are
         // counted as domains once, not again as bare words.
         let mut taken: Vec<(usize, usize)> = Vec::new();
-        for m in url_re().find_iter(text) {
+        let urls = if memchr::memmem::find(text, b"://").is_some() {
+            url_re().find_iter(text).collect()
+        } else {
+            Vec::new()
+        };
+        for m in urls {
             let url = s(&m).trim_end_matches(['.', ',', ';', ':', ')', '!', '?', '\'']);
             taken.push((m.start(), m.end()));
             self.add(LeadKind::Url, url.to_string(), &loc(m.start()));
@@ -175,7 +185,12 @@ impl Collector {
                 }
             }
         }
-        for m in email_re().find_iter(text) {
+        let emails = if memchr::memchr(b'@', text).is_some() {
+            email_re().find_iter(text).collect()
+        } else {
+            Vec::new()
+        };
+        for m in emails {
             if inside(&taken, m.start()) {
                 continue;
             }
