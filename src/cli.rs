@@ -335,6 +335,10 @@ pub struct TriageArgs {
     /// Bytes of each text file's content put in the full-text index (0: file text not indexed).
     #[arg(long, default_value_t = exhibit_triage::TEXT_LIMIT)]
     pub text_limit: usize,
+    /// Time zone FAT local times were written in (e.g. Asia/Bangkok); without it they are read
+    /// as UTC and the timeline says so.
+    #[arg(long)]
+    pub tz: Option<String>,
     /// Values to watch for (one per line, optionally a tab and a label; `#` comments): hits are
     /// listed in the summary.
     #[arg(long, value_name = "FILE")]

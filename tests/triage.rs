@@ -258,10 +258,13 @@ fn timeline_of_a_case_is_bounded_and_formatted() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("time,macb,evidence,source,description,partition,inode,path")
+        Some("time,macb,evidence,source,description,partition,inode,path,zone")
     );
     let rows: Vec<&str> = lines.collect();
-    assert!(rows.iter().any(|l| l.ends_with(",/passwords.txt")), "{csv}");
+    assert!(
+        rows.iter().any(|l| l.ends_with(",/passwords.txt,")),
+        "{csv}"
+    );
     let mut times: Vec<&str> = rows.iter().map(|l| &l[..30]).collect();
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "time order");
     times.dedup();
@@ -480,4 +483,51 @@ fn mail_in_evidence_becomes_messages_and_timeline_events() {
     assert_eq!(hits[0]["kind"], "wallet");
     assert_eq!(hits[0]["label"], "scam wallet A");
     assert_eq!(hits[0]["count"], 5);
+}
+
+#[test]
+fn fat_local_times_are_noted_and_converted_with_tz() {
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = tmp.path().join("demo");
+    exhibit()
+        .arg("demo")
+        .arg("--out")
+        .arg(&demo)
+        .assert()
+        .success();
+    let image = demo.join("seized/usb-stick.dd");
+    let line_of = |case: &Path, tz: Option<&str>| -> String {
+        let mut cmd = exhibit();
+        cmd.args(["triage", "-q", "--examiner", "tester", "--case"])
+            .arg(case)
+            .arg(&image);
+        if let Some(tz) = tz {
+            cmd.args(["--tz", tz]);
+        }
+        cmd.assert().success();
+        let out = exhibit().arg("timeline").arg(case).assert().success();
+        String::from_utf8_lossy(&out.get_output().stdout)
+            .lines()
+            .find(|l| l.contains(",/CHATS/LINE_EXPORT.TXT,") && l.contains(",m"))
+            .unwrap_or_else(|| panic!("no event for the chat export"))
+            .to_string()
+    };
+    let utc = line_of(&tmp.path().join("utc"), None);
+    assert!(
+        utc.ends_with(",local time (zone unknown: read as UTC)"),
+        "{utc}"
+    );
+    let bkk = line_of(&tmp.path().join("bkk"), Some("Asia/Bangkok"));
+    assert!(bkk.ends_with(",local time in Asia/Bangkok"), "{bkk}");
+    // The same wall-clock time, seven hours earlier in UTC.
+    let t = |l: &str| l[..19].parse::<jiff::civil::DateTime>().unwrap();
+    let diff = t(&utc).duration_since(t(&bkk));
+    assert_eq!(diff.as_secs(), 7 * 3600);
+    exhibit()
+        .args(["triage", "-q", "--case"])
+        .arg(tmp.path().join("bad"))
+        .arg(&image)
+        .args(["--tz", "Mars/Olympus"])
+        .assert()
+        .failure();
 }

@@ -37,7 +37,11 @@ pub fn run(args: &TriageArgs) -> anyhow::Result<()> {
         examiner: crate::output::examiner(&args.examiner, Some(&case)),
         threads: args.threads.unwrap_or(0),
         text_limit: args.text_limit,
+        local_tz: args.tz.clone(),
     };
+    if let Some(tz) = &args.tz {
+        jiff::tz::TimeZone::get(tz).with_context(|| format!("unknown time zone `{tz}`"))?;
+    }
     let bar = crate::progress::bytes(0, "triage", args.quiet);
     let report = |p: Progress<'_>| match p {
         Progress::Step {
@@ -263,7 +267,7 @@ pub fn timeline(
         if format == TimelineFormat::Csv {
             writeln!(
                 out,
-                "time,macb,evidence,source,description,partition,inode,path"
+                "time,macb,evidence,source,description,partition,inode,path,zone"
             )?;
         }
         for r in &rows {
@@ -274,7 +278,7 @@ pub fn timeline(
                 };
                 writeln!(
                     out,
-                    "{},{},{},{},{},{},{},{}",
+                    "{},{},{},{},{},{},{},{},{}",
                     r.time,
                     r.macb,
                     csv_field(&r.evidence),
@@ -282,7 +286,8 @@ pub fn timeline(
                     csv_field(&r.description),
                     p,
                     csv_field(i),
-                    csv_field(path)
+                    csv_field(path),
+                    csv_field(r.zone.as_deref().unwrap_or(""))
                 )?;
             } else {
                 let line = serde_json::to_string(r).map_err(std::io::Error::other)?;

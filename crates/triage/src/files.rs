@@ -41,9 +41,17 @@ pub fn run(
     progress: &(dyn Fn(Progress<'_>) + Sync),
     warn: &mut dyn FnMut(String),
 ) -> Result<FileStats, TriageError> {
-    let Output { index, text_limit } = out;
+    let Output {
+        index,
+        text_limit,
+        local_tz,
+    } = out;
     let (_, parts) = partitions(source.clone(), source.name())?;
-    let opts = FsOptions::default();
+    let mut opts = FsOptions::default();
+    if let Some(tz) = local_tz {
+        opts.local_tz = jiff::tz::TimeZone::get(tz)
+            .map_err(|e| TriageError::Internal(format!("unknown time zone `{tz}`: {e}")))?;
+    }
     let mut stats = FileStats::default();
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let analysers = crate::analyse::registry();
@@ -84,7 +92,12 @@ pub fn run(
                         (analysers, text_limit),
                         &mut |w| warnings.push(format!("{}: {}: {w}", part.provenance, e.path)),
                     );
-                    let events = events(&row, &e);
+                    let mut events = events(&row, &e);
+                    if let Some(zone) = local_zone(&row.fs, local_tz) {
+                        events
+                            .iter_mut()
+                            .for_each(|ev| ev.zone = Some(zone.clone()));
+                    }
                     let done = Done {
                         row,
                         events,
@@ -234,6 +247,21 @@ pub struct Output<'a> {
     pub index: &'a mut exhibit_index::Writer,
     /// Bytes of each text file's content indexed (0: none).
     pub text_limit: usize,
+    /// Zone of file systems that store local time, by name (`None`: UTC
+    /// assumed, and the events say so).
+    pub local_tz: Option<&'a str>,
+}
+
+/// The zone note of events from a file system that stores local time
+/// (FAT): times were converted from `tz`, or read as UTC when it is unknown.
+fn local_zone(fs: &str, tz: Option<&str>) -> Option<String> {
+    if !fs.starts_with("FAT") {
+        return None;
+    }
+    Some(match tz {
+        Some(tz) => format!("local time in {tz}"),
+        None => "local time (zone unknown: read as UTC)".to_string(),
+    })
 }
 
 /// A file in the full-text index: found by its path and type.

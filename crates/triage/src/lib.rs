@@ -54,6 +54,9 @@ pub struct TriageOptions {
     pub threads: usize,
     /// Bytes of each text file put in the full-text index (0: none).
     pub text_limit: usize,
+    /// Zone that file systems storing local time (FAT) were written in,
+    /// by name (`Asia/Bangkok`); `None`: unknown, read as UTC and noted so.
+    pub local_tz: Option<String>,
 }
 
 impl Default for TriageOptions {
@@ -62,6 +65,7 @@ impl Default for TriageOptions {
             examiner: String::new(),
             threads: 0,
             text_limit: TEXT_LIMIT,
+            local_tz: None,
         }
     }
 }
@@ -282,6 +286,7 @@ impl Run<'_> {
                     let out = files::Output {
                         index: &mut writer,
                         text_limit: run.opts.text_limit,
+                        local_tz: run.opts.local_tz.as_deref(),
                     };
                     files::run(store, &id, &source, out, progress, &mut |w| ws.push(w))?;
                     writer.commit()?;
@@ -407,6 +412,7 @@ impl Run<'_> {
             let out = files::Output {
                 index: &mut writer,
                 text_limit: run.opts.text_limit,
+                local_tz: run.opts.local_tz.as_deref(),
             };
             detect::files(run.store, &id, kind, &items, out, run.progress, &mut |w| {
                 ws.push(w)
