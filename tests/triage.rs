@@ -531,3 +531,31 @@ fn fat_local_times_are_noted_and_converted_with_tz() {
         .assert()
         .failure();
 }
+
+#[test]
+fn outlook_msg_files_in_a_folder_become_messages() {
+    let dir = disk("x")
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("mail/msg");
+    if !dir.is_dir() {
+        eprintln!("note: {} not found; test skipped", dir.display());
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let case = tmp.path().join("case");
+    triage(&case, &dir);
+    let msgs = json(&["messages", "--json"], &case);
+    // Every .msg but the damaged one; the .doc/.ppt/Thumbs.db OLE files
+    // are not taken for mail.
+    assert_eq!(msgs.len(), 8, "{msgs:?}");
+    let unicode = msgs
+        .iter()
+        .find(|m| m["location"] == "/unicode.msg")
+        .unwrap();
+    assert_eq!(unicode["subject"], "Test for TIF files");
+    assert_eq!(unicode["date"], "2013-11-18T08:26:24.000000000Z");
+    assert_eq!(unicode["date_zone"], "+02:00");
+}

@@ -27,9 +27,19 @@ impl Analyser for Mail {
     fn wants(&self, file: &FileFacts<'_>) -> bool {
         matches!(file.mime, "message/rfc822" | "application/mbox")
             || (file.mime.starts_with("text/") && exhibit_mail::sniff(file.head).is_some())
+            || is_outlook_msg(file)
     }
 
     fn analyse(&self, file: &FileFacts<'_>, data: &dyn Source, out: &mut Found) {
+        if is_outlook_msg(file) {
+            if let Some(raw) = read_whole(data, out) {
+                match exhibit_mail::parse_msg(&raw) {
+                    Ok(msg) => record(file, msg, 0, out),
+                    Err(e) => out.warnings.push(e.to_string()),
+                }
+            }
+            return;
+        }
         match exhibit_mail::sniff(file.head) {
             Some(MailboxKind::Mbox) => {
                 let mut n = 0usize;
@@ -75,6 +85,32 @@ impl Analyser for Mail {
     }
 }
 
+/// An Outlook `.msg`: an OLE compound file with the name to match.
+fn is_outlook_msg(file: &FileFacts<'_>) -> bool {
+    file.head
+        .starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1])
+        && file.key.path.to_ascii_lowercase().ends_with(".msg")
+}
+
+/// A whole message file, up to [`MAX_MESSAGE`] bytes.
+fn read_whole(data: &dyn Source, out: &mut Found) -> Option<Vec<u8>> {
+    let len = usize::try_from(data.len()).ok()?;
+    if len > MAX_MESSAGE {
+        out.warnings.push(format!(
+            "message larger than {MAX_MESSAGE} bytes: not parsed"
+        ));
+        return None;
+    }
+    let mut raw = vec![0u8; len];
+    match data.read_exact_at(0, &mut raw) {
+        Ok(()) => Some(raw),
+        Err(e) => {
+            out.warnings.push(e.to_string());
+            None
+        }
+    }
+}
+
 fn display(addrs: &[Address]) -> Option<String> {
     let list: Vec<String> = addrs
         .iter()
@@ -89,19 +125,26 @@ fn display(addrs: &[Address]) -> Option<String> {
     (!list.is_empty()).then(|| list.join(", "))
 }
 
-fn message(file: &FileFacts<'_>, raw: &[u8], offset: u64, out: &mut Found) {
-    let location = if offset > 0 || file.mime == "application/mbox" {
+fn location(file: &FileFacts<'_>, offset: u64) -> String {
+    if offset > 0 || file.mime == "application/mbox" {
         format!("{}@{offset}", file.key.path)
     } else {
         file.key.path.clone()
-    };
-    let msg: Message = match exhibit_mail::parse_message(raw) {
-        Ok(m) => m,
-        Err(e) => {
-            out.warnings.push(format!("{location}: {e}"));
-            return;
-        }
-    };
+    }
+}
+
+fn message(file: &FileFacts<'_>, raw: &[u8], offset: u64, out: &mut Found) {
+    match exhibit_mail::parse_message(raw) {
+        Ok(m) => record(file, m, offset, out),
+        Err(e) => out
+            .warnings
+            .push(format!("{}: {e}", location(file, offset))),
+    }
+}
+
+/// The rows of one parsed message.
+fn record(file: &FileFacts<'_>, msg: Message, offset: u64, out: &mut Found) {
+    let location = location(file, offset);
     let route = exhibit_mail::route(&msg);
     let indicators = exhibit_mail::indicators(&msg);
     let sender = display(&msg.from);
