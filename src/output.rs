@@ -8,6 +8,15 @@ pub fn json<T: Serialize>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The outcome of writing a listing to stdout: a reader that went away
+/// (`| head`) is not an error.
+pub fn ended(result: std::io::Result<()>) -> anyhow::Result<()> {
+    match result {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
 /// The examiner for an action: the flag, else the case's lead examiner.
 pub fn examiner(flag: &Option<String>, case: Option<&exhibit_case::Case>) -> String {
     flag.clone()

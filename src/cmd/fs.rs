@@ -252,10 +252,7 @@ pub fn timeline(args: &TimelineArgs) -> anyhow::Result<()> {
             }
         }
     };
-    match result.and_then(|_| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
-    }
+    crate::output::ended(result.and_then(|_| out.flush()))
 }
 
 /// Entries per batch handed from the listing to the formatting thread.
@@ -317,8 +314,5 @@ fn bodyfile(p: &Partition, fs: &dyn FileSystem, out: &mut impl Write) -> anyhow:
         .iter()
         .try_for_each(|piece| out.write_all(piece))
         .and_then(|_| out.flush());
-    match result {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
-    }
+    crate::output::ended(result)
 }

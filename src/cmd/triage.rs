@@ -296,10 +296,7 @@ pub fn timeline(
         }
         out.flush()
     })();
-    match result {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
-    }
+    crate::output::ended(result)
 }
 
 /// The case's files as a TSK body file (for `mactime` and the tools that
@@ -350,10 +347,7 @@ fn bodyfile(store: &SqliteStore, from: Option<&str>, to: Option<&str>) -> anyhow
         }
         out.flush()
     })();
-    match result {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
-    }
+    crate::output::ended(result)
 }
 
 /// `exhibit search CASE QUERY`.
