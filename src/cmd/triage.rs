@@ -209,9 +209,12 @@ pub fn files(case: &Path, deleted: bool, mime: Option<&str>, json: bool) -> anyh
         return crate::output::json(&rows);
     }
     for r in rows {
+        // Evidence and partition first: the same path can exist in two
+        // partitions of one image.
         println!(
-            "{}\t{}\t{}\t{}\t{}\t{}\t{}{}",
+            "{}\tp{}\t{}\t{}\t{}\t{}\t{}\t{}{}",
             r.evidence,
+            r.key.partition,
             r.key.inode,
             r.size,
             r.md5.as_deref().unwrap_or("-"),
