@@ -185,18 +185,7 @@ mod tests {
     #[test]
     fn writer_matches_format() {
         use jiff::Timestamp;
-        let kinds = [
-            EntryKind::File,
-            EntryKind::Directory,
-            EntryKind::Symlink,
-            EntryKind::CharDevice,
-            EntryKind::BlockDevice,
-            EntryKind::Fifo,
-            EntryKind::Socket,
-            EntryKind::Virtual,
-            EntryKind::VirtualDirectory,
-            EntryKind::Unknown,
-        ];
+        let kinds = EntryKind::ALL;
         let times = [
             None,
             Some(Timestamp::MIN),
