@@ -9,6 +9,11 @@ mod progress;
 
 use clap::Parser;
 
+/// Parsing mail, SQLite and the index allocate many small objects; mimalloc
+/// is markedly faster at that than the system allocator.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = cli::Cli::parse();
     let result = cmd::run(cli);

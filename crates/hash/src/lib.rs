@@ -135,9 +135,18 @@ pub fn hash_file(
     hash_reader(file, algs, progress)
 }
 
+/// Below this, an in-memory buffer is hashed on the calling thread: handing
+/// it to worker threads costs more (a 1 MiB block to set up per call) than
+/// hashing it.
+const SMALL_BYTES: usize = 8 << 20;
+
 /// Hashes an in-memory buffer (on the calling thread when it is small).
 pub fn hash_bytes(data: &[u8], algs: &[Algorithm]) -> Digests {
-    let mut h = MultiHasher::new(algs);
+    let mut h = if data.len() < SMALL_BYTES {
+        MultiHasher::on_caller(algs)
+    } else {
+        MultiHasher::new(algs)
+    };
     h.update(data);
     h.finish()
 }

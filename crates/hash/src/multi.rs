@@ -183,6 +183,15 @@ impl MultiHasher {
         Self::with_plan(plan)
     }
 
+    /// Every algorithm on the calling thread, one after the other (for
+    /// small inputs, where threads cost more than they save).
+    pub(crate) fn on_caller(algs: &[Algorithm]) -> Self {
+        let mut algs = algs.to_vec();
+        algs.sort();
+        algs.dedup();
+        Self::direct(&algs)
+    }
+
     fn direct(algs: &[Algorithm]) -> Self {
         MultiHasher {
             mode: Mode::Direct {

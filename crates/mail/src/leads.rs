@@ -70,20 +70,160 @@ pub struct Lead {
     pub count: u64,
 }
 
-fn url_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(r#"(?i-u)\b(?:https?|ftp)://[^\x00-\x20\x7f<>"'`{}|\\^\[\]]+"#)
-            .expect("constant pattern")
-    })
+/// A word byte as `\b` sees it (ASCII, `(?-u)`).
+fn word(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
 }
 
-fn email_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(r"(?i-u)\b[a-z0-9][a-z0-9._%+\-]{0,63}@[a-z0-9](?:[a-z0-9\-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9\-]{0,62}[a-z0-9])?)+\b")
-            .expect("constant pattern")
-    })
+/// Bytes a URL runs over: anything but controls, space and
+/// `<>"'`{}|\^[]`.
+fn url_byte(c: u8) -> bool {
+    c > 0x20 && c != 0x7f && !b"<>\"'`{}|\\^[]".contains(&c)
+}
+
+/// `http`, `https` and `ftp` URLs (scheme case-insensitive, at a word
+/// boundary), as `(start, end)` spans in order: a hand-written scan from
+/// each `://`, several times faster than a regex over the whole text.
+fn find_urls(t: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    for c in memchr::memmem::find_iter(t, b"://") {
+        if c < from {
+            continue;
+        }
+        let head = &t[..c];
+        let scheme = [&b"https"[..], b"http", b"ftp"]
+            .into_iter()
+            .find(|s| head.len() >= s.len() && head[c - s.len()..].eq_ignore_ascii_case(s));
+        let Some(scheme) = scheme else { continue };
+        let start = c - scheme.len();
+        if start > 0 && word(t[start - 1]) {
+            continue;
+        }
+        let mut end = c + 3;
+        while end < t.len() && url_byte(t[end]) {
+            end += 1;
+        }
+        if end == c + 3 {
+            continue;
+        }
+        out.push((start, end));
+        from = end;
+    }
+    out
+}
+
+fn v6_byte(c: u8) -> bool {
+    c.is_ascii_hexdigit() || c == b':' || c == b'.'
+}
+
+/// Maximal runs of hex digits, colons and dots that hold `::` or at least
+/// seven colons: the only places an IPv6 address can be.
+fn colon_runs(t: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    for c in memchr::memchr_iter(b':', t) {
+        if c < from {
+            continue;
+        }
+        let mut a = c;
+        while a > 0 && v6_byte(t[a - 1]) {
+            a -= 1;
+        }
+        let mut b = c;
+        while b < t.len() && v6_byte(t[b]) {
+            b += 1;
+        }
+        from = b;
+        let run = &t[a..b];
+        if memchr::memmem::find(run, b"::").is_some() || memchr::memchr_iter(b':', run).count() >= 7
+        {
+            out.push((a, b));
+        }
+    }
+    out
+}
+
+/// Bytes of an address's local part.
+fn local_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-')
+}
+
+/// Where the domain after an `@` at `at` ends: labels of letters, digits
+/// and inner hyphens (up to 63 bytes), at least two, ending at a word
+/// boundary. `None` when there is no such domain.
+fn domain_end(t: &[u8], at: usize) -> Option<usize> {
+    let mut ends: Vec<usize> = Vec::new();
+    let mut i = at + 1;
+    loop {
+        let start = i;
+        if !t.get(i).is_some_and(u8::is_ascii_alphanumeric) {
+            break;
+        }
+        while i < t.len() && (t[i].is_ascii_alphanumeric() || t[i] == b'-') && i - start < 64 {
+            i += 1;
+        }
+        // Back off trailing hyphens: a label ends with a letter or digit.
+        let mut e = i;
+        while t[e - 1] == b'-' {
+            e -= 1;
+        }
+        ends.push(e);
+        if e == i && t.get(i) == Some(&b'.') {
+            i += 1;
+            continue;
+        }
+        break;
+    }
+    // The last label may end inside its run (before a hyphen) so that a
+    // boundary follows; otherwise fall back to the label before it.
+    while ends.len() >= 2 {
+        let last = ends.len() - 1;
+        let label_start = ends[last - 1] + 1;
+        let mut e = ends[last];
+        loop {
+            if !t.get(e).copied().is_some_and(word) && t[e - 1].is_ascii_alphanumeric() {
+                return Some(e);
+            }
+            match t[label_start..e - 1].iter().rposition(|&c| c == b'-') {
+                Some(h) => e = label_start + h,
+                None => break,
+            }
+            if e <= label_start {
+                break;
+            }
+        }
+        ends.pop();
+    }
+    None
+}
+
+/// E-mail addresses as `(start, end)` spans in order: local part of up to
+/// 64 bytes starting with a letter or digit at a word boundary, `@`, a
+/// domain of at least two labels. Hand-written from each `@`.
+fn find_emails(t: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    for at in memchr::memchr_iter(b'@', t) {
+        if at < from {
+            continue;
+        }
+        let mut s = at;
+        while s > from && at - s < 64 && local_byte(t[s - 1]) {
+            s -= 1;
+        }
+        let Some(start) =
+            (s..at).find(|&i| t[i].is_ascii_alphanumeric() && (i == 0 || !word(t[i - 1])))
+        else {
+            continue;
+        };
+        let Some(end) = domain_end(t, at) else {
+            continue;
+        };
+        out.push((start, end));
+        from = end;
+    }
+    out
 }
 
 fn ipv6_re() -> &'static Regex {
@@ -167,54 +307,52 @@ impl Collector {
         // Spans already taken by URLs and addresses, so that their hosts are
         // counted as domains once, not again as bare words.
         let mut taken: Vec<(usize, usize)> = Vec::new();
-        let urls = if memchr::memmem::find(text, b"://").is_some() {
-            url_re().find_iter(text).collect()
-        } else {
-            Vec::new()
-        };
-        for m in urls {
-            let url = s(&m).trim_end_matches(['.', ',', ';', ':', ')', '!', '?', '\'']);
-            taken.push((m.start(), m.end()));
-            self.add(LeadKind::Url, url.to_string(), &loc(m.start()));
+        for (a, b) in find_urls(text) {
+            // Spans start and end at ASCII bytes, so they are char boundaries.
+            let url = text_str
+                .get(a..b)
+                .unwrap_or_default()
+                .trim_end_matches(['.', ',', ';', ':', ')', '!', '?', '\'']);
+            taken.push((a, b));
+            self.add(LeadKind::Url, url.to_string(), &loc(a));
             if let Some(h) = crate::indicators::url_host(url) {
                 let h = h.trim_matches(['[', ']']).to_string();
                 if let Ok(ip) = h.parse::<IpAddr>() {
-                    self.add(LeadKind::Ip, ip.to_string(), &loc(m.start()));
+                    self.add(LeadKind::Ip, ip.to_string(), &loc(a));
                 } else if known_suffix(&h) {
-                    self.add(LeadKind::Domain, h, &loc(m.start()));
+                    self.add(LeadKind::Domain, h, &loc(a));
                 }
             }
         }
-        let emails = if memchr::memchr(b'@', text).is_some() {
-            email_re().find_iter(text).collect()
-        } else {
-            Vec::new()
-        };
-        for m in emails {
-            if inside(&taken, m.start()) {
+        for (a, b) in find_emails(text) {
+            if inside(&taken, a) {
                 continue;
             }
-            taken.push((m.start(), m.end()));
-            let a = s(&m).to_lowercase();
-            if let Some((_, d)) = a.rsplit_once('@') {
+            taken.push((a, b));
+            let addr = text_str.get(a..b).unwrap_or_default().to_ascii_lowercase();
+            if let Some((_, d)) = addr.rsplit_once('@') {
                 if known_suffix(d) {
-                    self.add(LeadKind::Domain, d.to_string(), &loc(m.start()));
+                    self.add(LeadKind::Domain, d.to_string(), &loc(a));
                     if !ids {
-                        self.add(LeadKind::Email, a.clone(), &loc(m.start()));
+                        self.add(LeadKind::Email, addr.clone(), &loc(a));
                     }
                 }
             }
         }
-        if text_str.contains("::") || text_str.matches(':').count() >= 7 {
-            for m in ipv6_re().find_iter(text) {
+        // IPv6: the pattern only spans hex digits, colons and dots, so it
+        // runs over each such run that could hold an address, not the text.
+        for (ra, rb) in colon_runs(text) {
+            let run = &text[ra..rb];
+            for m in ipv6_re().find_iter(run) {
                 let v = s(&m);
-                if inside(&taken, m.start()) || !v.contains("::") && v.matches(':').count() < 7 {
+                let start = ra + m.start();
+                if inside(&taken, start) || !v.contains("::") && v.matches(':').count() < 7 {
                     continue;
                 }
                 if let Ok(IpAddr::V6(ip)) = v.parse::<IpAddr>() {
                     if !ip.is_unspecified() {
-                        taken.push((m.start(), m.end()));
-                        self.add(LeadKind::Ip, ip.to_string(), &loc(m.start()));
+                        taken.push((start, ra + m.end()));
+                        self.add(LeadKind::Ip, ip.to_string(), &loc(start));
                     }
                 }
             }
