@@ -135,7 +135,7 @@ pub enum Command {
     Mail(MailCommand),
     /// Cryptocurrency: clusters and flows from Bitcoin ledger files you hold (offline).
     #[command(subcommand)]
-    Crypto(CryptoCommand),
+    Crypto(crate::cmd::crypto::CryptoCommand),
     /// Create and inspect cases.
     #[command(subcommand)]
     Case(CaseCommand),
@@ -360,27 +360,6 @@ pub enum MailCommand {
     /// origin IP, authentication verdicts (DKIM verified offline against a DNS snapshot), signs
     /// of deception with the header lines behind them, attachments with hashes, and leads.
     Analyze(crate::cmd::mail::MailAnalyzeArgs),
-}
-
-#[derive(Subcommand, Debug)]
-pub enum CryptoCommand {
-    /// Addresses spent together in one transaction (multi-input heuristic; likely CoinJoins are
-    /// skipped and listed). A cluster is a lead, not proof of common ownership.
-    Cluster {
-        #[command(flatten)]
-        ledger: crate::cmd::crypto::LedgerArgs,
-        /// Cluster through likely CoinJoins too.
-        #[arg(long)]
-        keep_coinjoins: bool,
-    },
-    /// Funds into and out of an address: each receipt with its payers, each spend with its payees.
-    Flows {
-        #[command(flatten)]
-        ledger: crate::cmd::crypto::LedgerArgs,
-        /// The address to follow.
-        #[arg(long)]
-        address: String,
-    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -128,3 +128,36 @@ pub fn flows(args: &LedgerArgs, address: &str) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// `exhibit crypto` subcommands.
+#[derive(clap::Subcommand, Debug)]
+pub enum CryptoCommand {
+    /// Addresses spent together in one transaction (multi-input heuristic; likely CoinJoins are
+    /// skipped and listed). A cluster is a lead, not proof of common ownership.
+    Cluster {
+        #[command(flatten)]
+        ledger: LedgerArgs,
+        /// Cluster through likely CoinJoins too.
+        #[arg(long)]
+        keep_coinjoins: bool,
+    },
+    /// Funds into and out of an address: each receipt with its payers, each spend with its payees.
+    Flows {
+        #[command(flatten)]
+        ledger: LedgerArgs,
+        /// The address to follow.
+        #[arg(long)]
+        address: String,
+    },
+}
+
+/// Runs one `exhibit crypto` subcommand.
+pub fn run(cmd: CryptoCommand) -> anyhow::Result<()> {
+    match cmd {
+        CryptoCommand::Cluster {
+            ledger,
+            keep_coinjoins,
+        } => cluster(&ledger, keep_coinjoins),
+        CryptoCommand::Flows { ledger, address } => flows(&ledger, &address),
+    }
+}

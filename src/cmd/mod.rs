@@ -57,13 +57,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         } => triage::files(&case, deleted, mime.as_deref(), json),
         Command::Messages { case, json } => triage::messages(&case, json),
         Command::Mail(crate::cli::MailCommand::Analyze(args)) => mail::analyze(&args),
-        Command::Crypto(crate::cli::CryptoCommand::Cluster {
-            ledger,
-            keep_coinjoins,
-        }) => crypto::cluster(&ledger, keep_coinjoins),
-        Command::Crypto(crate::cli::CryptoCommand::Flows { ledger, address }) => {
-            crypto::flows(&ledger, &address)
-        }
+        Command::Crypto(c) => crypto::run(c),
         Command::Case(c) => case::run(c),
         Command::Evidence(c) => evidence::run(c),
         Command::Custody(c) => custody::run(c),
