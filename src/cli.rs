@@ -136,6 +136,14 @@ pub enum Command {
     /// Cryptocurrency: clusters and flows from Bitcoin ledger files you hold (offline).
     #[command(subcommand)]
     Crypto(crate::cmd::crypto::CryptoCommand),
+    /// Export a case for another agency or tool: CASE/UCO JSON-LD, STIX 2.1.
+    Export(crate::cmd::export::ExportArgs),
+    /// Enrich leads offline: GeoIP/ASN, special ranges, registrable domains, lookalikes of
+    /// protected names, watchlists, defanged forms.
+    Enrich(crate::cmd::enrich::EnrichArgs),
+    /// Darknet traces in an image or folder: Tor Browser, torrc, onion services (address derived
+    /// from the key), I2P routers and tunnels, crypto wallet files.
+    Darknet(crate::cmd::darknet::DarknetArgs),
     /// Create and inspect cases.
     #[command(subcommand)]
     Case(CaseCommand),

@@ -4,8 +4,11 @@ mod acquire;
 mod case;
 pub mod crypto;
 mod custody;
+pub mod darknet;
 mod demo;
+pub mod enrich;
 mod evidence;
+pub mod export;
 mod fs;
 mod hash;
 mod info;
@@ -58,6 +61,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Messages { case, json } => triage::messages(&case, json),
         Command::Mail(crate::cli::MailCommand::Analyze(args)) => mail::analyze(&args),
         Command::Crypto(c) => crypto::run(c),
+        Command::Export(a) => export::run(&a),
+        Command::Enrich(a) => enrich::run(&a),
+        Command::Darknet(a) => darknet::run(&a),
         Command::Case(c) => case::run(c),
         Command::Evidence(c) => evidence::run(c),
         Command::Custody(c) => custody::run(c),
