@@ -124,6 +124,7 @@ fn every_command_leaves_every_source_unchanged() {
             "custody verify",
             vec!["custody".into(), "verify".into(), s(&case)],
         ),
+        ("darknet", vec!["darknet".into(), s(&disk("ext2.E01"))]),
     ];
     for (name, args) in steps {
         exhibit().args(&args).assert().success();

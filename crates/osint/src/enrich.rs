@@ -32,6 +32,9 @@ pub struct Sources {
     pub protected: Vec<PathBuf>,
     /// A newer Public Suffix List; the bundled copy otherwise.
     pub public_suffix_list: Option<PathBuf>,
+    /// With no `protected` files, use the bundled example list of the
+    /// region's protected names.
+    pub protected_example: bool,
 }
 
 /// What is known about an IP address.
@@ -191,7 +194,15 @@ impl Enricher {
         for p in &sources.known_good {
             watchlists.add_file(p, Some(ListKind::KnownGood))?;
         }
-        let lookalikes = Lookalikes::load(&sources.protected, psl.clone())?;
+        let lookalikes = if sources.protected.is_empty() && sources.protected_example {
+            Lookalikes::new(
+                "protected-example.txt (bundled)",
+                crate::PROTECTED_EXAMPLE.lines(),
+                psl.clone(),
+            )
+        } else {
+            Lookalikes::load(&sources.protected, psl.clone())?
+        };
         Ok(Enricher::from_parts(
             psl, dbs, ip_lists, watchlists, lookalikes,
         ))
