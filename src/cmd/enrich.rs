@@ -193,8 +193,8 @@ fn read_leads(args: &EnrichArgs) -> anyhow::Result<Vec<Lead>> {
         let mut found = exhibit_ioc::refang(t);
         // One token that the text scanner only partly took (an IDN such as
         // `pаypal.com` with a Cyrillic `а`): the whole token is the lead.
-        let whole = !t.contains(char::is_whitespace)
-            && !(found.len() == 1 && found[0].span == (0, t.len()));
+        let took_all = found.len() == 1 && found[0].span == (0, t.len());
+        let whole = !t.contains(char::is_whitespace) && !took_all;
         if whole {
             found.clear();
         }
