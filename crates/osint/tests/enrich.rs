@@ -29,6 +29,7 @@ fn enricher(dir: &Path) -> Enricher {
         known_good: vec![write(dir, "good.txt", "da39a3ee5e6b4b0d3255bfef95601890afd80709\n")],
         protected: vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/protected-example.txt")],
         public_suffix_list: None,
+        protected_example: false,
     };
     Enricher::open(&sources).unwrap()
 }
