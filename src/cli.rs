@@ -351,9 +351,13 @@ pub struct TriageArgs {
     #[arg(long)]
     pub tz: Option<String>,
     /// Values to watch for (one per line, optionally a tab and a label; `#` comments): hits are
-    /// listed in the summary.
+    /// listed in the summary and flagged by the enrichment.
     #[arg(long, value_name = "FILE")]
     pub watchlist: Vec<PathBuf>,
+    /// Reference data the findings are enriched with (special IP ranges and the bundled
+    /// example list of protected names are always used).
+    #[command(flatten)]
+    pub reference: crate::cmd::enrich::ReferenceArgs,
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,

@@ -143,3 +143,37 @@ fn darknet_on_a_shared_image_runs_clean() {
         .assert()
         .success();
 }
+
+#[test]
+fn triage_records_darknet_artefacts_as_findings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("phone-dump");
+    let hs = root.join("data/tor/hidden_service");
+    std::fs::create_dir_all(&hs).unwrap();
+    let mut hostname = String::new();
+    for (name, bytes) in exhibit_darknet::onion_service_files([9u8; 32]) {
+        if name == "hostname" {
+            hostname = String::from_utf8_lossy(&bytes).trim().to_string();
+        }
+        std::fs::write(hs.join(name), bytes).unwrap();
+    }
+    let case = tmp.path().join("case");
+    exhibit()
+        .args(["triage", "-q", "--case"])
+        .arg(&case)
+        .arg(&root)
+        .assert()
+        .success();
+    let out = exhibit()
+        .args(["findings", "--type", "darknet", "--json"])
+        .arg(&case)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains(&hostname), "{hostname} not in {text}");
+}

@@ -143,6 +143,12 @@ pub fn run(out: &Path) -> anyhow::Result<()> {
         summary.findings.values().sum::<u64>(),
         key.planted.len()
     );
+    let enricher = crate::cmd::enrich::ReferenceArgs::default().enricher(&[])?;
+    let e = exhibit_triage::enrich::enrich_case(&store, &enricher)?;
+    println!(
+        "   enriched           {} of {} values ({} flagged: lookalikes of protected names)",
+        e.enriched, e.values, e.flagged
+    );
 
     // 6. Sign the custody log and verify it.
     let key_path = out.join("keys/demo-examiner.key");

@@ -10,22 +10,15 @@ use anyhow::Context;
 use exhibit_osint::{Enricher, Enrichment, Sources};
 use serde::Serialize;
 
-/// Flags of `exhibit enrich`.
-#[derive(clap::Args, Debug)]
-pub struct EnrichArgs {
-    /// Indicators, one a line (defanged forms such as `hxxps://evil[.]com` welcome), or findings
-    /// as JSON lines or a JSON array (`exhibit findings CASE --json`); `-` reads standard input.
-    pub input: PathBuf,
+/// Reference data for enrichment, shared by `enrich` and `triage`.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ReferenceArgs {
     /// MaxMind-format City/Country database (GeoLite2, GeoIP2, DB-IP Lite); repeatable, first wins.
     #[arg(long, value_name = "MMDB")]
     pub geoip: Vec<PathBuf>,
     /// MaxMind-format ASN/ISP database; repeatable.
     #[arg(long, value_name = "MMDB")]
     pub asn: Vec<PathBuf>,
-    /// Watchlist of known-bad values (hashes, e-mail addresses, phones, wallets, domains, IPs,
-    /// URLs; typed by a `# type: …` line or by each line's shape); repeatable.
-    #[arg(long, value_name = "FILE")]
-    pub watchlist: Vec<PathBuf>,
     /// Known-good hash list (plain or NSRL-style CSV); repeatable.
     #[arg(long, value_name = "FILE")]
     pub known_good: Vec<PathBuf>,
@@ -42,6 +35,37 @@ pub struct EnrichArgs {
     /// A newer Public Suffix List than the bundled one.
     #[arg(long, value_name = "FILE")]
     pub psl: Option<PathBuf>,
+}
+
+impl ReferenceArgs {
+    /// The enricher these files (and `watchlists`) make.
+    pub fn enricher(&self, watchlists: &[PathBuf]) -> anyhow::Result<Enricher> {
+        let sources = Sources {
+            ip_dbs: self.geoip.iter().chain(&self.asn).cloned().collect(),
+            watchlists: watchlists.to_vec(),
+            known_good: self.known_good.clone(),
+            protected: self.protected.clone(),
+            tor_exits: self.tor_exits.clone(),
+            ip_ranges: self.ranges.clone(),
+            public_suffix_list: self.psl.clone(),
+            protected_example: true,
+        };
+        Ok(Enricher::open(&sources)?)
+    }
+}
+
+/// Flags of `exhibit enrich`.
+#[derive(clap::Args, Debug)]
+pub struct EnrichArgs {
+    /// Indicators, one a line (defanged forms such as `hxxps://evil[.]com` welcome), or findings
+    /// as JSON lines or a JSON array (`exhibit findings CASE --json`); `-` reads standard input.
+    pub input: PathBuf,
+    #[command(flatten)]
+    pub reference: ReferenceArgs,
+    /// Watchlist of known-bad values (hashes, e-mail addresses, phones, wallets, domains, IPs,
+    /// URLs; typed by a `# type: …` line or by each line's shape); repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub watchlist: Vec<PathBuf>,
     /// Print the indicators defanged (safe to paste into reports and mail).
     #[arg(long)]
     pub defang: bool,
@@ -92,18 +116,7 @@ fn wallet(value: &str) -> Option<Wallet> {
 
 /// Runs `exhibit enrich`.
 pub fn run(args: &EnrichArgs) -> anyhow::Result<()> {
-    let mut sources = Sources {
-        watchlists: args.watchlist.clone(),
-        known_good: args.known_good.clone(),
-        protected: args.protected.clone(),
-        tor_exits: args.tor_exits.clone(),
-        ip_ranges: args.ranges.clone(),
-        public_suffix_list: args.psl.clone(),
-        ..Sources::default()
-    };
-    sources.ip_dbs = args.geoip.iter().chain(&args.asn).cloned().collect();
-    sources.protected_example = true;
-    let enricher = Enricher::open(&sources)?;
+    let enricher = args.reference.enricher(&args.watchlist)?;
     let leads = read_leads(args)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

@@ -64,8 +64,20 @@ pub fn run(args: &TriageArgs) -> anyhow::Result<()> {
     let summary =
         exhibit_triage::triage(&case, &store, &args.evidence, &opts, &report).context("triage")?;
     bar.finish_and_clear();
+    let started = std::time::Instant::now();
+    let enricher = args.reference.enricher(&args.watchlist)?;
+    let enriched = exhibit_triage::enrich::enrich_case(&store, &enricher).context("enrichment")?;
+    let enrich_s = started.elapsed().as_secs_f64();
     if args.json {
-        return crate::output::json(&summary);
+        let mut v = serde_json::to_value(&summary)?;
+        if let Some(o) = v.as_object_mut() {
+            o.insert(
+                "enrichment".into(),
+                serde_json::json!({"values": enriched.values, "enriched": enriched.enriched,
+                    "flagged": enriched.flagged, "seconds": enrich_s}),
+            );
+        }
+        return crate::output::json(&v);
     }
     println!("case {} ({})", case.dir().display(), store.path().display());
     println!("  {:<16} {}", "evidence", summary.evidence);
@@ -88,6 +100,15 @@ pub fn run(args: &TriageArgs) -> anyhow::Result<()> {
             format!("{} {}", t.evidence, t.stage),
             t.seconds
         );
+    }
+    println!(
+        "  {:<16} {} of {} values, {} flagged",
+        "enriched", enriched.enriched, enriched.values, enriched.flagged
+    );
+    if enriched.flagged > 0 {
+        for r in store.enrichment(true)?.iter().take(20) {
+            println!("    {:<14} {}: {}", r.kind, r.value, r.summary);
+        }
     }
     if summary.warnings > 0 {
         println!("  {:<16} {}", "warnings", summary.warnings);
@@ -188,13 +209,46 @@ pub fn findings(
         return Ok(());
     }
     let rows = store.histogram(kind, top)?;
+    // What enrichment said of each value (flagged ones marked `!`).
+    let notes: std::collections::BTreeMap<(String, String), exhibit_store::EnrichmentRow> = store
+        .enrichment(false)?
+        .into_iter()
+        .map(|e| ((e.kind.clone(), e.value.clone()), e))
+        .collect();
+    let note = |r: &exhibit_store::HistogramRow| notes.get(&(r.kind.clone(), r.value.clone()));
     if json {
+        let rows: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| {
+                let mut v = serde_json::json!({"kind": r.kind, "value": r.value, "count": r.count});
+                if let Some(e) = note(r) {
+                    v["flagged"] = e.flagged.into();
+                    v["enrichment"] = serde_json::from_str(&e.json).unwrap_or_default();
+                }
+                v
+            })
+            .collect();
         return crate::output::json(&rows);
     }
-    for r in rows {
-        println!("{:>8}  {:<8} {}", r.count, r.kind, r.value);
-    }
-    Ok(())
+    let mut out = std::io::stdout().lock();
+    let result = (|| -> std::io::Result<()> {
+        for r in &rows {
+            match note(r) {
+                Some(e) => writeln!(
+                    out,
+                    "{:>8} {} {:<8} {}  ({})",
+                    r.count,
+                    if e.flagged { '!' } else { ' ' },
+                    r.kind,
+                    r.value,
+                    e.summary
+                )?,
+                None => writeln!(out, "{:>8}   {:<8} {}", r.count, r.kind, r.value)?,
+            }
+        }
+        Ok(())
+    })();
+    crate::output::ended(result)
 }
 
 pub fn files(case: &Path, deleted: bool, mime: Option<&str>, json: bool) -> anyhow::Result<()> {

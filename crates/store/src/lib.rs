@@ -19,8 +19,8 @@ mod sqlite;
 
 pub use error::StoreError;
 pub use rows::{
-    Counts, EvidenceRow, FileFilter, FileKey, FileRow, FindingRow, HistogramRow, MessageRow,
-    SearchHit, SearchQuery, TimelineRow,
+    Counts, EnrichmentRow, EvidenceRow, FileFilter, FileKey, FileRow, FindingRow, HistogramRow,
+    MessageRow, SearchHit, SearchQuery, TimelineRow,
 };
 pub use schema::SCHEMA_VERSION;
 pub use sqlite::SqliteStore;
@@ -101,4 +101,9 @@ pub trait CaseStore: Send + Sync {
     fn search(&self, query: &SearchQuery) -> Result<Vec<SearchHit>, StoreError>;
     /// Earliest and latest event time, if any.
     fn time_span(&self) -> Result<Option<(String, String)>, StoreError>;
+    /// Replaces all enrichment rows (one transaction: a killed run leaves
+    /// the previous rows).
+    fn replace_enrichment(&self, rows: &[EnrichmentRow]) -> Result<(), StoreError>;
+    /// Enrichment rows, flagged first, then by kind and value.
+    fn enrichment(&self, flagged_only: bool) -> Result<Vec<EnrichmentRow>, StoreError>;
 }

@@ -184,6 +184,21 @@ pub struct Counts {
     pub messages: u64,
 }
 
+/// What enrichment says of one distinct finding value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnrichmentRow {
+    /// Finding kind.
+    pub kind: String,
+    /// Normalised value (as in the findings).
+    pub value: String,
+    /// On a watchlist or imitating a protected name.
+    pub flagged: bool,
+    /// One line for listings (`SE Linköping AS29518`, `lookalike of …`).
+    pub summary: String,
+    /// The whole enrichment, JSON.
+    pub json: String,
+}
+
 /// One line of a findings histogram.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct HistogramRow {

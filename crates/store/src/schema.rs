@@ -8,7 +8,7 @@ use crate::StoreError;
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Migration `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 const V1: &str = "
 CREATE TABLE evidence (
@@ -185,6 +185,19 @@ CREATE TABLE messages (
 );
 CREATE INDEX messages_stage ON messages(evidence, stage);
 CREATE INDEX messages_sha256 ON messages(sha256);
+";
+
+/// v4: what enrichment (GeoIP, lookalikes, watchlists…) says of each
+/// distinct finding value; rewritten whole by each enrichment run.
+const V4: &str = "
+CREATE TABLE enrichment (
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,
+    flagged INTEGER NOT NULL,
+    summary TEXT NOT NULL,
+    json TEXT NOT NULL,
+    PRIMARY KEY (kind, value)
+) WITHOUT ROWID;
 ";
 
 /// Whether this SQLite build has FTS5.

@@ -6,8 +6,8 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::{
-    schema, CaseStore, Counts, EvidenceRow, FileFilter, FileKey, FileRow, FindingRow, HistogramRow,
-    MessageRow, SearchHit, SearchQuery, StoreError, TimelineRow,
+    schema, CaseStore, Counts, EnrichmentRow, EvidenceRow, FileFilter, FileKey, FileRow,
+    FindingRow, HistogramRow, MessageRow, SearchHit, SearchQuery, StoreError, TimelineRow,
 };
 
 /// The case store in `CASE/case.db` (WAL mode, foreign keys on).
@@ -711,5 +711,40 @@ impl CaseStore for SqliteStore {
             (Some(a), Some(b)) => Some((a, b)),
             _ => None,
         })
+    }
+
+    fn replace_enrichment(&self, rows: &[EnrichmentRow]) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        tx.execute("DELETE FROM enrichment", [])?;
+        {
+            let mut ins = tx.prepare_cached(
+                "INSERT OR REPLACE INTO enrichment (kind, value, flagged, summary, json)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for r in rows {
+                ins.execute(params![r.kind, r.value, r.flagged, r.summary, r.json])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn enrichment(&self, flagged_only: bool) -> Result<Vec<EnrichmentRow>, StoreError> {
+        let conn = self.conn()?;
+        let mut st = conn.prepare(
+            "SELECT kind, value, flagged, summary, json FROM enrichment
+             WHERE NOT ?1 OR flagged ORDER BY flagged DESC, kind, value",
+        )?;
+        let rows = st.query_map(params![flagged_only], |r| {
+            Ok(EnrichmentRow {
+                kind: r.get(0)?,
+                value: r.get(1)?,
+                flagged: r.get(2)?,
+                summary: r.get(3)?,
+                json: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 }

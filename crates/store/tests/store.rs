@@ -192,7 +192,7 @@ fn search_finds_substrings_and_a_version_1_case_migrates() {
     {
         let conn = rusqlite::Connection::open(&db).unwrap();
         conn.execute_batch(
-            "DROP TABLE findings; DROP TABLE timeline; DROP TABLE messages;
+            "DROP TABLE findings; DROP TABLE timeline; DROP TABLE messages; DROP TABLE enrichment;
              CREATE TABLE findings (id INTEGER PRIMARY KEY, evidence TEXT NOT NULL,
                kind TEXT NOT NULL, value TEXT NOT NULL, normalized TEXT NOT NULL,
                path TEXT NOT NULL, \"offset\" INTEGER NOT NULL, encoding TEXT,

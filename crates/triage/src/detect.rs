@@ -273,7 +273,12 @@ pub fn files(
             crate::files::flush(store, out.index, &mut rows, &mut events, &mut found)?;
         }
     }
-    if !rows.is_empty() {
+    let mut fin = crate::analyse::finish_all(&analysers);
+    for w in std::mem::take(&mut fin.warnings) {
+        warn(w);
+    }
+    found.extend(fin);
+    if !rows.is_empty() || !found.is_empty() {
         crate::files::flush(store, out.index, &mut rows, &mut events, &mut found)?;
     }
     Ok(files.len() as u64)

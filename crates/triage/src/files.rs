@@ -126,6 +126,12 @@ pub fn run(
             (listed, written)
         });
         let w = written?;
+        // Artefacts that need several files of this file system together.
+        let mut fin = crate::analyse::finish_all(&analysers);
+        for m in std::mem::take(&mut fin.warnings) {
+            warn(format!("{}: {m}", part.provenance));
+        }
+        flush(store, index, &mut Vec::new(), &mut Vec::new(), &mut fin)?;
         stats.files += w.files;
         stats.hashed += w.hashed;
         stats.events += w.events;

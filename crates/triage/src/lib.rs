@@ -17,6 +17,7 @@
 pub mod analyse;
 mod content;
 mod detect;
+pub mod enrich;
 mod error;
 mod files;
 mod scan;

@@ -11,6 +11,7 @@
 //! [`Source`]), never fail the stage (problems with one file are warnings)
 //! and give the same rows for the same bytes.
 
+mod darknet;
 mod mail;
 
 use exhibit_evidence::Source;
@@ -74,11 +75,31 @@ pub trait Analyser: Send + Sync {
     fn wants(&self, file: &FileFacts<'_>) -> bool;
     /// Reads the file and adds what it finds to `out`.
     fn analyse(&self, file: &FileFacts<'_>, data: &dyn Source, out: &mut Found);
+    /// Rows that need several files together (an onion-service folder: its
+    /// key, its hostname and the torrc naming it), once every file of a
+    /// file system (or folder) has been seen. The analyser is ready for the
+    /// next one afterwards.
+    fn finish(&self) -> Found {
+        Found::default()
+    }
 }
 
 /// Every analyser, in the order they run on a file.
 pub fn registry() -> Vec<Box<dyn Analyser>> {
-    vec![Box::new(mail::Mail)]
+    vec![Box::new(mail::Mail), Box::new(darknet::Darknet::default())]
+}
+
+/// Every analyser's [`Analyser::finish`] rows; warnings name the analyser.
+pub fn finish_all(analysers: &[Box<dyn Analyser>]) -> Found {
+    let mut all = Found::default();
+    for a in analysers {
+        let mut f = a.finish();
+        for w in &mut f.warnings {
+            *w = format!("{}: {w}", a.name());
+        }
+        all.extend(f);
+    }
+    all
 }
 
 /// Runs one analyser over a file it wants; its warnings name it and the file.
