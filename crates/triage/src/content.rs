@@ -20,24 +20,34 @@ pub struct Content {
     pub mime: String,
     /// The first bytes (up to 8 KiB), for analysers to decide on.
     pub head: Vec<u8>,
-    /// The whole content when it was small enough to read into memory
+    /// Whether the whole content was read into the caller's buffer
     /// (analysers then read it from there instead of from the evidence).
-    pub data: Option<Vec<u8>>,
+    pub in_memory: bool,
 }
 
-/// Reads `source` (a file's content) and hashes and types it.
-pub fn examine(source: &dyn Source) -> Result<Content, EvidenceError> {
+/// A buffer a worker reuses from file to file: a fresh allocation per file
+/// cost more in page faults and zeroing than the hashing of small files.
+/// Kept at most this large between files.
+const KEEP_BUFFER: usize = 16 << 20;
+
+/// Reads `source` (a file's content) and hashes and types it; a file of up
+/// to [`MAX_IN_MEMORY`] bytes is left in `buf`.
+pub fn examine(source: &dyn Source, buf: &mut Vec<u8>) -> Result<Content, EvidenceError> {
     let len = source.len();
+    if buf.capacity() > KEEP_BUFFER {
+        *buf = Vec::new();
+    }
+    buf.clear();
     if len <= MAX_IN_MEMORY {
         // `len` is at most 64 MiB here, so it fits in usize.
-        let mut data = vec![0u8; len as usize];
-        source.read_exact_at(0, &mut data)?;
-        let head = data[..data.len().min(SNIFF)].to_vec();
+        buf.resize(len as usize, 0);
+        source.read_exact_at(0, buf)?;
+        let head = buf[..buf.len().min(SNIFF)].to_vec();
         return Ok(Content {
-            digests: hash_bytes(&data, &ALGS),
+            digests: hash_bytes(buf, &ALGS),
             mime: mime(&head),
             head,
-            data: Some(data),
+            in_memory: true,
         });
     }
     let mut head = vec![0u8; SNIFF];
@@ -60,7 +70,7 @@ pub fn examine(source: &dyn Source) -> Result<Content, EvidenceError> {
         digests: hasher.finish(),
         mime: mime(&head),
         head,
-        data: None,
+        in_memory: false,
     })
 }
 
@@ -70,10 +80,11 @@ pub fn analyse(
     analysers: &[Box<dyn crate::analyse::Analyser>],
     evidence: &str,
     key: &exhibit_store::FileKey,
-    c: &Content,
+    (c, mem): (&Content, &[u8]),
     source: &dyn Source,
     text_limit: usize,
 ) -> crate::analyse::Found {
+    let mem = c.in_memory.then_some(mem);
     let facts = crate::analyse::FileFacts {
         evidence,
         key,
@@ -87,11 +98,11 @@ pub fn analyse(
         analysers.iter().filter(|a| a.wants(&facts)).collect();
     let mut found = crate::analyse::Found::default();
     if !wanted.is_empty() {
-        let mem = c
-            .data
-            .as_ref()
-            .map(|d| exhibit_evidence::MemSource::new(d.clone(), source.name()));
-        let data: &dyn Source = match &mem {
+        let slice = mem.map(|d| SliceSource {
+            data: d,
+            name: source.name(),
+        });
+        let data: &dyn Source = match &slice {
             Some(m) => m,
             None => source,
         };
@@ -99,7 +110,7 @@ pub fn analyse(
             found.extend(crate::analyse::run_one(a.as_ref(), &facts, data));
         }
     }
-    if let Some(text) = index_text(c, text_limit) {
+    if let Some(text) = index_text(c, mem, text_limit) {
         found.docs.push(exhibit_index::Doc {
             kind: exhibit_index::DocKind::Text,
             evidence: evidence.to_string(),
@@ -113,6 +124,34 @@ pub fn analyse(
         });
     }
     found
+}
+
+/// A file's bytes already in memory, as a source (no copy).
+struct SliceSource<'a> {
+    data: &'a [u8],
+    name: &'a str,
+}
+
+impl Source for SliceSource<'_> {
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> Result<usize, EvidenceError> {
+        let Ok(start) = usize::try_from(offset) else {
+            return Ok(0);
+        };
+        let Some(rest) = self.data.get(start..) else {
+            return Ok(0);
+        };
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        Ok(n)
+    }
+
+    fn len(&self) -> u64 {
+        self.data.len() as u64
+    }
+
+    fn name(&self) -> &str {
+        self.name
+    }
 }
 
 /// Type by content: magic numbers (`infer`), else text or binary.
@@ -155,11 +194,11 @@ fn looks_like_text(head: &[u8]) -> bool {
 
 /// The text of a file for the full-text index: the first `limit` bytes of
 /// plain text read into memory (mail is indexed message by message).
-pub fn index_text(c: &Content, limit: usize) -> Option<String> {
+pub fn index_text(c: &Content, mem: Option<&[u8]>, limit: usize) -> Option<String> {
     if limit == 0 || !c.mime.starts_with("text/") {
         return None;
     }
-    let data = c.data.as_deref()?;
+    let data = mem?;
     let cut = &data[..data.len().min(limit)];
     Some(String::from_utf8_lossy(cut).into_owned())
 }

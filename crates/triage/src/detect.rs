@@ -158,6 +158,7 @@ pub fn files(
     let mut events = Vec::new();
     let mut found = Found::default();
     let analysers = crate::analyse::registry();
+    let mut buf = Vec::new();
     let mut done = 0u64;
     for f in files {
         let meta = std::fs::symlink_metadata(f.path).ok();
@@ -213,11 +214,12 @@ pub fn files(
             row.mime = Some(content::mime(&[]));
         } else {
             let examined = open(f.path).and_then(|s| {
-                let c = content::examine(&s).map_err(|e| TriageError::Evidence {
+                let c = content::examine(&s, &mut buf).map_err(|e| TriageError::Evidence {
                     path: f.path.to_path_buf(),
                     source: e,
                 })?;
-                let more = content::analyse(&analysers, evidence, &f.key, &c, &s, out.text_limit);
+                let more =
+                    content::analyse(&analysers, evidence, &f.key, (&c, &buf), &s, out.text_limit);
                 Ok((c, more))
             });
             match examined {

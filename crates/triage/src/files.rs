@@ -79,33 +79,35 @@ pub fn run(
             for _ in 0..workers {
                 let row_tx = row_tx.clone();
                 let (job_rx, kind, analysers) = (&job_rx, &kind, &analysers);
-                s.spawn(move || loop {
-                    let job = job_rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
-                    let Ok((seq, e)) = job else { break };
-                    let mut warnings = Vec::new();
-                    let (row, found) = file_row(
-                        fs,
-                        evidence,
-                        part.number,
-                        kind,
-                        &e,
-                        (analysers, text_limit),
-                        &mut |w| warnings.push(format!("{}: {}: {w}", part.provenance, e.path)),
-                    );
-                    let mut events = events(&row, &e);
-                    if let Some(zone) = local_zone(&row.fs, local_tz) {
-                        events
-                            .iter_mut()
-                            .for_each(|ev| ev.zone = Some(zone.clone()));
-                    }
-                    let done = Done {
-                        row,
-                        events,
-                        warnings,
-                        found,
-                    };
-                    if row_tx.send((seq, done)).is_err() {
-                        break;
+                s.spawn(move || {
+                    let mut buf = Vec::new();
+                    loop {
+                        let job = job_rx.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                        let Ok((seq, e)) = job else { break };
+                        let mut warnings = Vec::new();
+                        let (row, found) = file_row(
+                            fs,
+                            evidence,
+                            (part.number, kind),
+                            &e,
+                            (analysers, text_limit, &mut buf),
+                            &mut |w| warnings.push(format!("{}: {}: {w}", part.provenance, e.path)),
+                        );
+                        let mut events = events(&row, &e);
+                        if let Some(zone) = local_zone(&row.fs, local_tz) {
+                            events
+                                .iter_mut()
+                                .for_each(|ev| ev.zone = Some(zone.clone()));
+                        }
+                        let done = Done {
+                            row,
+                            events,
+                            warnings,
+                            found,
+                        };
+                        if row_tx.send((seq, done)).is_err() {
+                            break;
+                        }
                     }
                 });
             }
@@ -296,10 +298,9 @@ fn recovery_name(r: Recovery) -> &'static str {
 fn file_row(
     fs: &dyn FileSystem,
     evidence: &str,
-    partition: usize,
-    kind: &str,
+    (partition, kind): (usize, &str),
     e: &Entry,
-    (analysers, text_limit): (&[Box<dyn Analyser>], usize),
+    (analysers, text_limit, buf): (&[Box<dyn Analyser>], usize, &mut Vec<u8>),
     warn: &mut dyn FnMut(String),
 ) -> (FileRow, Found) {
     let mut row = FileRow {
@@ -339,13 +340,19 @@ fn file_row(
         }
     };
     row.recovery = recovery_name(data.recovery).to_string();
-    let found = match content::examine(&*data.source) {
+    let found = match content::examine(&*data.source, buf) {
         Ok(c) => {
             row.md5 = c.digests.hex(Algorithm::Md5);
             row.sha1 = c.digests.hex(Algorithm::Sha1);
             row.sha256 = c.digests.hex(Algorithm::Sha256);
-            let found =
-                content::analyse(analysers, evidence, &row.key, &c, &*data.source, text_limit);
+            let found = content::analyse(
+                analysers,
+                evidence,
+                &row.key,
+                (&c, buf),
+                &*data.source,
+                text_limit,
+            );
             row.mime = Some(c.mime);
             found
         }
