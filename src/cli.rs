@@ -138,6 +138,18 @@ pub enum Command {
     Crypto(crate::cmd::crypto::CryptoCommand),
     /// Export a case for another agency or tool: CASE/UCO JSON-LD, STIX 2.1.
     Export(crate::cmd::export::ExportArgs),
+    /// The court report: one self-contained HTML file (English, Thai, …) with evidence, custody,
+    /// tagged findings and events, e-mail routes, crypto flows and a glossary.
+    Report(crate::cmd::report::ReportArgs),
+    /// Tag a finding or event for the report, with a note.
+    Tag(crate::cmd::report::TagArgs),
+    /// Evidence packages for partner agencies: build one with a signed manifest, or verify one.
+    #[command(subcommand)]
+    Package(crate::cmd::package::PackageCommand),
+    /// Draft a legal request from the case (Budapest Convention art. 29 preservation, art. 31
+    /// disclosure), in English plus the requester's language.
+    #[command(subcommand)]
+    Request(crate::cmd::request::RequestCommand),
     /// Enrich leads offline: GeoIP/ASN, special ranges, registrable domains, lookalikes of
     /// protected names, watchlists, defanged forms.
     Enrich(crate::cmd::enrich::EnrichArgs),

@@ -14,6 +14,9 @@ mod hash;
 mod info;
 mod key;
 pub mod mail;
+pub mod package;
+pub mod report;
+pub mod request;
 mod scan;
 mod triage;
 
@@ -62,6 +65,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Mail(crate::cli::MailCommand::Analyze(args)) => mail::analyze(&args),
         Command::Crypto(c) => crypto::run(c),
         Command::Export(a) => export::run(&a),
+        Command::Report(a) => report::run(&a),
+        Command::Tag(a) => report::tag(&a),
+        Command::Package(c) => package::run(c),
+        Command::Request(c) => request::run(c),
         Command::Enrich(a) => enrich::run(&a),
         Command::Darknet(a) => darknet::run(&a),
         Command::Case(c) => case::run(c),
