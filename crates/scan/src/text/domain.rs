@@ -135,15 +135,19 @@ pub(crate) fn is_domain_name(host: &[u8]) -> bool {
     }
     let mut labels = host.split(|&b| b == b'.');
     let mut n = 0;
-    let mut last: &[u8] = &[];
+    let (mut prev, mut last): (&[u8], &[u8]) = (&[], &[]);
     for l in labels.by_ref() {
-        if !valid_label(l) {
+        // A label of only `_` and `-` (`_.mr` in binary noise) is no name.
+        if !valid_label(l) || !l.iter().any(|&b| is(b, ALNUM)) {
             return false;
         }
         n += 1;
+        prev = last;
         last = l;
     }
-    n >= 2 && valid_tld(last)
+    // The registered name before the TLD is a host name: no `_` (service
+    // labels such as `_dmarc` only come before it).
+    n >= 2 && valid_tld(last) && !prev.contains(&b'_')
 }
 
 /// Host-name characters of a bare name (`_` too, as in DNS labels).
@@ -274,6 +278,13 @@ mod tests {
         assert!(is_domain_name(b"x.io"));
         assert!(!is_domain_name(b"example.lw"));
         assert!(!is_domain_name(b"example.Co"));
+    }
+
+    #[test]
+    fn underscore_noise_is_no_domain() {
+        assert!(!is_domain_name(b"_.mr"));
+        assert!(!is_domain_name(b"a_b.com"));
+        assert!(is_domain_name(b"_dmarc.example.com"));
     }
 
     #[test]
