@@ -247,18 +247,43 @@ const SKIP_HEADERS: &[&str] = &[
     "x-ms-exchange-crosstenant-network-message-id",
 ];
 
+/// Where a lead was seen, borrowed until it is kept.
+#[derive(Clone, Copy)]
+struct At<'a> {
+    place: &'static str,
+    header: Option<&'a str>,
+    offset: u64,
+}
+
+impl At<'_> {
+    fn is(&self, l: &LeadLocation) -> bool {
+        l.place == self.place && l.offset == self.offset && l.header.as_deref() == self.header
+    }
+
+    fn owned(&self) -> LeadLocation {
+        LeadLocation {
+            place: self.place,
+            header: self.header.map(str::to_string),
+            offset: self.offset,
+        }
+    }
+}
+
+/// Leads by kind, then value (a repeat is found without allocating).
 #[derive(Default)]
 struct Collector {
-    leads: BTreeMap<(LeadKind, String), (usize, Lead)>,
+    leads: [BTreeMap<String, (usize, Lead)>; 4],
     order: usize,
 }
 
 impl Collector {
-    fn add(&mut self, kind: LeadKind, value: String, loc: &LeadLocation) {
+    fn add(&mut self, kind: LeadKind, value: String, at: At<'_>) {
         self.order += 1;
         let order = self.order;
-        let e = self.leads.entry((kind, value.clone())).or_insert_with(|| {
-            (
+        let map = &mut self.leads[kind as usize];
+        let e = match map.get_mut(value.as_str()) {
+            Some(e) => e,
+            None => map.entry(value.clone()).or_insert((
                 order,
                 Lead {
                     kind,
@@ -266,11 +291,11 @@ impl Collector {
                     locations: Vec::new(),
                     count: 0,
                 },
-            )
-        });
+            )),
+        };
         e.1.count += 1;
-        if e.1.locations.len() < 20 && !e.1.locations.contains(loc) {
-            e.1.locations.push(loc.clone());
+        if e.1.locations.len() < 20 && !e.1.locations.iter().any(|l| at.is(l)) {
+            e.1.locations.push(at.owned());
         }
     }
 
@@ -289,9 +314,9 @@ impl Collector {
             .iter()
             .any(|n| h.eq_ignore_ascii_case(n))
         });
-        let loc = |start: usize| LeadLocation {
+        let loc = |start: usize| At {
             place,
-            header: header.map(str::to_string),
+            header,
             offset: if header.is_some() {
                 base
             } else {
@@ -314,13 +339,13 @@ impl Collector {
                 .unwrap_or_default()
                 .trim_end_matches(['.', ',', ';', ':', ')', '!', '?', '\'']);
             taken.push((a, b));
-            self.add(LeadKind::Url, url.to_string(), &loc(a));
+            self.add(LeadKind::Url, url.to_string(), loc(a));
             if let Some(h) = crate::indicators::url_host(url) {
                 let h = h.trim_matches(['[', ']']).to_string();
                 if let Ok(ip) = h.parse::<IpAddr>() {
-                    self.add(LeadKind::Ip, ip.to_string(), &loc(a));
+                    self.add(LeadKind::Ip, ip.to_string(), loc(a));
                 } else if known_suffix(&h) {
-                    self.add(LeadKind::Domain, h, &loc(a));
+                    self.add(LeadKind::Domain, h, loc(a));
                 }
             }
         }
@@ -332,9 +357,9 @@ impl Collector {
             let addr = text_str.get(a..b).unwrap_or_default().to_ascii_lowercase();
             if let Some((_, d)) = addr.rsplit_once('@') {
                 if known_suffix(d) {
-                    self.add(LeadKind::Domain, d.to_string(), &loc(a));
+                    self.add(LeadKind::Domain, d.to_string(), loc(a));
                     if !ids {
-                        self.add(LeadKind::Email, addr.clone(), &loc(a));
+                        self.add(LeadKind::Email, addr.clone(), loc(a));
                     }
                 }
             }
@@ -352,7 +377,7 @@ impl Collector {
                 if let Ok(IpAddr::V6(ip)) = v.parse::<IpAddr>() {
                     if !ip.is_unspecified() {
                         taken.push((start, ra + m.end()));
-                        self.add(LeadKind::Ip, ip.to_string(), &loc(start));
+                        self.add(LeadKind::Ip, ip.to_string(), loc(start));
                     }
                 }
             }
@@ -396,7 +421,7 @@ impl Collector {
             };
             if tok.bytes().all(|c| c.is_ascii_digit() || c == b'.') {
                 if let Ok(ip) = tok.parse::<std::net::Ipv4Addr>() {
-                    self.add(LeadKind::Ip, ip.to_string(), &loc(a));
+                    self.add(LeadKind::Ip, ip.to_string(), loc(a));
                 }
                 continue;
             }
@@ -405,7 +430,7 @@ impl Collector {
                 && known_suffix(&d)
                 && crate::domain::registrable_domain(&d).is_some()
             {
-                self.add(LeadKind::Domain, d, &loc(a));
+                self.add(LeadKind::Domain, d, loc(a));
             }
         }
     }
@@ -455,7 +480,7 @@ pub fn leads(msg: &Message) -> Vec<Lead> {
     if let Some(html) = &msg.body_html {
         c.scan(html, "body_html", None, 0);
     }
-    let mut out: Vec<(usize, Lead)> = c.leads.into_values().collect();
+    let mut out: Vec<(usize, Lead)> = c.leads.into_iter().flat_map(|m| m.into_values()).collect();
     out.sort_by_key(|(o, _)| *o);
     out.into_iter().map(|(_, l)| l).collect()
 }
