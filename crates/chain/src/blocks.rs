@@ -9,6 +9,16 @@ use bitcoin::{Address, Script};
 use crate::error::ChainError;
 use crate::model::{Block, Network, ScriptType, Tx, TxIn, TxOut};
 
+impl Block {
+    /// Sets the height of the block and of its transactions.
+    pub fn set_height(&mut self, h: u32) {
+        self.height = Some(h);
+        for t in &mut self.txs {
+            t.height = Some(h);
+        }
+    }
+}
+
 /// Hash of the mainnet genesis block.
 const GENESIS_MAINNET: &str = "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f";
 /// Hash of the testnet3 genesis block.
@@ -126,7 +136,7 @@ pub fn decode_block(
     let txs = block
         .txdata
         .iter()
-        .map(|tx| convert_tx(tx, &hash, network))
+        .map(|tx| convert_tx(tx, &hash, block.header.time, network))
         .collect();
     let mut out = Block {
         hash,
@@ -138,7 +148,7 @@ pub fn decode_block(
         txs,
     };
     if out.hash == GENESIS_MAINNET || out.hash == GENESIS_TESTNET3 {
-        out.height = Some(0);
+        out.set_height(0);
     }
     Ok(out)
 }
@@ -152,7 +162,12 @@ pub fn read_raw_block(path: &Path, network: Network) -> Result<Block, ChainError
     decode_block(&data, network, 0, path)
 }
 
-fn convert_tx(tx: &bitcoin::Transaction, block_hash: &str, network: Network) -> Tx {
+pub(crate) fn convert_tx(
+    tx: &bitcoin::Transaction,
+    block_hash: &str,
+    time: u32,
+    network: Network,
+) -> Tx {
     let coinbase = tx.is_coinbase();
     let inputs = if coinbase {
         Vec::new()
@@ -164,6 +179,7 @@ fn convert_tx(tx: &bitcoin::Transaction, block_hash: &str, network: Network) -> 
                 prev_vout: i.previous_output.vout,
                 address: None,
                 value: None,
+                script_type: None,
             })
             .collect()
     };
@@ -182,6 +198,8 @@ fn convert_tx(tx: &bitcoin::Transaction, block_hash: &str, network: Network) -> 
     Tx {
         txid: tx.compute_txid().to_string(),
         block_hash: block_hash.to_string(),
+        height: None,
+        time,
         coinbase,
         inputs,
         outputs,
@@ -259,7 +277,7 @@ pub fn assign_heights(blocks: &mut [Block]) {
         if let Some(mut h) = base {
             for &c in chain.iter().rev() {
                 h = h.saturating_add(1);
-                blocks[c].height = Some(h);
+                blocks[c].set_height(h);
             }
         }
     }
@@ -269,18 +287,35 @@ pub fn assign_heights(blocks: &mut [Block]) {
 ///
 /// Inputs spending outputs outside the data set stay unresolved.
 pub fn resolve_inputs(txs: &mut [Tx]) {
-    let mut outs: HashMap<(String, u32), (Option<String>, u64)> = HashMap::new();
-    for tx in txs.iter() {
-        for (vout, o) in tx.outputs.iter().enumerate() {
-            outs.insert((tx.txid.clone(), vout as u32), (o.address.clone(), o.value));
-        }
-    }
-    for tx in txs.iter_mut() {
-        for i in tx.inputs.iter_mut() {
-            if let Some((addr, value)) = outs.get(&(i.prev_txid.clone(), i.prev_vout)) {
-                i.address.clone_from(addr);
-                i.value = Some(*value);
+    resolve_inputs_with(txs, &[]);
+}
+
+/// Like [`resolve_inputs`], also looking up spent outputs in `extra`
+/// (for example transactions from `getrawtransaction` responses that are
+/// not part of the imported blocks).
+pub fn resolve_inputs_with(txs: &mut [Tx], extra: &[Tx]) {
+    type Found = (usize, usize, Option<String>, u64, ScriptType);
+    let found: Vec<Found> = {
+        let mut outs: HashMap<(&str, u32), &TxOut> = HashMap::new();
+        for tx in extra.iter().chain(txs.iter()) {
+            for (vout, o) in tx.outputs.iter().enumerate() {
+                outs.insert((tx.txid.as_str(), vout as u32), o);
             }
         }
+        let mut found = Vec::new();
+        for (t, tx) in txs.iter().enumerate() {
+            for (n, i) in tx.inputs.iter().enumerate() {
+                if let Some(o) = outs.get(&(i.prev_txid.as_str(), i.prev_vout)) {
+                    found.push((t, n, o.address.clone(), o.value, o.script_type));
+                }
+            }
+        }
+        found
+    };
+    for (t, n, address, value, kind) in found {
+        let i = &mut txs[t].inputs[n];
+        i.address = address;
+        i.value = Some(value);
+        i.script_type = Some(kind);
     }
 }

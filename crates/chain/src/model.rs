@@ -91,6 +91,12 @@ pub struct Tx {
     pub txid: String,
     /// Hash of the block holding it.
     pub block_hash: String,
+    /// Height of that block, when known.
+    #[serde(default)]
+    pub height: Option<u32>,
+    /// Timestamp of that block (seconds since the Unix epoch, miner-supplied).
+    #[serde(default)]
+    pub time: u32,
     /// True for a coinbase (newly minted coins, no real inputs).
     pub coinbase: bool,
     /// Inputs, in order. Empty for a coinbase.
@@ -110,6 +116,9 @@ pub struct TxIn {
     pub address: Option<String>,
     /// Value of the spent output in satoshi, once resolved.
     pub value: Option<u64>,
+    /// Script type of the spent output, once resolved.
+    #[serde(default)]
+    pub script_type: Option<ScriptType>,
 }
 
 /// One transaction output.
@@ -121,4 +130,51 @@ pub struct TxOut {
     pub script_type: ScriptType,
     /// Address, when the script has a standard single-address form.
     pub address: Option<String>,
+}
+
+impl Tx {
+    /// Sum of the resolved input values in satoshi (0 for a coinbase).
+    pub fn input_value(&self) -> u64 {
+        self.inputs
+            .iter()
+            .filter_map(|i| i.value)
+            .fold(0u64, u64::saturating_add)
+    }
+
+    /// Sum of the output values in satoshi.
+    pub fn output_value(&self) -> u64 {
+        self.outputs
+            .iter()
+            .map(|o| o.value)
+            .fold(0u64, u64::saturating_add)
+    }
+
+    /// The fee in satoshi, when every input is resolved (0 for a coinbase).
+    pub fn fee(&self) -> Option<u64> {
+        if self.coinbase {
+            return Some(0);
+        }
+        if self.inputs.iter().any(|i| i.value.is_none()) {
+            return None;
+        }
+        self.input_value().checked_sub(self.output_value())
+    }
+}
+
+impl ScriptType {
+    /// The name Bitcoin Core's RPC gives this script type (`pubkeyhash`, `witness_v0_keyhash`, …).
+    pub fn core_name(self) -> &'static str {
+        match self {
+            ScriptType::P2pkh => "pubkeyhash",
+            ScriptType::P2sh => "scripthash",
+            ScriptType::P2wpkh => "witness_v0_keyhash",
+            ScriptType::P2wsh => "witness_v0_scripthash",
+            ScriptType::P2tr => "witness_v1_taproot",
+            ScriptType::P2pk => "pubkey",
+            ScriptType::Multisig => "multisig",
+            ScriptType::OpReturn => "nulldata",
+            ScriptType::WitnessUnknown => "witness_unknown",
+            ScriptType::Nonstandard => "nonstandard",
+        }
+    }
 }

@@ -244,6 +244,7 @@ fn graphsense() -> Option<Fixture> {
                 prev_vout: 0,
                 address: one_address(i),
                 value: i["value"].as_u64(),
+                script_type: None,
             })
             .collect();
         let outputs = t["outputs"]
@@ -266,6 +267,8 @@ fn graphsense() -> Option<Fixture> {
         txs.push(Tx {
             txid,
             block_hash: String::new(),
+            height: None,
+            time: t["timestamp"].as_u64().unwrap() as u32,
             coinbase: t["coinbase"].as_bool().unwrap(),
             inputs,
             outputs,
@@ -308,13 +311,44 @@ fn partition(c: &exhibit_chain::Clustering) -> BTreeSet<BTreeSet<String>> {
 }
 
 #[test]
-fn graphsense_clusters_without_coinjoins() {
+fn graphsense_clusters_with_coinjoin_detection() {
+    // The detector alone, without the fixture's flags, finds its CoinJoin.
     let Some(fx) = graphsense() else { return };
     let opts = ClusterOptions {
         skip_detected_coinjoins: true,
-        known_coinjoins: fx.flagged.clone(),
+        known_coinjoins: BTreeSet::new(),
+        ..Default::default()
     };
     let c = cluster(&fx.txs, &opts);
+    assert_eq!(partition(&c), expected(&fx, "address_cluster.json"));
+    assert_eq!(
+        c.skipped_coinjoins,
+        fx.flagged.iter().cloned().collect::<Vec<_>>()
+    );
+    for t in &fx.txs {
+        let kind = exhibit_chain::coinjoin_kind(t);
+        if fx.flagged.contains(&t.txid) {
+            assert_eq!(kind, Some(exhibit_chain::CoinJoinKind::IndependentParts));
+        } else {
+            assert_eq!(kind, None, "{}", t.txid);
+        }
+    }
+    assert!(c
+        .skipped_reasons
+        .values()
+        .all(|r| r.starts_with("mixed-value")));
+}
+
+#[test]
+fn graphsense_clusters_with_known_coinjoins() {
+    let Some(fx) = graphsense() else { return };
+    let opts = ClusterOptions {
+        skip_detected_coinjoins: false,
+        known_coinjoins: fx.flagged.clone(),
+        ..Default::default()
+    };
+    let c = cluster(&fx.txs, &opts);
+    assert!(c.skipped_reasons.values().all(|r| r == "known"));
     assert_eq!(partition(&c), expected(&fx, "address_cluster.json"));
     assert_eq!(
         c.skipped_coinjoins,
@@ -340,9 +374,6 @@ fn graphsense_clusters_with_coinjoins_included() {
         expected(&fx, "address_cluster_with_coinjoin.json")
     );
     assert!(c.skipped_coinjoins.is_empty());
-    // The fixture's CoinJoin flag comes from upstream; it has 2 inputs and 4
-    // distinct-valued outputs, so the equal-output detector does not fire.
-    assert!(fx.txs.iter().all(|t| !looks_like_coinjoin(t)));
     let mut rev = fx.txs.clone();
     rev.reverse();
     assert_eq!(cluster(&rev, &ClusterOptions::default()), c);
@@ -355,6 +386,7 @@ fn equal_output_coinjoin_is_detected() {
         prev_vout: 0,
         address: Some(a.to_string()),
         value: Some(1_000_000),
+        script_type: Some(ScriptType::P2wpkh),
     };
     let output = |a: &str, v: u64| TxOut {
         value: v,
@@ -364,6 +396,8 @@ fn equal_output_coinjoin_is_detected() {
     let tx = Tx {
         txid: "cj".into(),
         block_hash: String::new(),
+        height: None,
+        time: 0,
         coinbase: false,
         inputs: vec![input("a"), input("b"), input("c")],
         outputs: vec![
@@ -389,6 +423,52 @@ fn equal_output_coinjoin_is_detected() {
     let mut batch = tx.clone();
     batch.inputs = vec![input("a"), input("a")];
     assert!(!looks_like_coinjoin(&batch));
+}
+
+#[test]
+fn mixed_value_parts_are_detected_and_ordinary_payments_are_not() {
+    let input = |a: &str, v: u64| TxIn {
+        prev_txid: String::new(),
+        prev_vout: 0,
+        address: Some(a.to_string()),
+        value: Some(v),
+        script_type: Some(ScriptType::P2wpkh),
+    };
+    let output = |a: &str, v: u64| TxOut {
+        value: v,
+        script_type: ScriptType::P2wpkh,
+        address: Some(a.to_string()),
+    };
+    let mut tx = Tx {
+        txid: "parts".into(),
+        block_hash: String::new(),
+        height: None,
+        time: 0,
+        coinbase: false,
+        // Alice 0.7 pays 0.4 + 0.2999 change; Bob 1.3 pays 1.0 + 0.2999 change.
+        inputs: vec![input("alice", 70_000_000), input("bob", 130_000_000)],
+        outputs: vec![
+            output("p1", 40_000_000),
+            output("p2", 100_000_000),
+            output("c1", 29_990_000),
+            output("c2", 29_990_000 + 5_000),
+        ],
+    };
+    assert_eq!(
+        exhibit_chain::coinjoin_kind(&tx),
+        Some(exhibit_chain::CoinJoinKind::IndependentParts)
+    );
+    // One wallet's two addresses paying one payee plus change: no split exists.
+    tx.outputs = vec![
+        output("p1", 150_000_000),
+        output("p2", 20_000_000),
+        output("p3", 17_000_000),
+        output("c1", 12_990_000),
+    ];
+    assert_eq!(exhibit_chain::coinjoin_kind(&tx), None);
+    // An unresolved input: the test cannot be made.
+    tx.inputs[1].value = None;
+    assert_eq!(exhibit_chain::coinjoin_kind(&tx), None);
 }
 
 #[test]
@@ -430,5 +510,213 @@ fn damaged_input_never_panics() {
         let mut m = head.to_vec();
         m[i] ^= 0xa5;
         let _ = parse_blk_bytes(&m, label);
+    }
+}
+
+#[test]
+fn change_heuristics_are_off_by_default_and_label_their_links() {
+    use exhibit_chain::{
+        ChangeHeuristics, CHANGE_ONE_TIME, CHANGE_ROUND_AMOUNT, CHANGE_SCRIPT_TYPE,
+    };
+    let out = |a: &str, v: u64, k: ScriptType| TxOut {
+        value: v,
+        script_type: k,
+        address: Some(a.to_string()),
+    };
+    let tx = |id: &str, prev: &[(&str, u32)], outputs: Vec<TxOut>| Tx {
+        txid: id.to_string(),
+        block_hash: String::new(),
+        height: None,
+        time: 0,
+        coinbase: prev.is_empty(),
+        inputs: prev
+            .iter()
+            .map(|&(p, n)| TxIn {
+                prev_txid: p.to_string(),
+                prev_vout: n,
+                address: None,
+                value: None,
+                script_type: None,
+            })
+            .collect(),
+        outputs,
+    };
+    let mut txs = vec![
+        tx(
+            "m1",
+            &[],
+            vec![out("alice", 50_000_000, ScriptType::P2wpkh)],
+        ),
+        tx("m2", &[], vec![out("shop", 10_000_000, ScriptType::P2pkh)]),
+        // Alice pays the (already known) shop a round 0.2 BTC; the change goes
+        // to a fresh P2WPKH address like her input.
+        tx(
+            "pay",
+            &[("m1", 0)],
+            vec![
+                out("shop", 20_000_000, ScriptType::P2pkh),
+                out("alice-change", 29_987_654, ScriptType::P2wpkh),
+            ],
+        ),
+    ];
+    resolve_inputs(&mut txs);
+    let plain = cluster(&txs, &ClusterOptions::default());
+    assert!(plain.change_links.is_empty());
+    assert_eq!(
+        plain
+            .clusters
+            .iter()
+            .filter(|c| c.addresses.len() > 1)
+            .count(),
+        0
+    );
+
+    for (h, name) in [
+        (
+            ChangeHeuristics {
+                one_time: true,
+                ..Default::default()
+            },
+            CHANGE_ONE_TIME,
+        ),
+        (
+            ChangeHeuristics {
+                round_amount: true,
+                ..Default::default()
+            },
+            CHANGE_ROUND_AMOUNT,
+        ),
+        (
+            ChangeHeuristics {
+                script_type: true,
+                ..Default::default()
+            },
+            CHANGE_SCRIPT_TYPE,
+        ),
+    ] {
+        let c = cluster(
+            &txs,
+            &ClusterOptions {
+                change: h,
+                ..Default::default()
+            },
+        );
+        assert_eq!(c.change_links.len(), 1, "{name}");
+        let l = &c.change_links[0];
+        assert_eq!(
+            (
+                l.txid.as_str(),
+                l.spender.as_str(),
+                l.change.as_str(),
+                l.heuristic
+            ),
+            ("pay", "alice", "alice-change", name)
+        );
+        let k = c.cluster_of("alice").unwrap();
+        assert_eq!(k.addresses, ["alice", "alice-change"]);
+        assert_eq!(k.heuristics, [name]);
+        assert_eq!(k.heuristic, name);
+        assert_eq!(c.cluster_of("shop").unwrap().addresses, ["shop"]);
+    }
+}
+
+#[test]
+fn index_round_trip() {
+    use exhibit_chain::{chain_order, index_lookup, read_index, write_index, SourceFile};
+    let Some(p) = data("btc/bitcoinj_first-100k-blocks.dat") else {
+        return;
+    };
+    let blocks: Vec<_> = read_blk_file(&p)
+        .unwrap()
+        .into_iter()
+        .map(|b| (b, p.clone()))
+        .collect();
+    let mut again = blocks.clone();
+    let expected = chain_order(&mut again);
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("idx");
+    let src = vec![SourceFile {
+        file: p.clone(),
+        size: std::fs::metadata(&p).unwrap().len(),
+        blocks: 439,
+        txs: 446,
+    }];
+    let m = write_index(&out, blocks.clone(), src.clone()).unwrap();
+    assert_eq!((m.blocks, m.txs), (439, 446));
+    let txs = read_index(&out).unwrap();
+    assert_eq!(txs, expected);
+    assert_eq!(txs[0].txid, GENESIS_TXID);
+    assert_eq!(txs[0].height, Some(0));
+    let ids = index_lookup(&out, "12cbQLTFMXRnSzktFkuoG3eHoMeFtpTu3S").unwrap();
+    assert_eq!(ids.len(), 6);
+    assert!(index_lookup(&out, "nope").unwrap().is_empty());
+    // Never overwritten.
+    assert!(write_index(&out, blocks, src).is_err());
+    // A damaged line is reported with its offset.
+    let t = out.join("txs.jsonl");
+    let mut body = std::fs::read(&t).unwrap();
+    let first = body.iter().position(|&b| b == b'\n').unwrap();
+    body[first + 5] = b'#';
+    std::fs::write(&t, body).unwrap();
+    match read_index(&out) {
+        Err(ChainError::Corrupt { offset, .. }) => assert_eq!(offset, first as u64 + 1),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn streaming_clusterer_matches_in_memory_clustering() {
+    use exhibit_chain::StreamClusterer;
+    let Some(p) = data("btc/bitcoinj_first-100k-blocks.dat") else {
+        return;
+    };
+    let mut txs: Vec<Tx> = read_blk_file(&p)
+        .unwrap()
+        .into_iter()
+        .flat_map(|b| b.txs)
+        .collect();
+    resolve_inputs(&mut txs);
+    let opts = ClusterOptions {
+        skip_detected_coinjoins: true,
+        ..Default::default()
+    };
+    let expected = cluster(&txs, &opts);
+    let mut s = StreamClusterer::new(&opts);
+    s.add_blk_file(&p, &[]).unwrap();
+    let (c, stats) = s.finish();
+    assert_eq!(c, expected);
+    assert_eq!((stats.blocks, stats.txs), (439, 446));
+    assert!(!expected.clusters.is_empty());
+
+    // The same through an XOR key, and the big block as a raw file.
+    let key = [0x3a, 0x91, 0x07, 0xee, 0x55, 0x00, 0xc4, 0x18];
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = std::fs::read(&p).unwrap();
+    exhibit_chain::unxor(&mut bytes, &key);
+    let blk = dir.path().join("blk00000.dat");
+    std::fs::write(&blk, &bytes).unwrap();
+    let mut s = StreamClusterer::new(&opts);
+    s.add_blk_file(&blk, &key).unwrap();
+    assert_eq!(s.finish().0, expected);
+    if let Some(raw) = data("btc/mainnet_block_702861.raw") {
+        let b = read_raw_block(&raw, Network::Mainnet).unwrap();
+        let mut txs = b.txs;
+        resolve_inputs(&mut txs);
+        let mut s = StreamClusterer::new(&opts);
+        s.add_raw_block(&raw, Network::Mainnet).unwrap();
+        assert_eq!(s.finish().0, cluster(&txs, &opts));
+    }
+
+    // Damage is reported with the offset, as for whole-file reads.
+    let plain = std::fs::read(&p).unwrap();
+    let cut = dir.path().join("cut.dat");
+    std::fs::write(&cut, &plain[..plain.len() - 10]).unwrap();
+    let mut s = StreamClusterer::new(&opts);
+    match s.add_blk_file(&cut, &[]) {
+        Err(ChainError::Corrupt { file, what, .. }) => {
+            assert_eq!(file, cut);
+            assert!(what.contains("past the end"), "{what}");
+        }
+        other => panic!("{other:?}"),
     }
 }
