@@ -20,7 +20,7 @@ mod sqlite;
 pub use error::StoreError;
 pub use rows::{
     Counts, EnrichmentRow, EvidenceRow, FileFilter, FileKey, FileRow, FindingRow, HistogramRow,
-    MessageRow, SearchHit, SearchQuery, TimelineRow,
+    MessageRow, SearchHit, SearchQuery, TagRow, TimelineRow,
 };
 pub use schema::SCHEMA_VERSION;
 pub use sqlite::SqliteStore;
@@ -106,4 +106,10 @@ pub trait CaseStore: Send + Sync {
     fn replace_enrichment(&self, rows: &[EnrichmentRow]) -> Result<(), StoreError>;
     /// Enrichment rows, flagged first, then by kind and value.
     fn enrichment(&self, flagged_only: bool) -> Result<Vec<EnrichmentRow>, StoreError>;
+    /// Tags something for the report; tagging it again replaces the note.
+    fn add_tag(&self, tag: &TagRow) -> Result<(), StoreError>;
+    /// Removes a tag; returns whether there was one.
+    fn remove_tag(&self, target: &str, key: &str, detail: &str) -> Result<bool, StoreError>;
+    /// Every tag, by target, key and detail.
+    fn tags(&self) -> Result<Vec<TagRow>, StoreError>;
 }

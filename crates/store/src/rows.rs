@@ -259,3 +259,22 @@ pub struct SearchQuery {
     /// At most this many hits per table.
     pub limit: Option<usize>,
 }
+
+/// Something the examiner tagged for the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TagRow {
+    /// What is tagged: `finding`, `event` or `message`.
+    pub target: String,
+    /// Which one: `kind:normalised value` for a finding, the event time
+    /// (RFC 3339 UTC as stored) for events, the SHA-256 of a message.
+    pub key: String,
+    /// For events: only those whose description contains this text
+    /// (empty: every event at that time).
+    pub detail: String,
+    /// The examiner's note.
+    pub note: Option<String>,
+    /// Who tagged it.
+    pub examiner: String,
+    /// When (RFC 3339 UTC).
+    pub tagged_at: String,
+}

@@ -8,7 +8,7 @@ use crate::StoreError;
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Migration `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 const V1: &str = "
 CREATE TABLE evidence (
@@ -197,6 +197,22 @@ CREATE TABLE enrichment (
     summary TEXT NOT NULL,
     json TEXT NOT NULL,
     PRIMARY KEY (kind, value)
+) WITHOUT ROWID;
+";
+
+/// v5: what the examiner tagged for the report (a finding by kind and
+/// normalised value, events by time, a message by SHA-256), with a note.
+/// Keys are values, not row ids, so a tag survives a re-triage. `IF NOT
+/// EXISTS`: a database rolled back to an older version keeps its tags.
+const V5: &str = "
+CREATE TABLE IF NOT EXISTS tags (
+    target TEXT NOT NULL,
+    key TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '',
+    note TEXT,
+    examiner TEXT NOT NULL,
+    tagged_at TEXT NOT NULL,
+    PRIMARY KEY (target, key, detail)
 ) WITHOUT ROWID;
 ";
 

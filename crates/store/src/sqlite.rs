@@ -7,7 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::{
     schema, CaseStore, Counts, EnrichmentRow, EvidenceRow, FileFilter, FileKey, FileRow,
-    FindingRow, HistogramRow, MessageRow, SearchHit, SearchQuery, StoreError, TimelineRow,
+    FindingRow, HistogramRow, MessageRow, SearchHit, SearchQuery, StoreError, TagRow, TimelineRow,
 };
 
 /// The case store in `CASE/case.db` (WAL mode, foreign keys on).
@@ -743,6 +743,51 @@ impl CaseStore for SqliteStore {
                 flagged: r.get(2)?,
                 summary: r.get(3)?,
                 json: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn add_tag(&self, tag: &TagRow) -> Result<(), StoreError> {
+        let conn = self.conn()?;
+        conn.execute(
+            "INSERT OR REPLACE INTO tags (target, key, detail, note, examiner, tagged_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                tag.target,
+                tag.key,
+                tag.detail,
+                tag.note,
+                tag.examiner,
+                tag.tagged_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn remove_tag(&self, target: &str, key: &str, detail: &str) -> Result<bool, StoreError> {
+        let conn = self.conn()?;
+        let n = conn.execute(
+            "DELETE FROM tags WHERE target = ?1 AND key = ?2 AND detail = ?3",
+            params![target, key, detail],
+        )?;
+        Ok(n > 0)
+    }
+
+    fn tags(&self) -> Result<Vec<TagRow>, StoreError> {
+        let conn = self.conn()?;
+        let mut st = conn.prepare(
+            "SELECT target, key, detail, note, examiner, tagged_at FROM tags
+             ORDER BY target, key, detail",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(TagRow {
+                target: r.get(0)?,
+                key: r.get(1)?,
+                detail: r.get(2)?,
+                note: r.get(3)?,
+                examiner: r.get(4)?,
+                tagged_at: r.get(5)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
