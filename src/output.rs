@@ -23,3 +23,37 @@ pub fn examiner(flag: &Option<String>, case: Option<&exhibit_case::Case>) -> Str
         .or_else(|| case.map(|c| c.info().examiner.clone()))
         .unwrap_or_else(|| std::env::var("USER").unwrap_or_else(|_| "unknown".into()))
 }
+
+/// Writes `path` through a temporary sibling and a rename: a reader never
+/// sees half a file, and a failed write leaves nothing behind.
+pub fn write_atomic<T>(
+    path: &std::path::Path,
+    fill: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    use anyhow::Context;
+    use std::io::Write;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    let tmp = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+    let writing = || format!("writing {}", path.display());
+    let result = (|| -> anyhow::Result<T> {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .with_context(|| format!("creating {}", tmp.display()))?;
+        let mut w = std::io::BufWriter::new(file);
+        // The filler's own error (a damaged case, say) is the message.
+        let out = fill(&mut w)?;
+        w.flush().with_context(writing)?;
+        w.get_ref().sync_all().with_context(writing)?;
+        std::fs::rename(&tmp, path).with_context(writing)?;
+        Ok(out)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}

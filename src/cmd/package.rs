@@ -7,7 +7,6 @@
 //! the archive (and the trusted keys).
 
 use std::ffi::OsString;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -145,31 +144,9 @@ fn create(args: &CreateArgs) -> anyhow::Result<()> {
         with_files: args.with_files.clone(),
         max_findings: args.max_findings,
     };
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "package".into());
-    let tmp = out.with_file_name(format!(".{name}.partial-{}", std::process::id()));
-    let built = (|| -> anyhow::Result<exhibit_package::Built> {
-        let file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .with_context(|| format!("creating {}", tmp.display()))?;
-        let mut w = std::io::BufWriter::new(file);
-        let built = exhibit_package::build(&case, &opts, &mut w).map_err(case_error)?;
-        w.flush()?;
-        w.get_ref().sync_all()?;
-        std::fs::rename(&tmp, &out).with_context(|| format!("writing {}", out.display()))?;
-        Ok(built)
-    })();
-    let built = match built {
-        Ok(b) => b,
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
-        }
-    };
+    let built = crate::output::write_atomic(&out, |w| {
+        exhibit_package::build(&case, &opts, w).map_err(case_error)
+    })?;
 
     let details = std::collections::BTreeMap::from([
         ("destination".to_string(), out.display().to_string()),

@@ -85,24 +85,10 @@ fn unwrap_case(e: ReportError) -> anyhow::Error {
 /// Writes through a temporary sibling and a rename: a reader never sees
 /// half a report.
 fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "report.html".into());
-    let tmp = path.with_file_name(format!(".{name}.partial-{}", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.with_context(|| format!("writing {}", path.display()))
+    crate::output::write_atomic(path, |w| {
+        w.write_all(bytes)
+            .with_context(|| format!("writing {}", path.display()))
+    })
 }
 
 /// Runs `exhibit report`.
