@@ -79,8 +79,9 @@ pub enum Command {
         /// At most this many values.
         #[arg(long)]
         top: Option<usize>,
-        /// Only values on this watchlist (one value per line, optionally a tab and a label;
-        /// `#` starts a comment).
+        /// Only values on this watchlist (one value per line, optionally a tab or comma and a
+        /// label; `#` starts a comment; typed by a `# type: email|domain|ip|wallet|…` line or by
+        /// each line's shape; a listed domain also matches its subdomains).
         #[arg(long, value_name = "FILE")]
         watchlist: Option<PathBuf>,
         /// Output JSON.

@@ -141,39 +141,22 @@ fn open_store(case: &Path) -> anyhow::Result<SqliteStore> {
     Ok(SqliteStore::open_case(case.dir())?)
 }
 
-/// A watchlist file: `value[<TAB>label]` lines, `#` comments.
-pub fn read_watchlist(path: &Path) -> anyhow::Result<Vec<(String, Option<String>)>> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("watchlist {}", path.display()))?;
-    Ok(text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|l| match l.split_once('\t') {
-            Some((v, label)) => (v.trim().to_lowercase(), Some(label.trim().to_string())),
-            None => (l.to_lowercase(), None),
-        })
-        .collect())
-}
-
-/// Findings on the watchlists, with the label of their entry.
+/// Findings on the watchlists (the same lists and matching as the
+/// enrichment: typed by a `# type:` line or each line's shape, a domain also
+/// matching its subdomains), with the note of the first line that matched.
 fn watch_hits(
     store: &SqliteStore,
     lists: &[std::path::PathBuf],
 ) -> anyhow::Result<Vec<(exhibit_store::HistogramRow, Option<String>)>> {
-    let mut entries = std::collections::BTreeMap::new();
-    for l in lists {
-        for (v, label) in read_watchlist(l)? {
-            entries.entry(v).or_insert(label);
-        }
-    }
-    let values: Vec<String> = entries.keys().cloned().collect();
+    use exhibit_osint::watchlist::{classify, ListKind, Watchlists};
+    let lists = Watchlists::load(lists)?;
     Ok(store
-        .findings_matching(&values)?
+        .histogram(None, None)?
         .into_iter()
-        .map(|h| {
-            let label = entries.get(&h.value.to_lowercase()).cloned().flatten();
-            (h, label)
+        .filter_map(|h| {
+            let kind = ListKind::for_lead(&h.kind).or_else(|| classify(&h.value))?;
+            let hit = lists.matches(kind, &h.value).into_iter().next()?;
+            Some((h, hit.note))
         })
         .collect())
 }
