@@ -57,3 +57,38 @@ pub fn write_atomic<T>(
     }
     result
 }
+
+/// Where an `--out` file of a case command may go: the absolute path, or an
+/// error when it is an evidence file of the case or exists without `force`.
+pub fn out_path(
+    case: &exhibit_case::Case,
+    out: &std::path::Path,
+    force: bool,
+) -> anyhow::Result<std::path::PathBuf> {
+    let out = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
+    let is_evidence = case
+        .evidence()?
+        .iter()
+        .any(|r| r.path == out || r.files.iter().any(|(f, _)| *f == out));
+    anyhow::ensure!(
+        !is_evidence,
+        "{}: is an evidence file of this case; choose another --out",
+        out.display()
+    );
+    anyhow::ensure!(
+        force || !out.exists(),
+        "{}: exists; use --force to replace it",
+        out.display()
+    );
+    Ok(out)
+}
+
+/// Writes `bytes` to `path` with [`write_atomic`].
+pub fn write_bytes(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use std::io::Write;
+    write_atomic(path, |w| {
+        w.write_all(bytes)
+            .with_context(|| format!("writing {}", path.display()))
+    })
+}

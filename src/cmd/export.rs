@@ -7,7 +7,7 @@
 //! command fails, and a file it wrote is removed again.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use exhibit_case::Case;
@@ -54,15 +54,6 @@ fn unwrap_case(e: ExportError) -> anyhow::Error {
     }
 }
 
-/// Writes through a temporary sibling and a rename: a reader never sees
-/// half an export.
-fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    crate::output::write_atomic(path, |w| {
-        w.write_all(bytes)
-            .with_context(|| format!("writing {}", path.display()))
-    })
-}
-
 /// Runs `exhibit export`.
 pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
     let case = Case::open(&args.case)?;
@@ -81,22 +72,8 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<()> {
 
     let destination = match &args.out {
         Some(out) => {
-            let out = std::path::absolute(out).unwrap_or_else(|_| out.clone());
-            let is_evidence = snap
-                .evidence
-                .iter()
-                .any(|e| e.record.path == out || e.record.files.iter().any(|(f, _)| *f == out));
-            anyhow::ensure!(
-                !is_evidence,
-                "{}: is an evidence file of this case; choose another --out",
-                out.display()
-            );
-            anyhow::ensure!(
-                args.force || !out.exists(),
-                "{}: exists; use --force to replace it",
-                out.display()
-            );
-            write_file(&out, &bytes)?;
+            let out = crate::output::out_path(&case, out, args.force)?;
+            crate::output::write_bytes(&out, &bytes)?;
             Some(out)
         }
         None => {

@@ -122,19 +122,7 @@ fn create(args: &CreateArgs) -> anyhow::Result<()> {
         "{}: inside the case folder; write the package elsewhere",
         out.display()
     );
-    for record in case.evidence()? {
-        let is_evidence = record.path == out || record.files.iter().any(|(f, _)| *f == out);
-        anyhow::ensure!(
-            !is_evidence,
-            "{}: is an evidence file of this case; choose another --out",
-            out.display()
-        );
-    }
-    anyhow::ensure!(
-        args.force || !out.exists(),
-        "{}: exists; use --force to replace it",
-        out.display()
-    );
+    let out = crate::output::out_path(&case, &out, args.force)?;
 
     let opts = BuildOptions {
         key: &key,

@@ -7,7 +7,7 @@
 //! survive a re-triage.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use exhibit_case::Case;
@@ -82,15 +82,6 @@ fn unwrap_case(e: ReportError) -> anyhow::Error {
     }
 }
 
-/// Writes through a temporary sibling and a rename: a reader never sees
-/// half a report.
-fn write_file(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    crate::output::write_atomic(path, |w| {
-        w.write_all(bytes)
-            .with_context(|| format!("writing {}", path.display()))
-    })
-}
-
 /// Runs `exhibit report`.
 pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
     let case = Case::open(&args.case)?;
@@ -102,22 +93,8 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
     let html = exhibit_report::report(case.dir(), &opts).map_err(unwrap_case)?;
     match &args.out {
         Some(out) => {
-            let out = std::path::absolute(out).unwrap_or_else(|_| out.clone());
-            let is_evidence = case
-                .evidence()?
-                .iter()
-                .any(|e| e.path == out || e.files.iter().any(|(f, _)| *f == out));
-            anyhow::ensure!(
-                !is_evidence,
-                "{}: is an evidence file of this case; choose another --out",
-                out.display()
-            );
-            anyhow::ensure!(
-                args.force || !out.exists(),
-                "{}: exists; use --force to replace it",
-                out.display()
-            );
-            write_file(&out, html.as_bytes())?;
+            let out = crate::output::out_path(&case, out, args.force)?;
+            crate::output::write_bytes(&out, html.as_bytes())?;
             eprintln!("report written to {}", out.display());
         }
         None => {
