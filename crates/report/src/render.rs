@@ -88,11 +88,18 @@ pub fn render(data: &CaseData, t: &Texts, opts: &Options) -> String {
     case_section(&mut h, data, t, &date);
     evidence_section(&mut h, data, t);
     custody_section(&mut h, data, t);
-    findings_section(&mut h, data.store.as_ref(), t);
-    provenance_section(&mut h, data.store.as_ref(), t);
-    summary_section(&mut h, data.store.as_ref(), t);
-    timeline_section(&mut h, data.store.as_ref(), t);
-    email_section(&mut h, data.store.as_ref(), t);
+    let store = data.store.as_ref();
+    store_section(&mut h, ("findings", "fi.intro"), store, t, findings_section);
+    store_section(
+        &mut h,
+        ("provenance", "pr.intro"),
+        store,
+        t,
+        provenance_section,
+    );
+    store_section(&mut h, ("summary", "su.intro"), store, t, summary_section);
+    store_section(&mut h, ("timeline", "tl.intro"), store, t, timeline_section);
+    store_section(&mut h, ("email", "em.intro"), store, t, email_section);
     glossary_section(&mut h, t);
     h.push_str("</body>\n</html>\n");
     h
@@ -479,8 +486,22 @@ fn verify_numbers(h: &mut String, t: &Texts, rep: &exhibit_custody::VerifyReport
     );
 }
 
-fn no_store(h: &mut String, t: &Texts) {
-    let _ = writeln!(h, "<p>{}</p>", esc(t.get("su.no_store")));
+/// A section drawn from the case store; without a store it says so.
+fn store_section(
+    h: &mut String,
+    (id, intro): (&str, &str),
+    store: Option<&StoreData>,
+    t: &Texts,
+    body: fn(&mut String, &StoreData, &Texts),
+) {
+    open_section(h, id, t, Some(intro));
+    match store {
+        Some(s) => body(h, s, t),
+        None => {
+            let _ = writeln!(h, "<p>{}</p>", esc(t.get("su.no_store")));
+        }
+    }
+    h.push_str("</section>\n");
 }
 
 /// The glossary term that explains a finding kind, if any.
@@ -505,13 +526,7 @@ fn finding_anchor(kind: &str, value: &str) -> String {
     anchor("pr", &[kind, value])
 }
 
-fn findings_section(h: &mut String, store: Option<&StoreData>, t: &Texts) {
-    open_section(h, "findings", t, Some("fi.intro"));
-    let Some(s) = store else {
-        no_store(h, t);
-        h.push_str("</section>\n");
-        return;
-    };
+fn findings_section(h: &mut String, s: &StoreData, t: &Texts) {
     if s.findings.is_empty() {
         let _ = writeln!(h, "<p>{}</p>", esc(t.get("fi.none")));
     } else {
@@ -556,16 +571,9 @@ fn findings_section(h: &mut String, store: Option<&StoreData>, t: &Texts) {
         }
         h.push_str("</tbody></table>\n");
     }
-    h.push_str("</section>\n");
 }
 
-fn provenance_section(h: &mut String, store: Option<&StoreData>, t: &Texts) {
-    open_section(h, "provenance", t, Some("pr.intro"));
-    let Some(s) = store else {
-        no_store(h, t);
-        h.push_str("</section>\n");
-        return;
-    };
+fn provenance_section(h: &mut String, s: &StoreData, t: &Texts) {
     if s.findings.is_empty() {
         let _ = writeln!(h, "<p>{}</p>", esc(t.get("fi.none")));
     }
@@ -615,16 +623,9 @@ fn provenance_section(h: &mut String, store: Option<&StoreData>, t: &Texts) {
         }
         h.push_str("</article>\n");
     }
-    h.push_str("</section>\n");
 }
 
-fn summary_section(h: &mut String, store: Option<&StoreData>, t: &Texts) {
-    open_section(h, "summary", t, Some("su.intro"));
-    let Some(s) = store else {
-        no_store(h, t);
-        h.push_str("</section>\n");
-        return;
-    };
+fn summary_section(h: &mut String, s: &StoreData, t: &Texts) {
     let _ = writeln!(h, "<h3>{}</h3>", esc(t.get("su.per_type")));
     if s.kinds.is_empty() {
         let _ = writeln!(h, "<p>{}</p>", esc(t.get("su.none")));
@@ -676,16 +677,9 @@ fn summary_section(h: &mut String, store: Option<&StoreData>, t: &Texts) {
         }
         h.push_str("</tbody></table>\n");
     }
-    h.push_str("</section>\n");
 }
 
-fn timeline_section(h: &mut String, store: Option<&StoreData>, t: &Texts) {
-    open_section(h, "timeline", t, Some("tl.intro"));
-    let Some(s) = store else {
-        no_store(h, t);
-        h.push_str("</section>\n");
-        return;
-    };
+fn timeline_section(h: &mut String, s: &StoreData, t: &Texts) {
     if s.events.is_empty() {
         let _ = writeln!(h, "<p>{}</p>", esc(t.get("tl.none")));
     } else {
@@ -724,16 +718,9 @@ fn timeline_section(h: &mut String, store: Option<&StoreData>, t: &Texts) {
         }
         h.push_str("</tbody></table>\n");
     }
-    h.push_str("</section>\n");
 }
 
-fn email_section(h: &mut String, store: Option<&StoreData>, t: &Texts) {
-    open_section(h, "email", t, Some("em.intro"));
-    let Some(s) = store else {
-        no_store(h, t);
-        h.push_str("</section>\n");
-        return;
-    };
+fn email_section(h: &mut String, s: &StoreData, t: &Texts) {
     if s.messages.is_empty() {
         let _ = writeln!(h, "<p>{}</p>", esc(t.get("em.none")));
     } else if s.all_messages {
@@ -742,7 +729,6 @@ fn email_section(h: &mut String, store: Option<&StoreData>, t: &Texts) {
     for m in &s.messages {
         message(h, t, m);
     }
-    h.push_str("</section>\n");
 }
 
 fn s<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
