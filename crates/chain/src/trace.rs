@@ -248,6 +248,36 @@ fn total(values: impl Iterator<Item = u64>) -> u64 {
     values.fold(0u64, u64::saturating_add)
 }
 
+/// A step's inputs with the traced amount of each (one per input, in order).
+fn input_legs(tx: &Tx, traced: impl Iterator<Item = u64>) -> Vec<Leg> {
+    tx.inputs
+        .iter()
+        .zip(traced)
+        .enumerate()
+        .map(|(n, (i, traced))| Leg {
+            index: n as u32,
+            address: label(i.address.as_deref(), || "unknown".into()),
+            value: i.value.unwrap_or(0),
+            traced,
+        })
+        .collect()
+}
+
+/// A step's outputs with the traced amount of each (one per output, in order).
+fn output_legs(tx: &Tx, traced: impl Iterator<Item = u64>) -> Vec<Leg> {
+    tx.outputs
+        .iter()
+        .zip(traced)
+        .enumerate()
+        .map(|(n, (o, traced))| Leg {
+            index: n as u32,
+            address: label(o.address.as_deref(), || script_label(o.script_type)),
+            value: o.value,
+            traced,
+        })
+        .collect()
+}
+
 fn label(address: Option<&str>, fallback: impl FnOnce() -> String) -> String {
     address.map_or_else(fallback, str::to_string)
 }
@@ -528,30 +558,8 @@ impl Tracer<'_, '_> {
                 txid: tx.txid.clone(),
                 time: tx.time,
                 height: tx.height,
-                inputs: tx
-                    .inputs
-                    .iter()
-                    .zip(&ins)
-                    .enumerate()
-                    .map(|(n, (i, r))| Leg {
-                        index: n as u32,
-                        address: label(i.address.as_deref(), || "unknown".into()),
-                        value: i.value.unwrap_or(0),
-                        traced: r.as_ref().map_or(0, amount),
-                    })
-                    .collect(),
-                outputs: tx
-                    .outputs
-                    .iter()
-                    .zip(&out_ranges)
-                    .enumerate()
-                    .map(|(n, (o, r))| Leg {
-                        index: n as u32,
-                        address: label(o.address.as_deref(), || script_label(o.script_type)),
-                        value: o.value,
-                        traced: amount(r),
-                    })
-                    .collect(),
+                inputs: input_legs(tx, ins.iter().map(|r| r.as_ref().map_or(0, amount))),
+                outputs: output_legs(tx, out_ranges.iter().map(amount)),
                 traced_fee,
                 split: out_ranges.iter().filter(|r| amount(r) > 0).count() >= 2,
                 merge: n_traced_in >= 1 && tx.inputs.len() >= 2,
@@ -633,30 +641,12 @@ impl Tracer<'_, '_> {
                 txid: tx.txid.clone(),
                 time: tx.time,
                 height: tx.height,
-                inputs: tx
-                    .inputs
-                    .iter()
-                    .zip(&in_ranges)
-                    .enumerate()
-                    .map(|(n, (i, r))| Leg {
-                        index: n as u32,
-                        address: label(i.address.as_deref(), || "unknown".into()),
-                        value: i.value.unwrap_or(0),
-                        traced: amount(r),
-                    })
-                    .collect(),
-                outputs: tx
-                    .outputs
-                    .iter()
-                    .zip(&outs)
-                    .enumerate()
-                    .map(|(n, (o, r))| Leg {
-                        index: n as u32,
-                        address: label(o.address.as_deref(), || script_label(o.script_type)),
-                        value: o.value,
-                        traced: r.as_ref().map_or(0, |(r, _)| amount(r)),
-                    })
-                    .collect(),
+                inputs: input_legs(tx, in_ranges.iter().map(amount)),
+                outputs: output_legs(
+                    tx,
+                    outs.iter()
+                        .map(|r| r.as_ref().map_or(0, |(r, _)| amount(r))),
+                ),
                 traced_fee: 0,
                 split: in_ranges.iter().filter(|r| amount(r) > 0).count() >= 2,
                 merge: n_traced_out >= 1 && tx.outputs.len() >= 2,
