@@ -157,6 +157,24 @@ pub enum Command {
     /// Darknet traces in an image or folder: Tor Browser, torrc, onion services (address derived
     /// from the key), I2P routers and tunnels, crypto wallet files.
     Darknet(crate::cmd::darknet::DarknetArgs),
+    /// Pictures and videos: hash them (MD5, SHA-1, PDQ), match them against hash sets, list a
+    /// case's pictures for examiner-safe review.
+    #[command(subcommand)]
+    Media(crate::cmd::media::MediaCommand),
+    /// Carve pictures and videos out of an image's bytes (unallocated space, slack), each with
+    /// its offset.
+    Carve(crate::cmd::media::CarveArgs),
+    /// Conversations, calls and contacts from phone extractions (WhatsApp, SMS, LINE, Telegram…).
+    #[command(subcommand)]
+    Phone(crate::cmd::phone::PhoneCommand),
+    /// Windows artefacts: event logs, registry, shortcuts, prefetch, recycle bin, browsers.
+    #[command(subcommand)]
+    Windows(crate::cmd::windows::WindowsCommand),
+    /// Serve cases to a browser: the web workbench (multi-user, offline).
+    Serve(crate::cmd::serve::ServeArgs),
+    /// Workbench accounts: add users, set roles and case membership.
+    #[command(subcommand)]
+    User(crate::cmd::serve::UserCommand),
     /// Create and inspect cases.
     #[command(subcommand)]
     Case(CaseCommand),

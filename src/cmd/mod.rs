@@ -14,11 +14,15 @@ mod hash;
 mod info;
 mod key;
 pub mod mail;
+pub mod media;
 pub mod package;
+pub mod phone;
 pub mod report;
 pub mod request;
 mod scan;
+pub mod serve;
 mod triage;
+pub mod windows;
 
 use crate::cli::{Cli, Command};
 
@@ -71,6 +75,12 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Request(c) => request::run(c),
         Command::Enrich(a) => enrich::run(&a),
         Command::Darknet(a) => darknet::run(&a),
+        Command::Media(c) => media::run(c),
+        Command::Carve(a) => media::carve(&a),
+        Command::Phone(c) => phone::run(c),
+        Command::Windows(c) => windows::run(c),
+        Command::Serve(a) => serve::run(&a),
+        Command::User(c) => serve::user(c),
         Command::Case(c) => case::run(c),
         Command::Evidence(c) => evidence::run(c),
         Command::Custody(c) => custody::run(c),

@@ -12,6 +12,7 @@
 //! ([`CaseStore::clear_stage`]) and redone, so a rerun gives the same case.
 #![deny(missing_docs)]
 
+pub mod browse;
 mod error;
 mod rows;
 mod schema;

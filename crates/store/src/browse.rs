@@ -1,0 +1,2 @@
+//! Read-only queries for browsing a case page by page (the web workbench):
+//! they never write.
