@@ -434,6 +434,15 @@ impl Writer {
         Ok(())
     }
 
+    /// Stops merging segments in the background: a bulk load (triage) then spends nothing on
+    /// merges, about a tenth of its CPU, and the answers are the same (searches read every
+    /// segment; the order of hits never depends on segments).
+    pub fn without_merging(self) -> Self {
+        self.writer
+            .set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+        self
+    }
+
     /// Adds a document (visible after [`Writer::commit`]).
     pub fn add(&mut self, doc: &Doc) -> Result<(), IndexError> {
         let f = &self.fields;

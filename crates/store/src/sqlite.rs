@@ -25,8 +25,9 @@ impl std::fmt::Debug for SqliteStore {
 }
 
 /// Findings by value: histograms and lookups.
-const FINDINGS_VALUE_INDEX: &str =
-    "CREATE INDEX IF NOT EXISTS findings_value ON findings(kind, normalized)";
+const FINDINGS_INDEXES: &str =
+    "CREATE INDEX IF NOT EXISTS findings_value ON findings(kind, normalized);
+     CREATE INDEX IF NOT EXISTS findings_stage ON findings(evidence, stage);";
 
 /// Resolves a file key to a row id inside an insert.
 const FILE_ID: &str =
@@ -65,7 +66,7 @@ impl SqliteStore {
             .map_err(open_err)?;
         schema::migrate(&mut conn)?;
         // A bulk load killed before its end left the index dropped.
-        conn.execute(FINDINGS_VALUE_INDEX, [])?;
+        conn.execute_batch(FINDINGS_INDEXES)?;
         Ok(SqliteStore {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),
@@ -305,9 +306,11 @@ impl CaseStore for SqliteStore {
     fn bulk_findings(&self, begin: bool) -> Result<(), StoreError> {
         let conn = self.conn()?;
         if begin {
-            conn.execute("DROP INDEX IF EXISTS findings_value", [])?;
+            conn.execute_batch(
+                "DROP INDEX IF EXISTS findings_value; DROP INDEX IF EXISTS findings_stage;",
+            )?;
         } else {
-            conn.execute(FINDINGS_VALUE_INDEX, [])?;
+            conn.execute_batch(FINDINGS_INDEXES)?;
         }
         Ok(())
     }

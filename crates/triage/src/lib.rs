@@ -282,7 +282,7 @@ impl Run<'_> {
                     let progress = run.progress;
                     let mut ws = Vec::new();
                     let index = open_index(run.case)?;
-                    let mut writer = index.writer(2, INDEX_HEAP)?;
+                    let mut writer = index.writer(2, INDEX_HEAP)?.without_merging();
                     writer.delete_evidence(&id)?;
                     let out = files::Output {
                         index: &mut writer,
@@ -408,7 +408,7 @@ impl Run<'_> {
         self.stage(&id, "files", record.size, &mut ran, &mut |run| {
             let mut ws = Vec::new();
             let index = open_index(run.case)?;
-            let mut writer = index.writer(2, INDEX_HEAP)?;
+            let mut writer = index.writer(2, INDEX_HEAP)?.without_merging();
             writer.delete_evidence(&id)?;
             let out = files::Output {
                 index: &mut writer,
