@@ -41,8 +41,8 @@ pub trait CaseStore: Send + Sync {
     /// number of rows.
     fn insert_findings(&self, stage: &str, rows: &[FindingRow]) -> Result<usize, StoreError>;
     /// Before (`true`) and after (`false`) a bulk load of findings: the
-    /// indexes of the findings table are dropped and built again once,
-    /// sorted, which is cheaper than keeping them up to date row by row.
+    /// value index of the findings table is dropped and built again once,
+    /// sorted, which is cheaper than keeping it up to date row by row.
     fn bulk_findings(&self, begin: bool) -> Result<(), StoreError>;
     /// Inserts timeline events written by `stage` in one transaction.
     fn insert_events(&self, stage: &str, rows: &[TimelineRow]) -> Result<usize, StoreError>;

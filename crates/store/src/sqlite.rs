@@ -25,6 +25,8 @@ impl std::fmt::Debug for SqliteStore {
 }
 
 /// Findings by value: histograms and lookups.
+/// The index rebuilt after a bulk load (the stage index stays: its rows
+/// are appended in order, cheaper to keep than to rebuild).
 const FINDINGS_INDEXES: &str =
     "CREATE INDEX IF NOT EXISTS findings_value ON findings(kind, normalized);
      CREATE INDEX IF NOT EXISTS findings_stage ON findings(evidence, stage);";
@@ -307,7 +309,7 @@ impl CaseStore for SqliteStore {
         let conn = self.conn()?;
         if begin {
             conn.execute_batch(
-                "DROP INDEX IF EXISTS findings_value; DROP INDEX IF EXISTS findings_stage;",
+                "DROP INDEX IF EXISTS findings_value;",
             )?;
         } else {
             conn.execute_batch(FINDINGS_INDEXES)?;
