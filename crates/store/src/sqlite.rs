@@ -24,9 +24,10 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
-/// Findings by value: histograms and lookups.
-/// The index rebuilt after a bulk load (the stage index stays: its rows
-/// are appended in order, cheaper to keep than to rebuild).
+/// The findings indexes, made again at open if a killed bulk load left
+/// one dropped. Only the value index (histograms and lookups) is dropped
+/// for a bulk load; the stage index's rows are appended in order, cheaper
+/// to keep than to rebuild.
 const FINDINGS_INDEXES: &str =
     "CREATE INDEX IF NOT EXISTS findings_value ON findings(kind, normalized);
      CREATE INDEX IF NOT EXISTS findings_stage ON findings(evidence, stage);";
