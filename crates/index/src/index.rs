@@ -434,6 +434,23 @@ impl Writer {
         Ok(())
     }
 
+    /// Deletes the documents of one evidence item with one tag (the messages of one app), so
+    /// that a stage redone after an interruption replaces its documents. Takes effect at commit.
+    pub fn delete_evidence_tag(&mut self, evidence: &str, tag: &str) -> Result<(), IndexError> {
+        let term = |field, text: &str| -> Box<dyn TQuery> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, text),
+                IndexRecordOption::Basic,
+            ))
+        };
+        let q = BooleanQuery::new(vec![
+            (Occur::Must, term(self.fields.evidence, evidence)),
+            (Occur::Must, term(self.fields.tag, &fold(tag))),
+        ]);
+        self.writer.delete_query(Box::new(q))?;
+        Ok(())
+    }
+
     /// Stops merging segments in the background: a bulk load (triage) then spends nothing on
     /// merges, about a tenth of its CPU, and the answers are the same (searches read every
     /// segment; the order of hits never depends on segments).

@@ -1,2 +1,405 @@
 //! Read-only queries for browsing a case page by page (the web workbench):
-//! they never write.
+//! they never write. Each query opens its own read-only connection, so a
+//! page view cannot modify the store even by mistake, and readers do not
+//! queue behind the writer's lock (WAL lets them read alongside).
+
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row};
+use serde::Serialize;
+
+use crate::{FileKey, FileRow, FindingRow, MessageRow, SqliteStore, StoreError, TimelineRow};
+
+/// A count per name (finding kind, event source, time bucket).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Facet {
+    /// The name.
+    pub name: String,
+    /// How many rows have it.
+    pub count: u64,
+}
+
+/// One finding with its row id and the row id of its file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FindingItem {
+    /// Row id.
+    pub id: i64,
+    /// Row id of the file holding it, when known.
+    pub file_id: Option<i64>,
+    /// The finding.
+    #[serde(flatten)]
+    pub row: FindingRow,
+}
+
+/// One timeline event with the row id of its file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EventItem {
+    /// Row id of the file it belongs to, when known.
+    pub file_id: Option<i64>,
+    /// The event.
+    #[serde(flatten)]
+    pub row: TimelineRow,
+}
+
+/// Which timeline events to show.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    /// Only events at or after this time (RFC 3339 text, compared as text).
+    pub from: Option<String>,
+    /// Only events before this time.
+    pub to: Option<String>,
+    /// Only events of this source (`fat`, `mail`, …).
+    pub source: Option<String>,
+}
+
+fn file_row(r: &Row<'_>) -> rusqlite::Result<FileRow> {
+    Ok(FileRow {
+        id: r.get("id")?,
+        evidence: r.get("evidence")?,
+        key: FileKey {
+            partition: r.get("partition")?,
+            inode: r.get("inode")?,
+            path: r.get("path")?,
+        },
+        fs: r.get("fs")?,
+        name_kind: r.get("name_kind")?,
+        deleted: r.get("deleted")?,
+        size: r.get("size")?,
+        mode: r.get("mode")?,
+        uid: r.get("uid")?,
+        gid: r.get("gid")?,
+        atime: r.get("atime")?,
+        mtime: r.get("mtime")?,
+        ctime: r.get("ctime")?,
+        crtime: r.get("crtime")?,
+        md5: r.get("md5")?,
+        sha1: r.get("sha1")?,
+        sha256: r.get("sha256")?,
+        mime: r.get("mime")?,
+        recovery: r.get("recovery")?,
+    })
+}
+
+fn joined_key(r: &Row<'_>) -> rusqlite::Result<Option<FileKey>> {
+    let partition: Option<i64> = r.get("f_partition")?;
+    Ok(match partition {
+        Some(partition) => Some(FileKey {
+            partition,
+            inode: r.get("f_inode")?,
+            path: r.get("f_path")?,
+        }),
+        None => None,
+    })
+}
+
+fn sql_limit(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+impl SqliteStore {
+    /// A read-only connection to the store.
+    fn reader(&self) -> Result<Connection, StoreError> {
+        let path = self.path();
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        Ok(conn)
+    }
+
+    /// One file by row id.
+    pub fn file_by_id(&self, id: i64) -> Result<Option<FileRow>, StoreError> {
+        let conn = self.reader()?;
+        Ok(conn
+            .query_row("SELECT * FROM files WHERE id = ?1", [id], file_row)
+            .optional()?)
+    }
+
+    /// Files of one evidence item (all partitions), by partition and path,
+    /// `limit` rows from `offset`.
+    pub fn files_of(
+        &self,
+        evidence: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<FileRow>, StoreError> {
+        let conn = self.reader()?;
+        let mut st = conn.prepare(
+            "SELECT * FROM files WHERE evidence = ?1
+             ORDER BY partition, path, inode LIMIT ?2 OFFSET ?3",
+        )?;
+        let rows = st.query_map(
+            params![evidence, sql_limit(limit), sql_limit(offset)],
+            file_row,
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Findings per kind, by kind.
+    pub fn finding_kinds(&self) -> Result<Vec<Facet>, StoreError> {
+        self.facets("SELECT kind, COUNT(*) FROM findings GROUP BY kind ORDER BY kind")
+    }
+
+    /// Timeline events per source, by source.
+    pub fn event_sources(&self) -> Result<Vec<Facet>, StoreError> {
+        self.facets("SELECT source, COUNT(*) FROM timeline GROUP BY source ORDER BY source")
+    }
+
+    fn facets(&self, sql: &str) -> Result<Vec<Facet>, StoreError> {
+        let conn = self.reader()?;
+        let mut st = conn.prepare(sql)?;
+        let rows = st.query_map([], |r| {
+            Ok(Facet {
+                name: r.get(0)?,
+                count: r.get(1)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Findings of one kind or all, by evidence, offset, kind and value,
+    /// `limit` rows from `offset`.
+    pub fn findings_page(
+        &self,
+        kind: Option<&str>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<FindingItem>, StoreError> {
+        self.findings_where("?1 IS NULL OR f.kind = ?1", kind, None, offset, limit)
+    }
+
+    /// Findings whose kind and normalised value are `kind:value`.
+    pub fn findings_of_value(
+        &self,
+        kind: &str,
+        value: &str,
+        limit: usize,
+    ) -> Result<Vec<FindingItem>, StoreError> {
+        self.findings_where(
+            "f.kind = ?1 AND f.normalized = ?2",
+            Some(kind),
+            Some(value),
+            0,
+            limit,
+        )
+    }
+
+    fn findings_where(
+        &self,
+        cond: &str,
+        arg: Option<&str>,
+        arg2: Option<&str>,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<FindingItem>, StoreError> {
+        let conn = self.reader()?;
+        let sql = format!(
+            "SELECT f.*, fi.partition AS f_partition, fi.inode AS f_inode, fi.path AS f_path
+             FROM findings f LEFT JOIN files fi ON fi.id = f.file_id
+             WHERE {cond}
+             ORDER BY f.evidence, f.\"offset\", f.kind, f.path, f.normalized, f.id
+             LIMIT ?3 OFFSET ?4"
+        );
+        let mut st = conn.prepare(&sql)?;
+        let rows = st.query_map(
+            params![arg, arg2, sql_limit(limit), sql_limit(offset)],
+            |r| {
+                Ok(FindingItem {
+                    id: r.get("id")?,
+                    file_id: r.get("file_id")?,
+                    row: FindingRow {
+                        evidence: r.get("evidence")?,
+                        kind: r.get("kind")?,
+                        value: r.get("value")?,
+                        normalized: r.get("normalized")?,
+                        path: r.get("path")?,
+                        offset: r.get("offset")?,
+                        encoding: r.get("encoding")?,
+                        validated: r.get("validated")?,
+                        context: r.get("context")?,
+                        file: joined_key(r)?,
+                        file_id: r.get("file_id")?,
+                    },
+                })
+            },
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Timeline events matching a filter, in time order, at most `limit`.
+    pub fn events_page(
+        &self,
+        filter: &EventFilter,
+        limit: usize,
+    ) -> Result<Vec<EventItem>, StoreError> {
+        let conn = self.reader()?;
+        let mut st = conn.prepare(
+            "SELECT t.*, f.partition AS f_partition, f.inode AS f_inode, f.path AS f_path
+             FROM timeline t LEFT JOIN files f ON f.id = t.file_id
+             WHERE (?1 IS NULL OR t.time >= ?1) AND (?2 IS NULL OR t.time < ?2)
+               AND (?3 IS NULL OR t.source = ?3)
+             ORDER BY t.time, t.evidence, t.description, t.macb, t.source LIMIT ?4",
+        )?;
+        let rows = st.query_map(
+            params![filter.from, filter.to, filter.source, sql_limit(limit)],
+            |r| {
+                Ok(EventItem {
+                    file_id: r.get("file_id")?,
+                    row: TimelineRow {
+                        time: r.get("time")?,
+                        macb: r.get("macb")?,
+                        evidence: r.get("evidence")?,
+                        source: r.get("source")?,
+                        description: r.get("description")?,
+                        zone: r.get("zone")?,
+                        file: joined_key(r)?,
+                        file_id: r.get("file_id")?,
+                    },
+                })
+            },
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Events matching a filter counted per time bucket: the first
+    /// `prefix` characters of the time (4: year, 7: month, 10: day,
+    /// 13: hour), by bucket.
+    pub fn activity(&self, filter: &EventFilter, prefix: usize) -> Result<Vec<Facet>, StoreError> {
+        let conn = self.reader()?;
+        let mut st = conn.prepare(
+            "SELECT substr(time, 1, ?4) AS bucket, COUNT(*) FROM timeline
+             WHERE (?1 IS NULL OR time >= ?1) AND (?2 IS NULL OR time < ?2)
+               AND (?3 IS NULL OR source = ?3)
+             GROUP BY bucket ORDER BY bucket",
+        )?;
+        let rows = st.query_map(
+            params![filter.from, filter.to, filter.source, sql_limit(prefix)],
+            |r| {
+                Ok(Facet {
+                    name: r.get(0)?,
+                    count: r.get(1)?,
+                })
+            },
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The message with this SHA-256 (the first by evidence and location
+    /// when the same message was found twice), with its file's row id.
+    pub fn message_by_sha256(
+        &self,
+        sha256: &str,
+    ) -> Result<Option<(MessageRow, Option<i64>)>, StoreError> {
+        let conn = self.reader()?;
+        Ok(conn
+            .query_row(
+                "SELECT m.*, f.partition AS f_partition, f.inode AS f_inode, f.path AS f_path
+                 FROM messages m LEFT JOIN files f ON f.id = m.file_id
+                 WHERE m.sha256 = ?1 ORDER BY m.evidence, m.location, m.\"offset\" LIMIT 1",
+                [sha256],
+                |r| {
+                    let file_id: Option<i64> = r.get("file_id")?;
+                    Ok((
+                        MessageRow {
+                            evidence: r.get("evidence")?,
+                            sha256: r.get("sha256")?,
+                            location: r.get("location")?,
+                            offset: r.get("offset")?,
+                            size: r.get("size")?,
+                            message_id: r.get("message_id")?,
+                            date: r.get("date")?,
+                            date_zone: r.get("date_zone")?,
+                            sender: r.get("sender")?,
+                            recipients: r.get("recipients")?,
+                            subject: r.get("subject")?,
+                            attachments: r.get("attachments")?,
+                            analysis: r.get("analysis")?,
+                            file: joined_key(r)?,
+                            file_id,
+                        },
+                        file_id,
+                    ))
+                },
+            )
+            .optional()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CaseStore, EvidenceRow};
+
+    #[test]
+    fn browse_reads_without_writing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("case.db")).unwrap();
+        store
+            .put_evidence(&EvidenceRow {
+                id: "E1".into(),
+                path: "/x".into(),
+                container: "raw".into(),
+                size: 1,
+                md5: None,
+                sha1: None,
+                sha256: None,
+            })
+            .unwrap();
+        assert!(store.file_by_id(1).unwrap().is_none());
+        assert!(store.finding_kinds().unwrap().is_empty());
+        assert!(store.files_of("E1", 0, 10).unwrap().is_empty());
+        assert!(store.message_by_sha256("00").unwrap().is_none());
+        let f = EventFilter::default();
+        assert!(store.events_page(&f, 10).unwrap().is_empty());
+        assert!(store.activity(&f, 10).unwrap().is_empty());
+        let finding = |kind: &str, value: &str, offset: u64| FindingRow {
+            evidence: "E1".into(),
+            kind: kind.into(),
+            value: value.into(),
+            normalized: value.to_lowercase(),
+            path: offset.to_string(),
+            offset,
+            encoding: None,
+            validated: false,
+            context: Some("ctx".into()),
+            file: None,
+            file_id: None,
+        };
+        store
+            .insert_findings(
+                "scan",
+                &[
+                    finding("email", "A@x.org", 9),
+                    finding("url", "http://x.org", 5),
+                    finding("email", "b@x.org", 7),
+                ],
+            )
+            .unwrap();
+        let kinds: Vec<(String, u64)> = store
+            .finding_kinds()
+            .unwrap()
+            .into_iter()
+            .map(|f| (f.name, f.count))
+            .collect();
+        assert_eq!(kinds, vec![("email".into(), 2), ("url".into(), 1)]);
+        let all = store.findings_page(None, 0, 10).unwrap();
+        let offsets: Vec<u64> = all.iter().map(|f| f.row.offset).collect();
+        assert_eq!(offsets, vec![5, 7, 9]);
+        assert_eq!(store.findings_page(Some("email"), 1, 10).unwrap().len(), 1);
+        let one = store.findings_of_value("email", "a@x.org", 10).unwrap();
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].row.value, "A@x.org");
+        assert!(store
+            .findings_of_value("url", "a@x.org", 10)
+            .unwrap()
+            .is_empty());
+        assert!(store
+            .reader()
+            .unwrap()
+            .execute("DELETE FROM evidence", [])
+            .is_err());
+    }
+}

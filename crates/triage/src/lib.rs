@@ -15,6 +15,7 @@
 #![deny(missing_docs)]
 
 pub mod analyse;
+mod apps;
 mod content;
 mod detect;
 pub mod enrich;
@@ -425,6 +426,16 @@ impl Run<'_> {
         self.stage(&id, "scan", record.size, &mut ran, &mut |run| {
             detect::scan(run.store, &id, kind, &items, run.opts, run.progress).map(|_| ())
         })?;
+        if matches!(kind, EvidenceKind::Folder | EvidenceKind::File) && apps::candidate(path) {
+            self.stage(&id, apps::STAGE, record.size, &mut ran, &mut |run| {
+                let index = open_index(run.case)?;
+                let mut writer = index.writer(1, INDEX_HEAP)?;
+                let ws = apps::run(run.store, &mut writer, &id, path, run.progress)?;
+                writer.commit()?;
+                ws.into_iter().for_each(|w| run.warn(w));
+                Ok(())
+            })?;
+        }
         self.examined(&record, kind, &ran)
     }
 

@@ -1,0 +1,518 @@
+//! Security tests of the web workbench over plain HTTP (no browser):
+//! roles, case membership, CSRF, path tricks, evidence with markup,
+//! login rate limiting, and the custody log afterwards.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+fn exhibit() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_exhibit"));
+    c.env("NO_COLOR", "1");
+    c
+}
+
+fn run_ok(c: &mut Command) -> String {
+    let out = c.output().expect("run exhibit");
+    assert!(
+        out.status.success(),
+        "{:?} failed: {}",
+        c,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn add_user(users: &Path, name: &str, role: &str, cases: &[&str], password: &str) {
+    let mut c = exhibit();
+    c.args([
+        "user",
+        "add",
+        name,
+        "--role",
+        role,
+        "--password-stdin",
+        "--users",
+    ])
+    .arg(users);
+    for case in cases {
+        c.args(["--case", case]);
+    }
+    let mut child = c
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{password}\n").as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success(), "user add {name}");
+}
+
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(cases: &[&Path], users: &Path) -> Server {
+    let mut c = exhibit();
+    c.arg("serve");
+    for case in cases {
+        c.arg(case);
+    }
+    let mut child = c
+        .args(["--listen", "127.0.0.1:0", "--users"])
+        .arg(users)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .trim_start_matches("listening on http://")
+        .trim_end_matches('/')
+        .to_string();
+    assert!(addr.starts_with("127.0.0.1:"), "{line}");
+    Server { child, addr }
+}
+
+struct Resp {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Resp {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// One HTTP/1.1 request over a fresh connection.
+fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Resp {
+    let mut s = TcpStream::connect(addr).unwrap();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    s.write_all(req.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(": "))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Resp {
+        status,
+        headers,
+        body: body.to_string(),
+    }
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            let enc: String = v
+                .bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                        (b as char).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect();
+            format!("{k}={enc}")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn set_cookie(r: &Resp, name: &str) -> Option<String> {
+    r.headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .filter_map(|(_, v)| v.split(';').next())
+        .find(|c| c.starts_with(&format!("{name}=")) && c.len() > name.len() + 1)
+        .map(str::to_string)
+}
+
+/// Logs in; returns the raw response of the POST and the login cookie used.
+fn try_login(addr: &str, user: &str, password: &str) -> Resp {
+    let page = http(addr, "GET", "/login", &[], "");
+    let pre = set_cookie(&page, "exhibit_login").expect("login cookie");
+    let token = pre.split_once('=').unwrap().1.to_string();
+    let body = form(&[("user", user), ("password", password), ("csrf", &token)]);
+    http(
+        addr,
+        "POST",
+        "/login",
+        &[
+            ("Cookie", &pre),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        &body,
+    )
+}
+
+struct Client {
+    addr: String,
+    cookie: String,
+    csrf: String,
+}
+
+impl Client {
+    fn login(addr: &str, user: &str, password: &str) -> Client {
+        let r = try_login(addr, user, password);
+        assert_eq!(r.status, 303, "login {user}: {}", r.body);
+        let set = r
+            .headers
+            .iter()
+            .find(|(k, v)| {
+                k.eq_ignore_ascii_case("set-cookie") && v.starts_with("exhibit_session=")
+            })
+            .map(|(_, v)| v.clone())
+            .unwrap();
+        assert!(
+            set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Path=/")
+        );
+        let cookie = set.split(';').next().unwrap().to_string();
+        let s = http(addr, "GET", "/api/session", &[("Cookie", &cookie)], "");
+        assert_eq!(s.status, 200);
+        let v: serde_json::Value = serde_json::from_str(&s.body).unwrap();
+        Client {
+            addr: addr.to_string(),
+            cookie,
+            csrf: v["csrf"].as_str().unwrap().to_string(),
+        }
+    }
+    fn get(&self, path: &str) -> Resp {
+        http(&self.addr, "GET", path, &[("Cookie", &self.cookie)], "")
+    }
+    fn post_form(&self, path: &str, pairs: &[(&str, &str)]) -> Resp {
+        http(
+            &self.addr,
+            "POST",
+            path,
+            &[
+                ("Cookie", &self.cookie),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+            ],
+            &form(pairs),
+        )
+    }
+    fn post_json(&self, path: &str, body: &serde_json::Value, csrf: bool) -> Resp {
+        let mut h = vec![
+            ("Cookie", self.cookie.as_str()),
+            ("Content-Type", "application/json"),
+        ];
+        if csrf {
+            h.push(("X-CSRF-Token", self.csrf.as_str()));
+        }
+        http(&self.addr, "POST", path, &h, &body.to_string())
+    }
+}
+
+/// The demo case, and a second case whose seized image has a file
+/// holding `<script>` (the demo image patched, then triaged).
+fn fixtures(root: &Path) -> (PathBuf, PathBuf) {
+    let demo = root.join("demo");
+    run_ok(exhibit().args(["demo", "--out"]).arg(&demo));
+    let mut image = std::fs::read(demo.join("seized/usb-stick.dd")).unwrap();
+    let needle = b"https://goldwin-fx.example/invest";
+    let at = image
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .expect("demo chat text in the image");
+    let evil = b"<script>alert(1)</script>";
+    image[at..at + evil.len()].copy_from_slice(evil);
+    let patched = root.join("evil.dd");
+    std::fs::write(&patched, &image).unwrap();
+    let other = root.join("other");
+    run_ok(
+        exhibit()
+            .arg("triage")
+            .arg(&patched)
+            .arg("--case")
+            .arg(&other)
+            .args([
+                "--number",
+                "OTHER-2",
+                "--name",
+                "Other",
+                "--examiner",
+                "Ann",
+            ]),
+    );
+    (demo.join("case"), other)
+}
+
+#[test]
+fn web_security() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (demo, other) = fixtures(tmp.path());
+    let users = tmp.path().join("users.json");
+    add_user(
+        &users,
+        "ivy",
+        "investigator",
+        &[demo.to_str().unwrap()],
+        "ivy-password",
+    );
+    add_user(
+        &users,
+        "rex",
+        "reviewer",
+        &["DEMO-2026-001"],
+        "rex-password",
+    );
+    add_user(&users, "ola", "investigator", &["OTHER-2"], "ola-password");
+    add_user(&users, "ada", "admin", &[], "ada-password");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&users).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "users file must not be readable by others");
+    }
+    assert!(!std::fs::read_to_string(&users)
+        .unwrap()
+        .contains("ivy-password"));
+    let listed = run_ok(exhibit().args(["user", "list", "--users"]).arg(&users));
+    assert!(listed.contains("rex\treviewer\tDEMO-2026-001"), "{listed}");
+
+    let srv = serve(&[&demo, &other], &users);
+    let addr = srv.addr.as_str();
+
+    // Not logged in: pages redirect to the login, the API says 401.
+    assert_eq!(
+        http(addr, "GET", "/case/DEMO-2026-001", &[], "").status,
+        303
+    );
+    assert_eq!(
+        http(addr, "GET", "/api/case/DEMO-2026-001", &[], "").status,
+        401
+    );
+    let login = http(addr, "GET", "/login", &[], "");
+    let csp = login.header("content-security-policy").unwrap();
+    assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"));
+    assert!(!login.body.contains("http://") && !login.body.contains("https://"));
+    // Login without its CSRF token is refused.
+    let r = http(
+        addr,
+        "POST",
+        "/login",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        &form(&[("user", "ivy"), ("password", "ivy-password")]),
+    );
+    assert_eq!(r.status, 403);
+
+    let ivy = Client::login(addr, "ivy", "ivy-password");
+    let rex = Client::login(addr, "rex", "rex-password");
+    let ola = Client::login(addr, "ola", "ola-password");
+    let ada = Client::login(addr, "ada", "ada-password");
+
+    // Members see their case; a non-member gets 404 for pages and API.
+    assert_eq!(ivy.get("/case/DEMO-2026-001").status, 200);
+    assert_eq!(rex.get("/case/DEMO-2026-001/findings").status, 200);
+    for path in [
+        "/case/OTHER-2",
+        "/case/OTHER-2/findings",
+        "/case/OTHER-2/file/1?view=hex",
+        "/api/case/OTHER-2",
+        "/api/case/OTHER-2/search?q=script",
+        "/api/case/OTHER-2/file/1/content",
+    ] {
+        assert_eq!(ivy.get(path).status, 404, "{path}");
+    }
+    assert_eq!(ola.get("/case/DEMO-2026-001").status, 404);
+    assert_eq!(ola.get("/api/case/DEMO-2026-001/tags").status, 404);
+    let none = ivy.get("/case/NO-SUCH-CASE");
+    assert_eq!(none.status, 404, "unknown and forbidden look alike");
+    let cases: serde_json::Value = serde_json::from_str(&ivy.get("/api/cases").body).unwrap();
+    assert_eq!(cases["cases"].as_array().unwrap().len(), 1);
+    let cases: serde_json::Value = serde_json::from_str(&ada.get("/api/cases").body).unwrap();
+    assert_eq!(
+        cases["cases"].as_array().unwrap().len(),
+        2,
+        "admins see all"
+    );
+    let api: serde_json::Value = serde_json::from_str(&ivy.get("/api/openapi.json").body).unwrap();
+    assert_eq!(api["openapi"], "3.0.3");
+
+    // Tagging: a reviewer may not (403); without the CSRF token nobody may.
+    let hist: serde_json::Value =
+        serde_json::from_str(&ivy.get("/api/case/DEMO-2026-001/findings?kind=wallet").body)
+            .unwrap();
+    let wallet = hist["histogram"][0]["value"].as_str().unwrap().to_string();
+    let key = format!("wallet:{wallet}");
+    let finding = serde_json::json!({"target": "finding", "key": key, "note": "payment wallet"});
+    let r = rex.post_json("/api/case/DEMO-2026-001/tags", &finding, true);
+    assert_eq!(r.status, 403, "reviewer tags: {}", r.body);
+    let r = rex.post_form(
+        "/case/DEMO-2026-001/tag",
+        &[("csrf", &rex.csrf), ("target", "finding"), ("key", &key)],
+    );
+    assert_eq!(r.status, 403, "reviewer tags via the form");
+    let r = ivy.post_json("/api/case/DEMO-2026-001/tags", &finding, false);
+    assert_eq!(r.status, 403, "no CSRF header: {}", r.body);
+    let r = ivy.post_form(
+        "/case/DEMO-2026-001/tag",
+        &[("target", "finding"), ("key", &key)],
+    );
+    assert_eq!(r.status, 403, "no CSRF field");
+    let r = ivy.post_form(
+        "/case/DEMO-2026-001/tag",
+        &[("csrf", &rex.csrf), ("target", "finding"), ("key", &key)],
+    );
+    assert_eq!(r.status, 403, "another session's CSRF token");
+    let r = ivy.post_json(
+        "/api/case/OTHER-2/tags",
+        &serde_json::json!({"target": "finding", "key": key}),
+        true,
+    );
+    assert_eq!(r.status, 404, "tagging a case one is not a member of");
+    let tags: serde_json::Value =
+        serde_json::from_str(&ivy.get("/api/case/DEMO-2026-001/tags").body).unwrap();
+    assert!(
+        tags["tags"].as_array().unwrap().is_empty(),
+        "nothing tagged yet"
+    );
+    let r = ivy.post_json("/api/case/DEMO-2026-001/tags", &finding, true);
+    assert_eq!(r.status, 200, "{}", r.body);
+    let tags: serde_json::Value =
+        serde_json::from_str(&rex.get("/api/case/DEMO-2026-001/tags").body).unwrap();
+    assert_eq!(tags["tags"][0]["examiner"], "ivy");
+    let r = http(
+        addr,
+        "POST",
+        "/logout",
+        &[
+            ("Cookie", &ivy.cookie),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        "",
+    );
+    assert_eq!(r.status, 403, "logout without CSRF");
+
+    // Re-verifying evidence is a change too: CSRF and role checked.
+    let r = rex.post_form("/case/DEMO-2026-001/verify/E1", &[("csrf", &rex.csrf)]);
+    assert_eq!(r.status, 403, "reviewer verifies");
+    let r = ivy.post_form("/case/DEMO-2026-001/verify/E1", &[]);
+    assert_eq!(r.status, 403, "verify without CSRF");
+    let r = ivy.post_form("/case/DEMO-2026-001/verify/E1", &[("csrf", &ivy.csrf)]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(ivy.get("/case/DEMO-2026-001").body.contains("hashes match"));
+
+    // `../` and other path tricks go nowhere.
+    for path in [
+        "/case/DEMO-2026-001/../OTHER-2",
+        "/case/%2e%2e/OTHER-2",
+        "/case/DEMO-2026-001/file/..%2f..%2fcase.json",
+        "/case/DEMO-2026-001/file/../../etc/passwd",
+        "/static/..%2f..%2fCargo.toml",
+        "/static/../../../etc/passwd",
+        "/case/DEMO-2026-001/evidence/..%2fE1",
+        "/api/case/..%2fOTHER-2",
+    ] {
+        let r = ivy.get(path);
+        assert!(
+            r.status == 404 || r.status == 400,
+            "{path}: {} {}",
+            r.status,
+            r.body
+        );
+        assert!(!r.body.contains("root:") && !r.body.contains("[package]"));
+    }
+
+    // Evidence with markup: escaped in views, an attachment when raw.
+    let files: serde_json::Value =
+        serde_json::from_str(&ola.get("/api/case/OTHER-2/evidence/E1/files").body).unwrap();
+    let chat = files["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "/CHATS/LINE_EXPORT.TXT")
+        .expect("chat file");
+    let id = chat["id"].as_i64().unwrap();
+    for view in ["text", "hex"] {
+        let r = ola.get(&format!("/case/OTHER-2/file/{id}?view={view}"));
+        assert_eq!(r.status, 200);
+        assert!(!r.body.contains("<script>alert"), "{view} view not escaped");
+        assert!(r.body.contains("&lt;script&gt;"), "{view}: {}", r.body);
+    }
+    let raw = ola.get(&format!("/case/OTHER-2/file/{id}/raw"));
+    assert_eq!(raw.status, 200);
+    assert!(raw
+        .header("content-disposition")
+        .unwrap()
+        .starts_with("attachment"));
+    assert_eq!(raw.header("content-type"), Some("application/octet-stream"));
+    assert_eq!(raw.header("x-content-type-options"), Some("nosniff"));
+    assert!(raw.body.contains("<script>alert(1)</script>"));
+    let search = ola.get("/case/OTHER-2/search?q=%3Cscript%3E");
+    assert_eq!(search.status, 200);
+    assert!(!search.body.contains("<script>alert"));
+
+    // Wrong passwords: after five failures the user is locked (429), even
+    // with the right password.
+    for i in 0..5 {
+        let r = try_login(addr, "rex", "wrong");
+        assert_eq!(r.status, 401, "attempt {i}");
+    }
+    assert_eq!(try_login(addr, "rex", "wrong").status, 429);
+    assert_eq!(try_login(addr, "rex", "rex-password").status, 429);
+    assert_eq!(try_login(addr, "nobody", "x").status, 401);
+
+    // Removing a user ends their access at the next request.
+    assert_eq!(ola.get("/api/case/OTHER-2").status, 200);
+    run_ok(
+        exhibit()
+            .args(["user", "remove", "ola", "--users"])
+            .arg(&users),
+    );
+    assert_eq!(ola.get("/api/case/OTHER-2").status, 401);
+
+    drop(srv);
+    // The custody log names the users and still verifies.
+    let log = std::fs::read_to_string(demo.join("custody/log.jsonl")).unwrap();
+    assert!(
+        log.contains("\"examiner\":\"ivy\"") && log.contains("\"action\":\"tagged\""),
+        "{log}"
+    );
+    assert!(log.contains("\"examiner\":\"ivy\",\"action\":\"verified\""));
+    let log = std::fs::read_to_string(other.join("custody/log.jsonl")).unwrap();
+    assert!(log.contains("\"examiner\":\"ola\"") && log.contains("\"action\":\"viewed\""));
+    assert!(log.contains("\"action\":\"exported\""));
+    for case in [&demo, &other] {
+        run_ok(exhibit().args(["custody", "verify"]).arg(case));
+    }
+}
