@@ -71,11 +71,33 @@ fn chat_messages_are_searchable_and_their_leads_are_findings() {
     assert_eq!(in_message[0]["kind"], "wallet");
 
     // Idempotent: the second run added nothing (one message row each).
-    let out = exhibit().arg("messages").arg(&case).arg("--json").assert().success();
+    let out = exhibit()
+        .arg("messages")
+        .arg(&case)
+        .arg("--json")
+        .assert()
+        .success();
     let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.get_output().stdout).unwrap();
     let chats: Vec<_> = rows
         .iter()
         .filter(|r| r.to_string().contains("whatsapp"))
         .collect();
     assert_eq!(chats.len(), 2, "{rows:#?}");
+
+    let out = exhibit()
+        .args(["phone", "chats"])
+        .arg(&case)
+        .args(["--with", "+66 81 111 1111"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(text.contains("zanzibarwarehouse"), "{text}");
+    assert!(text.contains("msgstore.db#messages/2"), "{text}");
+    let out = exhibit()
+        .args(["phone", "chats"])
+        .arg(&case)
+        .args(["--app", "sms", "--json"])
+        .assert()
+        .success();
+    assert!(out.get_output().stdout.is_empty());
 }

@@ -18,6 +18,26 @@ pub enum PhoneCommand {
     /// Read messages, calls and contacts from an Android or iOS extraction
     /// (folder, zip, tar or unencrypted iOS backup folder).
     Read(ReadArgs),
+    /// Chat messages of a triaged case (every extraction in it), by
+    /// evidence, conversation and time, each with its location.
+    Chats(ChatsArgs),
+}
+
+/// Flags of `exhibit phone chats`.
+#[derive(clap::Args, Debug)]
+pub struct ChatsArgs {
+    /// Case folder.
+    pub case: PathBuf,
+    /// Only this app (whatsapp, sms, imessage, phone, messenger, line).
+    #[arg(long, value_name = "APP")]
+    pub app: Option<String>,
+    /// Only messages from or to this number, account id or name (numbers
+    /// match on their last 9 digits).
+    #[arg(long = "with", value_name = "NUMBER")]
+    pub with: Option<String>,
+    /// One JSON object per message (JSON Lines).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Flags of `exhibit phone read`.
@@ -43,17 +63,97 @@ pub struct ReadArgs {
 pub fn run(c: PhoneCommand) -> anyhow::Result<()> {
     match c {
         PhoneCommand::Read(a) => read(a),
+        PhoneCommand::Chats(a) => chats(&a),
     }
 }
 
-fn read(a: ReadArgs) -> anyhow::Result<()> {
-    let app = match &a.app {
-        Some(n) => Some(App::from_name(n).with_context(|| {
+/// A chat message stored by triage, with where it is.
+#[derive(Serialize)]
+struct Stored {
+    evidence: String,
+    location: String,
+    #[serde(flatten)]
+    message: Message,
+}
+
+fn chats(a: &ChatsArgs) -> anyhow::Result<()> {
+    use exhibit_store::CaseStore;
+    let app = app_named(a.app.as_deref())?;
+    let store = exhibit_store::SqliteStore::open_case(&a.case)
+        .with_context(|| format!("{}: not a triaged case", a.case.display()))?;
+    let mut found: Vec<Stored> = store
+        .messages(None)?
+        .into_iter()
+        // E-mail rows have a different analysis; only chat records parse.
+        .filter_map(|r| {
+            let message: Message = serde_json::from_str(r.analysis.as_deref()?).ok()?;
+            Some(Stored {
+                evidence: r.evidence,
+                location: r.location,
+                message,
+            })
+        })
+        .filter(|s| app.is_none_or(|a| s.message.app == a))
+        .filter(|s| {
+            a.with
+                .as_deref()
+                .is_none_or(|w| involves(&s.message.sender, w) || involves(&s.message.recipient, w))
+        })
+        .collect();
+    found.sort_by(|x, y| {
+        (
+            &x.evidence,
+            x.message.app,
+            &x.message.conversation,
+            x.message.time,
+            &x.location,
+        )
+            .cmp(&(
+                &y.evidence,
+                y.message.app,
+                &y.message.conversation,
+                y.message.time,
+                &y.location,
+            ))
+    });
+    let mut w = BufWriter::new(io::stdout().lock());
+    let mut head = None;
+    for s in &found {
+        if a.json {
+            serde_json::to_writer(&mut w, s)?;
+            writeln!(w)?;
+            continue;
+        }
+        let this = (&s.evidence, s.message.app, &s.message.conversation);
+        if head != Some(this) {
+            writeln!(
+                w,
+                "{} {} {}",
+                s.evidence, s.message.app, s.message.conversation
+            )?;
+            head = Some(this);
+        }
+        writeln!(w, "{}  ({})", message_line(&s.message), s.location)?;
+    }
+    if !a.json && found.is_empty() {
+        writeln!(w, "no chat messages in {}", a.case.display())?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn app_named(name: Option<&str>) -> anyhow::Result<Option<App>> {
+    name.map(|n| {
+        App::from_name(n).with_context(|| {
             let known: Vec<&str> = App::ALL.iter().map(|a| a.name()).collect();
             format!("unknown app {n:?} (known: {})", known.join(", "))
-        })?),
-        None => None,
-    };
+        })
+    })
+    .transpose()
+}
+
+fn read(a: ReadArgs) -> anyhow::Result<()> {
+    let app = app_named(a.app.as_deref())?;
     let mut x = read_extraction(&a.extraction)
         .with_context(|| format!("reading {}", a.extraction.display()))?;
     filter(&mut x, app, a.with.as_deref());
