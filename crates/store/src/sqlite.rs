@@ -309,9 +309,7 @@ impl CaseStore for SqliteStore {
     fn bulk_findings(&self, begin: bool) -> Result<(), StoreError> {
         let conn = self.conn()?;
         if begin {
-            conn.execute_batch(
-                "DROP INDEX IF EXISTS findings_value;",
-            )?;
+            conn.execute_batch("DROP INDEX IF EXISTS findings_value;")?;
         } else {
             conn.execute_batch(FINDINGS_INDEXES)?;
         }

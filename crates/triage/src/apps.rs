@@ -123,9 +123,10 @@ impl Rows {
                 .map(|n| n.to_string())
                 .unwrap_or_else(|| m.conversation.clone());
             let json = serde_json::to_string(m).unwrap_or_default();
-            let sha256 = exhibit_hash::hash_bytes(json.as_bytes(), &[exhibit_hash::Algorithm::Sha256])
-                .hex(exhibit_hash::Algorithm::Sha256)
-                .unwrap_or_default();
+            let sha256 =
+                exhibit_hash::hash_bytes(json.as_bytes(), &[exhibit_hash::Algorithm::Sha256])
+                    .hex(exhibit_hash::Algorithm::Sha256)
+                    .unwrap_or_default();
             let time = m.time.map(crate::time_text);
             let text = m.text.clone().unwrap_or_default();
             rows.messages.push(MessageRow {
@@ -280,7 +281,9 @@ fn describe(m: &Message, conversation: &str) -> String {
 
 /// Up to 32 bytes either side of a lead, cut at character boundaries.
 fn context(text: &str, offset: u64, len: usize) -> String {
-    let at = usize::try_from(offset).unwrap_or(usize::MAX).min(text.len());
+    let at = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(text.len());
     let mut start = at.saturating_sub(32);
     while !text.is_char_boundary(start) {
         start -= 1;
