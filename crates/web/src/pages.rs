@@ -1154,61 +1154,70 @@ async fn message(
             .as_deref()
             .and_then(|a| serde_json::from_str(a).ok())
             .unwrap_or(serde_json::Value::Null);
-        let route = &analysis["route"];
-        b.push_str("<h2>Route</h2>");
-        let hops: Vec<Vec<String>> = route["hops"]
-            .as_array()
-            .map(|hops| {
-                hops.iter()
-                    .map(|h| {
-                        [
-                            "index",
-                            "from_host",
-                            "from_ip",
-                            "by_host",
-                            "protocol",
-                            "time",
-                            "delay_seconds",
-                            "clock_skew",
-                        ]
-                        .iter()
-                        .map(|k| json_cell(&h[*k]))
-                        .collect()
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        b.push_str("<table id=\"route\">");
-        b.push_str(
-            table(
-                &[
-                    "Hop",
-                    "From host",
-                    "From IP",
-                    "By host",
-                    "Protocol",
-                    "Time (UTC)",
-                    "Delay (s)",
-                    "Clock skew",
-                ],
-                &hops,
-            )
-            .trim_start_matches("<table>"),
-        );
-        if !route["origin"].is_null() {
-            let _ = write!(b, "<h3>Origin</h3>{}", json_html(&route["origin"]));
+        // A chat message (stored by triage's apps stage) is its own record:
+        // no route, and its text is in the record, not at an offset of its
+        // database file.
+        let chat = !analysis["app"].is_null() && !analysis["conversation"].is_null();
+        if chat {
+            let _ = write!(b, "<h2>Chat message</h2>{}", json_html(&analysis));
         }
-        for (title, key) in [
-            ("Indicators and verdicts", "indicators"),
-            ("Warnings", "warnings"),
-            ("Attachments", "attachments"),
-        ] {
-            let v = &analysis[key];
-            if !v.is_null() {
-                let _ = write!(b, "<h2>{title}</h2>{}", json_html(v));
+        let route = &analysis["route"];
+        if !chat {
+            b.push_str("<h2>Route</h2>");
+            let hops: Vec<Vec<String>> = route["hops"]
+                .as_array()
+                .map(|hops| {
+                    hops.iter()
+                        .map(|h| {
+                            [
+                                "index",
+                                "from_host",
+                                "from_ip",
+                                "by_host",
+                                "protocol",
+                                "time",
+                                "delay_seconds",
+                                "clock_skew",
+                            ]
+                            .iter()
+                            .map(|k| json_cell(&h[*k]))
+                            .collect()
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            b.push_str("<table id=\"route\">");
+            b.push_str(
+                table(
+                    &[
+                        "Hop",
+                        "From host",
+                        "From IP",
+                        "By host",
+                        "Protocol",
+                        "Time (UTC)",
+                        "Delay (s)",
+                        "Clock skew",
+                    ],
+                    &hops,
+                )
+                .trim_start_matches("<table>"),
+            );
+            if !route["origin"].is_null() {
+                let _ = write!(b, "<h3>Origin</h3>{}", json_html(&route["origin"]));
+            }
+            for (title, key) in [
+                ("Indicators and verdicts", "indicators"),
+                ("Warnings", "warnings"),
+                ("Attachments", "attachments"),
+            ] {
+                let v = &analysis[key];
+                if !v.is_null() {
+                    let _ = write!(b, "<h2>{title}</h2>{}", json_html(v));
+                }
             }
         }
-        if let Some(id) = file_id {
+        if let (false, Some(id)) = (chat, file_id) {
             if let Some(f) = entry.store.file_by_id(id)? {
                 let (data, _) = open_file(entry, &f)?;
                 let bytes = read_range(&data, m.offset, m.size.min(TEXT_MAX))?;
