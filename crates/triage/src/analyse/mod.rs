@@ -13,6 +13,7 @@
 
 mod darknet;
 mod mail;
+mod windows;
 
 use exhibit_evidence::Source;
 use exhibit_store::{FileKey, FindingRow, MessageRow, TimelineRow};
@@ -86,7 +87,11 @@ pub trait Analyser: Send + Sync {
 
 /// Every analyser, in the order they run on a file.
 pub fn registry() -> Vec<Box<dyn Analyser>> {
-    vec![Box::new(mail::Mail), Box::new(darknet::Darknet::default())]
+    vec![
+        Box::new(mail::Mail),
+        Box::new(darknet::Darknet::default()),
+        Box::new(windows::Windows),
+    ]
 }
 
 /// Every analyser's [`Analyser::finish`] rows; warnings name the analyser.
