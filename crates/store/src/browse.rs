@@ -90,6 +90,26 @@ fn joined_key(r: &Row<'_>) -> rusqlite::Result<Option<FileKey>> {
     })
 }
 
+fn message_row(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
+    Ok(MessageRow {
+        evidence: r.get("evidence")?,
+        sha256: r.get("sha256")?,
+        location: r.get("location")?,
+        offset: r.get("offset")?,
+        size: r.get("size")?,
+        message_id: r.get("message_id")?,
+        date: r.get("date")?,
+        date_zone: r.get("date_zone")?,
+        sender: r.get("sender")?,
+        recipients: r.get("recipients")?,
+        subject: r.get("subject")?,
+        attachments: r.get("attachments")?,
+        analysis: r.get("analysis")?,
+        file: joined_key(r)?,
+        file_id: r.get("file_id")?,
+    })
+}
+
 fn sql_limit(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
@@ -118,6 +138,112 @@ impl SqliteStore {
             .optional()?)
     }
 
+    /// Messages (e-mail and chat) by evidence and location, `limit` rows
+    /// from `offset`, without their analysis JSON (the list does not show it).
+    pub fn messages_page(
+        &self,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<MessageRow>, StoreError> {
+        let conn = self.reader()?;
+        let mut st = conn.prepare(
+            "SELECT m.evidence, m.sha256, m.location, m.\"offset\", m.size, m.message_id, m.date,
+                    m.date_zone, m.sender, m.recipients, m.subject, m.attachments,
+                    NULL AS analysis, m.file_id,
+                    f.partition AS f_partition, f.inode AS f_inode, f.path AS f_path
+             FROM messages m LEFT JOIN files f ON f.id = m.file_id
+             ORDER BY m.evidence, m.location, m.\"offset\" LIMIT ?1 OFFSET ?2",
+        )?;
+        let rows = st.query_map(params![sql_limit(limit), sql_limit(offset)], message_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Distinct finding values of the given kinds that start with `text`
+    /// (as typed or lower-cased; URLs also after `http(s)://` and `www.`),
+    /// with their counts, by kind and value, at most `limit` per kind. Each
+    /// prefix is a range of the value index, so the cost does not grow with
+    /// the number of findings (a substring scan of millions of rows would).
+    pub fn values_starting(
+        &self,
+        text: &str,
+        kinds: &[String],
+        limit: usize,
+    ) -> Result<Vec<crate::HistogramRow>, StoreError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(Vec::new());
+        }
+        let conn = self.reader()?;
+        let mut st = conn.prepare_cached(
+            "SELECT normalized, COUNT(*) FROM findings
+             WHERE kind = ?1 AND normalized >= ?2 AND normalized < ?3
+             GROUP BY normalized ORDER BY normalized LIMIT ?4",
+        )?;
+        let mut out = std::collections::BTreeMap::new();
+        for kind in kinds {
+            let mut prefixes = vec![text.to_string(), text.to_lowercase()];
+            if kind == "url" && !text.contains("://") {
+                for scheme in ["http://", "https://", "http://www.", "https://www."] {
+                    prefixes.push(format!("{scheme}{}", text.to_lowercase()));
+                }
+            }
+            prefixes.sort();
+            prefixes.dedup();
+            for p in prefixes {
+                let end = format!("{p}\u{10ffff}");
+                let rows = st.query_map(params![kind, p, end, sql_limit(limit)], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, u64>(1)?))
+                })?;
+                for row in rows {
+                    let (value, count) = row?;
+                    out.insert((kind.clone(), value), count);
+                }
+            }
+        }
+        let mut rows: Vec<crate::HistogramRow> = out
+            .into_iter()
+            .map(|((kind, value), count)| crate::HistogramRow { kind, value, count })
+            .collect();
+        // At most `limit` per kind, the smallest values first.
+        let mut seen: std::collections::BTreeMap<String, usize> = Default::default();
+        rows.retain(|r| {
+            let n = seen.entry(r.kind.clone()).or_default();
+            *n += 1;
+            *n <= limit
+        });
+        Ok(rows)
+    }
+
+    /// Files whose path contains `text` (case-insensitive), by evidence and
+    /// path, at most `limit`.
+    pub fn files_containing(&self, text: &str, limit: usize) -> Result<Vec<FileRow>, StoreError> {
+        let conn = self.reader()?;
+        let mut pattern = String::from("%");
+        for c in text.chars() {
+            if matches!(c, '%' | '_' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(c);
+        }
+        pattern.push('%');
+        let mut st = conn.prepare_cached(
+            "SELECT * FROM files WHERE path LIKE ?1 ESCAPE '\\'
+             ORDER BY evidence, path, partition, inode LIMIT ?2",
+        )?;
+        let rows = st.query_map(params![pattern, sql_limit(limit)], file_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Row ids of the files at `path` in an evidence item (one per partition
+    /// or inode holding that path), lowest first.
+    pub fn file_ids_at(&self, evidence: &str, path: &str) -> Result<Vec<i64>, StoreError> {
+        let conn = self.reader()?;
+        let mut st = conn
+            .prepare_cached("SELECT id FROM files WHERE evidence = ?1 AND path = ?2 ORDER BY id")?;
+        let rows = st.query_map(params![evidence, path], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Files of one evidence item (all partitions), by partition and path,
     /// `limit` rows from `offset`.
     pub fn files_of(
@@ -136,6 +262,18 @@ impl SqliteStore {
             file_row,
         )?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A token that changes whenever a triage stage is done or redone (the
+    /// rows aggregates are computed from), for caches of such aggregates.
+    pub fn version(&self) -> Result<String, StoreError> {
+        let conn = self.reader()?;
+        Ok(conn.query_row(
+            "SELECT COUNT(*) || '/' || COALESCE(MAX(done_at), '') || '/' ||
+                    (SELECT COUNT(*) FROM enrichment) FROM stages",
+            [],
+            |r| r.get(0),
+        )?)
     }
 
     /// Findings per kind, by kind.
@@ -300,29 +438,7 @@ impl SqliteStore {
                  FROM messages m LEFT JOIN files f ON f.id = m.file_id
                  WHERE m.sha256 = ?1 ORDER BY m.evidence, m.location, m.\"offset\" LIMIT 1",
                 [sha256],
-                |r| {
-                    let file_id: Option<i64> = r.get("file_id")?;
-                    Ok((
-                        MessageRow {
-                            evidence: r.get("evidence")?,
-                            sha256: r.get("sha256")?,
-                            location: r.get("location")?,
-                            offset: r.get("offset")?,
-                            size: r.get("size")?,
-                            message_id: r.get("message_id")?,
-                            date: r.get("date")?,
-                            date_zone: r.get("date_zone")?,
-                            sender: r.get("sender")?,
-                            recipients: r.get("recipients")?,
-                            subject: r.get("subject")?,
-                            attachments: r.get("attachments")?,
-                            analysis: r.get("analysis")?,
-                            file: joined_key(r)?,
-                            file_id,
-                        },
-                        file_id,
-                    ))
-                },
+                |r| Ok((message_row(r)?, r.get("file_id")?)),
             )
             .optional()?)
     }

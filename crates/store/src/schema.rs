@@ -8,7 +8,7 @@ use crate::StoreError;
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Migration `i` brings the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 const V1: &str = "
 CREATE TABLE evidence (
@@ -214,6 +214,12 @@ CREATE TABLE IF NOT EXISTS tags (
     tagged_at TEXT NOT NULL,
     PRIMARY KEY (target, key, detail)
 ) WITHOUT ROWID;
+";
+
+/// v6: files by path within an evidence item (the workbench links search
+/// hits and timeline events to their file by path).
+const V6: &str = "
+CREATE INDEX IF NOT EXISTS files_path ON files(evidence, path);
 ";
 
 /// Whether this SQLite build has FTS5.

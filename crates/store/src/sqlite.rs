@@ -544,11 +544,15 @@ impl CaseStore for SqliteStore {
         max: Option<usize>,
     ) -> Result<Vec<HistogramRow>, StoreError> {
         let conn = self.conn()?;
-        let mut st = conn.prepare(
-            "SELECT kind, normalized, COUNT(*) AS n FROM findings
-             WHERE ?1 IS NULL OR kind = ?1
-             GROUP BY kind, normalized ORDER BY n DESC, kind, normalized LIMIT ?2",
-        )?;
+        // Two statements, so that a kind uses the value index's prefix
+        // (`?1 IS NULL OR kind = ?1` would scan every finding).
+        let mut st = conn.prepare(if kind.is_some() {
+            "SELECT kind, normalized, COUNT(*) AS n FROM findings WHERE kind = ?1
+             GROUP BY kind, normalized ORDER BY n DESC, kind, normalized LIMIT ?2"
+        } else {
+            "SELECT kind, normalized, COUNT(*) AS n FROM findings WHERE ?1 IS NULL
+             GROUP BY kind, normalized ORDER BY n DESC, kind, normalized LIMIT ?2"
+        })?;
         let rows = st.query_map(params![kind, limit(max)], |r| {
             Ok(HistogramRow {
                 kind: r.get(0)?,

@@ -222,8 +222,8 @@ async fn findings(
         let kind = q.kind.as_deref().filter(|k| !k.is_empty());
         let limit = q.limit.unwrap_or(PAGE_ROWS).min(10_000);
         Ok(json!({
-            "kinds": to_json(&entry.store.finding_kinds()?)?,
-            "histogram": to_json(&entry.store.histogram(kind, Some(100))?)?,
+            "kinds": to_json(&entry.finding_kinds()?)?,
+            "histogram": to_json(&entry.top_values(kind)?)?,
             "findings": to_json(&entry.store.findings_page(kind, q.offset, limit)?)?,
         }))
     })
@@ -273,9 +273,11 @@ async fn messages(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Path(slug): Path<String>,
+    Query(q): Query<PageQ>,
 ) -> Response {
     case_api!(app, headers, addr, slug, |_ctx, entry| {
-        Ok(json!({ "messages": to_json(&entry.store.messages(None)?)? }))
+        let limit = q.limit.unwrap_or(PAGE_ROWS).min(10_000);
+        Ok(json!({ "messages": to_json(&entry.store.messages_page(q.offset, limit)?)? }))
     })
 }
 
@@ -377,9 +379,9 @@ pub fn openapi_doc() -> Value {
             "/api/case/{c}/file/{id}": {"get": op("One file's metadata", &[c, ("id", "path", "integer")])},
             "/api/case/{c}/file/{id}/content": {"get": op("Bytes of a file as hex and text, with the forensic path (custody-logged)", &[c, ("id", "path", "integer"), ("offset", "query", "integer"), ("length", "query", "integer")])},
             "/api/case/{c}/findings": {"get": op("Findings: kinds, histogram, hits with context", &[c, ("kind", "query", "string"), ("offset", "query", "integer"), ("limit", "query", "integer")])},
-            "/api/case/{c}/search": {"get": op("Search findings, files, events, messages and file text", &[c, ("q", "query", "string")])},
+            "/api/case/{c}/search": {"get": op("Search: finding values starting with q, file paths containing it, words in messages and file text", &[c, ("q", "query", "string")])},
             "/api/case/{c}/timeline": {"get": op("Timeline events, sources and activity histogram", &[c, ("from", "query", "string"), ("to", "query", "string"), ("source", "query", "string"), ("unit", "query", "integer")])},
-            "/api/case/{c}/messages": {"get": op("E-mail messages", &[c])},
+            "/api/case/{c}/messages": {"get": op("Messages (e-mail and chat), a page at a time", &[c, ("offset", "query", "integer"), ("limit", "query", "integer")])},
             "/api/case/{c}/message/{sha}": {"get": op("One message with its route and indicators", &[c, ("sha", "path", "string")])},
             "/case/{c}/report": {"get": op("The court report regenerated with the current tags (HTML; ?download=1 as an attachment)", &[c, ("download", "query", "string"), ("lang", "query", "string")])},
             "/case/{c}/export/{format}": {"get": op("CASE/UCO JSON-LD (format=case) or STIX 2.1 (format=stix) as an attachment; custody-logged", &[c, ("format", "path", "string")])},

@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use exhibit_evidence::Source;
 use exhibit_store::browse::{EventFilter, Facet};
-use exhibit_store::{CaseStore, FileRow, SearchHit, SearchQuery, TagRow};
+use exhibit_store::{CaseStore, FileRow, SearchHit, TagRow};
 use exhibit_vfs::{FileData, FsOptions, Recovery};
 use serde::Deserialize;
 
@@ -613,10 +613,10 @@ async fn findings(
             &entry.slug,
             "findings",
             "kind",
-            &entry.store.finding_kinds()?,
+            &entry.finding_kinds()?,
             kind,
         );
-        let hist = entry.store.histogram(kind, Some(100))?;
+        let hist = entry.top_values(kind)?;
         let max = hist.iter().map(|h| h.count).max().unwrap_or(1);
         let back = format!("/case/{}/findings", entry.slug);
         // What enrichment (GeoIP, lookalikes, watchlists) says of a value.
@@ -724,8 +724,8 @@ pub(crate) struct Found {
     pub link: Option<String>,
 }
 
-/// Store substring search plus the full-text index (messages, file text),
-/// as `exhibit search` does.
+/// Finding values starting with the text, file paths containing it, and the full-text index
+/// (words in messages and file text): work bounded however big the case.
 pub(crate) fn run_search(entry: &CaseEntry, text: &str) -> Result<Vec<Found>, Reject> {
     let text = text.trim();
     if text.is_empty() {
@@ -734,33 +734,52 @@ pub(crate) fn run_search(entry: &CaseEntry, text: &str) -> Result<Vec<Found>, Re
     let s = &entry.slug;
     let mut out = Vec::new();
     let file_link = |ev: &str, path: &str| -> Option<String> {
-        entry
-            .store
-            .files(&exhibit_store::FileFilter {
-                evidence: Some(ev.to_string()),
-                ..Default::default()
-            })
-            .ok()?
-            .into_iter()
-            .find(|f| f.key.path == path)
-            .map(|f| format!("/case/{s}/file/{}?view=text", f.id))
+        let id = *entry.store.file_ids_at(ev, path).ok()?.first()?;
+        Some(format!("/case/{s}/file/{id}?view=text"))
     };
-    for h in entry.store.search(&SearchQuery {
-        text: text.to_string(),
-        kind: None,
-        limit: Some(200),
-    })? {
-        let link = match (h.what.as_str(), &h.file) {
-            ("finding", _) => Some(format!(
-                "/case/{s}/findings?kind={}&value={}",
-                url(h.kind.as_deref().unwrap_or("")),
-                url(&h.text.to_lowercase())
-            )),
-            ("file", _) => file_link(&h.evidence, &h.text),
-            (_, Some(p)) => file_link(&h.evidence, p),
-            _ => None,
-        };
-        out.push(Found { hit: h, link });
+    // Finding values starting with the text (ranges of the value index) and
+    // files whose path contains it: bounded work however big the case. Words
+    // inside messages and file text come from the full-text index below.
+    let kinds: Vec<String> = entry.finding_kinds()?.into_iter().map(|f| f.name).collect();
+    for v in entry.store.values_starting(text, &kinds, 50)? {
+        let link = Some(format!(
+            "/case/{s}/findings?kind={}&value={}",
+            url(&v.kind),
+            url(&v.value)
+        ));
+        out.push(Found {
+            hit: SearchHit {
+                what: "finding".into(),
+                evidence: String::new(),
+                kind: Some(v.kind),
+                text: v.value,
+                location: Some(format!(
+                    "{} occurrence{}",
+                    v.count,
+                    if v.count == 1 { "" } else { "s" }
+                )),
+                offset: None,
+                time: None,
+                file: None,
+            },
+            link,
+        });
+    }
+    for f in entry.store.files_containing(text, 200)? {
+        let link = Some(format!("/case/{s}/file/{}?view=text", f.id));
+        out.push(Found {
+            hit: SearchHit {
+                what: "file".into(),
+                evidence: f.evidence,
+                kind: f.mime,
+                text: f.key.path.clone(),
+                location: None,
+                offset: None,
+                time: None,
+                file: Some(f.key.path),
+            },
+            link,
+        });
     }
     // The index folder as `exhibit triage` writes it (`INDEX_DIR`).
     if let Ok(index) = exhibit_index::Index::open(&entry.case.dir().join("index")) {
@@ -1024,13 +1043,17 @@ async fn messages(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Path(slug): Path<String>,
+    Query(q): Query<FindingsQ>,
 ) -> Response {
     case_page!(app, headers, addr, slug, |ctx, entry, _req| {
         let s = esc(&entry.slug);
-        let rows: Vec<Vec<String>> = entry
+        let list = entry
             .store
-            .messages(None)?
+            .messages_page(q.page * PAGE_ROWS, PAGE_ROWS + 1)?;
+        let more = list.len() > PAGE_ROWS;
+        let rows: Vec<Vec<String>> = list
             .iter()
+            .take(PAGE_ROWS)
             .map(|m| {
                 vec![
                     esc(m.date.as_deref().unwrap_or("")),
@@ -1050,6 +1073,20 @@ async fn messages(
             table(&["Date (UTC)", "From", "To", "Subject", "Where"], &rows)
                 .trim_start_matches("<table>"),
         );
+        if q.page > 0 {
+            let _ = write!(
+                b,
+                "<p><a href=\"/case/{s}/messages?page={}\">previous {PAGE_ROWS}</a></p>",
+                q.page - 1
+            );
+        }
+        if more {
+            let _ = write!(
+                b,
+                "<p><a href=\"/case/{s}/messages?page={}\">next {PAGE_ROWS}</a></p>",
+                q.page + 1
+            );
+        }
         Ok(html(page(
             "E-mail",
             Some(&viewer(&ctx)),

@@ -13,7 +13,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use exhibit_case::Case;
-use exhibit_store::SqliteStore;
+use exhibit_store::browse::Facet;
+use exhibit_store::{CaseStore, HistogramRow, SqliteStore, StoreError};
 use serde::Deserialize;
 
 use crate::auth::{same_secret, RateLimiter, Session, Sessions};
@@ -51,6 +52,54 @@ pub struct CaseEntry {
     pub case: Case,
     /// Its store.
     pub store: SqliteStore,
+    /// Aggregates over all findings (kinds, top values), which take a
+    /// scan of every finding: kept until the case's stages change.
+    memo: Mutex<Memo>,
+}
+
+/// Findings aggregates of one state of the case store.
+#[derive(Debug, Default)]
+struct Memo {
+    /// The store state they were computed for ([`SqliteStore::version`]).
+    version: String,
+    kinds: Option<Vec<Facet>>,
+    top: BTreeMap<Option<String>, Vec<HistogramRow>>,
+}
+
+impl CaseEntry {
+    /// The memo, emptied if the store changed since it was filled.
+    fn memo(&self) -> Result<std::sync::MutexGuard<'_, Memo>, StoreError> {
+        let version = self.store.version()?;
+        let mut m = self.memo.lock().unwrap_or_else(|p| p.into_inner());
+        if m.version != version {
+            *m = Memo {
+                version,
+                ..Memo::default()
+            };
+        }
+        Ok(m)
+    }
+
+    /// Findings per kind (remembered until the store changes).
+    pub fn finding_kinds(&self) -> Result<Vec<Facet>, StoreError> {
+        let mut m = self.memo()?;
+        if m.kinds.is_none() {
+            m.kinds = Some(self.store.finding_kinds()?);
+        }
+        Ok(m.kinds.clone().unwrap_or_default())
+    }
+
+    /// The 100 most frequent values of a kind or of all (remembered until
+    /// the store changes).
+    pub fn top_values(&self, kind: Option<&str>) -> Result<Vec<HistogramRow>, StoreError> {
+        let mut m = self.memo()?;
+        let key = kind.map(str::to_string);
+        if !m.top.contains_key(&key) {
+            let rows = self.store.histogram(kind, Some(100))?;
+            m.top.insert(key.clone(), rows);
+        }
+        Ok(m.top.get(&key).cloned().unwrap_or_default())
+    }
 }
 
 /// Shared state.
@@ -214,6 +263,7 @@ impl App {
                 number,
                 case,
                 store,
+                memo: Mutex::default(),
             });
         }
         cases.sort_by(|a, b| a.slug.cmp(&b.slug));
