@@ -298,15 +298,29 @@ impl SqliteStore {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Findings of one kind or all, by evidence, offset, kind and value,
-    /// `limit` rows from `offset`.
+    /// Findings of one kind or all, by kind and value, then evidence and
+    /// offset, `limit` rows from `offset`.
     pub fn findings_page(
         &self,
         kind: Option<&str>,
         offset: usize,
         limit: usize,
     ) -> Result<Vec<FindingItem>, StoreError> {
-        self.findings_where("?1 IS NULL OR f.kind = ?1", kind, None, offset, limit)
+        // By value (the value index's order: a page costs the same however
+        // many findings there are), then where each was found.
+        let cond = if kind.is_some() {
+            "f.kind = ?1"
+        } else {
+            "?1 IS NULL"
+        };
+        self.findings_where(
+            cond,
+            "f.kind, f.normalized, f.evidence, f.\"offset\", f.path, f.id",
+            kind,
+            None,
+            offset,
+            limit,
+        )
     }
 
     /// Findings whose kind and normalised value are `kind:value`.
@@ -318,6 +332,7 @@ impl SqliteStore {
     ) -> Result<Vec<FindingItem>, StoreError> {
         self.findings_where(
             "f.kind = ?1 AND f.normalized = ?2",
+            "f.evidence, f.\"offset\", f.kind, f.path, f.normalized, f.id",
             Some(kind),
             Some(value),
             0,
@@ -328,6 +343,7 @@ impl SqliteStore {
     fn findings_where(
         &self,
         cond: &str,
+        order: &str,
         arg: Option<&str>,
         arg2: Option<&str>,
         offset: usize,
@@ -338,7 +354,7 @@ impl SqliteStore {
             "SELECT f.*, fi.partition AS f_partition, fi.inode AS f_inode, fi.path AS f_path
              FROM findings f LEFT JOIN files fi ON fi.id = f.file_id
              WHERE {cond}
-             ORDER BY f.evidence, f.\"offset\", f.kind, f.path, f.normalized, f.id
+             ORDER BY {order}
              LIMIT ?3 OFFSET ?4"
         );
         let mut st = conn.prepare(&sql)?;

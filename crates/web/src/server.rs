@@ -55,6 +55,8 @@ pub struct CaseEntry {
     /// Aggregates over all findings (kinds, top values), which take a
     /// scan of every finding: kept until the case's stages change.
     memo: Mutex<Memo>,
+    /// Taken while this server appends to the case's custody log.
+    custody_turn: Mutex<()>,
 }
 
 /// Findings aggregates of one state of the case store.
@@ -264,6 +266,7 @@ impl App {
                 case,
                 store,
                 memo: Mutex::default(),
+                custody_turn: Mutex::default(),
             });
         }
         cases.sort_by(|a, b| a.slug.cmp(&b.slug));
@@ -360,10 +363,25 @@ pub fn custody(
         .map(|(k, v)| (k.to_string(), v.clone()))
         .collect();
     d.insert("via".into(), "exhibit serve".into());
-    entry
-        .case
-        .record_action(user, action, evidence, d, jiff::Timestamp::now())
-        .map_err(|e| Reject::Internal(format!("custody log: {e}")))
+    // Requests of this server take turns (the log's own lock is a try-lock
+    // that fails rather than waits); another process holding it (a triage
+    // running) is waited for a few seconds before the view is refused.
+    let _turn = entry.custody_turn.lock().unwrap_or_else(|p| p.into_inner());
+    let deadline = Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match entry
+            .case
+            .record_action(user, action, evidence, d.clone(), jiff::Timestamp::now())
+        {
+            Ok(_) => return Ok(()),
+            Err(exhibit_case::CaseError::Custody(exhibit_custody::CustodyError::Locked {
+                ..
+            })) if Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            Err(e) => return Err(Reject::Internal(format!("custody log: {e}"))),
+        }
+    }
 }
 
 /// Runs a page function on the blocking pool (store and evidence reads
