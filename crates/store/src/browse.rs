@@ -519,7 +519,8 @@ mod tests {
         assert_eq!(kinds, vec![("email".into(), 2), ("url".into(), 1)]);
         let all = store.findings_page(None, 0, 10).unwrap();
         let offsets: Vec<u64> = all.iter().map(|f| f.row.offset).collect();
-        assert_eq!(offsets, vec![5, 7, 9]);
+        // By kind and value: a@x.org, b@x.org, then the URL.
+        assert_eq!(offsets, vec![9, 7, 5]);
         assert_eq!(store.findings_page(Some("email"), 1, 10).unwrap().len(), 1);
         let one = store.findings_of_value("email", "a@x.org", 10).unwrap();
         assert_eq!(one.len(), 1);
