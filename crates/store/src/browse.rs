@@ -50,33 +50,7 @@ pub struct EventFilter {
     pub source: Option<String>,
 }
 
-fn file_row(r: &Row<'_>) -> rusqlite::Result<FileRow> {
-    Ok(FileRow {
-        id: r.get("id")?,
-        evidence: r.get("evidence")?,
-        key: FileKey {
-            partition: r.get("partition")?,
-            inode: r.get("inode")?,
-            path: r.get("path")?,
-        },
-        fs: r.get("fs")?,
-        name_kind: r.get("name_kind")?,
-        deleted: r.get("deleted")?,
-        size: r.get("size")?,
-        mode: r.get("mode")?,
-        uid: r.get("uid")?,
-        gid: r.get("gid")?,
-        atime: r.get("atime")?,
-        mtime: r.get("mtime")?,
-        ctime: r.get("ctime")?,
-        crtime: r.get("crtime")?,
-        md5: r.get("md5")?,
-        sha1: r.get("sha1")?,
-        sha256: r.get("sha256")?,
-        mime: r.get("mime")?,
-        recovery: r.get("recovery")?,
-    })
-}
+use crate::sqlite::file_row;
 
 fn joined_key(r: &Row<'_>) -> rusqlite::Result<Option<FileKey>> {
     let partition: Option<i64> = r.get("f_partition")?;

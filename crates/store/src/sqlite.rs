@@ -95,7 +95,8 @@ impl SqliteStore {
     }
 }
 
-fn file_row(r: &Row<'_>) -> rusqlite::Result<FileRow> {
+/// A `files` row (selected with `*`) as a [`FileRow`].
+pub(crate) fn file_row(r: &Row<'_>) -> rusqlite::Result<FileRow> {
     Ok(FileRow {
         id: r.get("id")?,
         evidence: r.get("evidence")?,
