@@ -3,10 +3,10 @@
 //! page view cannot modify the store even by mistake, and readers do not
 //! queue behind the writer's lock (WAL lets them read alongside).
 
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use serde::Serialize;
 
-use crate::{FileKey, FileRow, FindingRow, MessageRow, SqliteStore, StoreError, TimelineRow};
+use crate::{FileRow, FindingRow, MessageRow, SqliteStore, StoreError, TimelineRow};
 
 /// A count per name (finding kind, event source, time bucket).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -50,39 +50,7 @@ pub struct EventFilter {
     pub source: Option<String>,
 }
 
-use crate::sqlite::file_row;
-
-fn joined_key(r: &Row<'_>) -> rusqlite::Result<Option<FileKey>> {
-    let partition: Option<i64> = r.get("f_partition")?;
-    Ok(match partition {
-        Some(partition) => Some(FileKey {
-            partition,
-            inode: r.get("f_inode")?,
-            path: r.get("f_path")?,
-        }),
-        None => None,
-    })
-}
-
-fn message_row(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
-    Ok(MessageRow {
-        evidence: r.get("evidence")?,
-        sha256: r.get("sha256")?,
-        location: r.get("location")?,
-        offset: r.get("offset")?,
-        size: r.get("size")?,
-        message_id: r.get("message_id")?,
-        date: r.get("date")?,
-        date_zone: r.get("date_zone")?,
-        sender: r.get("sender")?,
-        recipients: r.get("recipients")?,
-        subject: r.get("subject")?,
-        attachments: r.get("attachments")?,
-        analysis: r.get("analysis")?,
-        file: joined_key(r)?,
-        file_id: r.get("file_id")?,
-    })
-}
+use crate::sqlite::{file_row, joined_key, message_row};
 
 fn sql_limit(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
@@ -348,7 +316,7 @@ impl SqliteStore {
                         encoding: r.get("encoding")?,
                         validated: r.get("validated")?,
                         context: r.get("context")?,
-                        file: joined_key(r)?,
+                        file: joined_key(r, "f_partition", "f_inode", "f_path")?,
                         file_id: r.get("file_id")?,
                     },
                 })
@@ -383,7 +351,7 @@ impl SqliteStore {
                         source: r.get("source")?,
                         description: r.get("description")?,
                         zone: r.get("zone")?,
-                        file: joined_key(r)?,
+                        file: joined_key(r, "f_partition", "f_inode", "f_path")?,
                         file_id: r.get("file_id")?,
                     },
                 })

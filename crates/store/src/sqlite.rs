@@ -124,7 +124,13 @@ pub(crate) fn file_row(r: &Row<'_>) -> rusqlite::Result<FileRow> {
     })
 }
 
-fn joined_key(r: &Row<'_>, p: &str, i: &str, path: &str) -> rusqlite::Result<Option<FileKey>> {
+/// The file key of a joined `files` row, if the join found one.
+pub(crate) fn joined_key(
+    r: &Row<'_>,
+    p: &str,
+    i: &str,
+    path: &str,
+) -> rusqlite::Result<Option<FileKey>> {
     let partition: Option<i64> = r.get(p)?;
     Ok(match partition {
         Some(partition) => Some(FileKey {
@@ -133,6 +139,28 @@ fn joined_key(r: &Row<'_>, p: &str, i: &str, path: &str) -> rusqlite::Result<Opt
             path: r.get(path)?,
         }),
         None => None,
+    })
+}
+
+/// A `messages` row joined with its file (`f_partition`, `f_inode`,
+/// `f_path`) as a [`MessageRow`].
+pub(crate) fn message_row(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
+    Ok(MessageRow {
+        evidence: r.get("evidence")?,
+        sha256: r.get("sha256")?,
+        location: r.get("location")?,
+        offset: r.get("offset")?,
+        size: r.get("size")?,
+        message_id: r.get("message_id")?,
+        date: r.get("date")?,
+        date_zone: r.get("date_zone")?,
+        sender: r.get("sender")?,
+        recipients: r.get("recipients")?,
+        subject: r.get("subject")?,
+        attachments: r.get("attachments")?,
+        analysis: r.get("analysis")?,
+        file: joined_key(r, "f_partition", "f_inode", "f_path")?,
+        file_id: r.get("file_id")?,
     })
 }
 
@@ -414,25 +442,7 @@ impl CaseStore for SqliteStore {
              WHERE ?1 IS NULL OR m.evidence = ?1
              ORDER BY m.evidence, COALESCE(f.path, m.location), m.\"offset\", m.sha256",
         )?;
-        let rows = st.query_map([evidence], |r| {
-            Ok(MessageRow {
-                evidence: r.get("evidence")?,
-                sha256: r.get("sha256")?,
-                location: r.get("location")?,
-                offset: r.get("offset")?,
-                size: r.get("size")?,
-                message_id: r.get("message_id")?,
-                date: r.get("date")?,
-                date_zone: r.get("date_zone")?,
-                sender: r.get("sender")?,
-                recipients: r.get("recipients")?,
-                subject: r.get("subject")?,
-                attachments: r.get("attachments")?,
-                analysis: r.get("analysis")?,
-                file: joined_key(r, "f_partition", "f_inode", "f_path")?,
-                file_id: r.get("file_id")?,
-            })
-        })?;
+        let rows = st.query_map([evidence], message_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
