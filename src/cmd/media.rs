@@ -126,14 +126,15 @@ fn collect(path: &Path, warnings: &mut Vec<String>) -> anyhow::Result<Vec<Item>>
             &files,
             threads(),
             |f| -> Result<Option<PictureHashes>, String> {
+                // One open per file: the head says whether it is a picture,
+                // and the rest is read from the same handle.
+                let mut file = std::fs::File::open(f).map_err(|e| e.to_string())?;
                 let mut head = [0u8; 16];
-                let n = std::fs::File::open(f)
-                    .and_then(|mut h| std::io::Read::read(&mut h, &mut head))
-                    .map_err(|e| e.to_string())?;
+                let n = std::io::Read::read(&mut file, &mut head).map_err(|e| e.to_string())?;
                 let Some(kind) = exhibit_media::detect(&head[..n]) else {
                     return Ok(None);
                 };
-                let len = std::fs::metadata(f).map_err(|e| e.to_string())?.len();
+                let len = file.metadata().map_err(|e| e.to_string())?.len();
                 if len > exhibit_media::MAX_OBJECT {
                     return Err(format!(
                         "{} larger than {} bytes, not hashed",
@@ -141,7 +142,12 @@ fn collect(path: &Path, warnings: &mut Vec<String>) -> anyhow::Result<Vec<Item>>
                         exhibit_media::MAX_OBJECT
                     ));
                 }
-                let bytes = std::fs::read(f).map_err(|e| e.to_string())?;
+                // `len` is capped above; a file growing meanwhile is cut there too.
+                let mut bytes = Vec::with_capacity(len as usize + 1);
+                bytes.extend_from_slice(&head[..n]);
+                let rest = exhibit_media::MAX_OBJECT.saturating_sub(n as u64);
+                std::io::Read::read_to_end(&mut std::io::Read::take(&mut file, rest), &mut bytes)
+                    .map_err(|e| e.to_string())?;
                 Ok(Some(hash_as(kind, &bytes)))
             },
         );

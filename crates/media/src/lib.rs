@@ -85,15 +85,38 @@ pub enum MediaError {
 /// Decodes a picture with memory limits (a hostile header cannot make the
 /// decoder allocate gigabytes).
 pub fn decode(bytes: &[u8]) -> Result<image::DynamicImage, MediaError> {
+    reader(bytes)?
+        .decode()
+        .map_err(|e| MediaError::Decode(e.to_string()))
+}
+
+/// A reader of `bytes` with the format guessed and [`decode`]'s limits.
+fn reader(bytes: &[u8]) -> Result<image::ImageReader<std::io::Cursor<&[u8]>>, MediaError> {
     let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| MediaError::Decode(e.to_string()))?;
+    reader.limits(limits());
+    Ok(reader)
+}
+
+/// The limits of [`decode`].
+fn limits() -> image::Limits {
     let mut limits = image::Limits::default();
     limits.max_alloc = Some(MAX_DECODE_ALLOC);
     limits.max_image_width = Some(65_535);
     limits.max_image_height = Some(65_535);
-    reader.limits(limits);
-    reader
-        .decode()
-        .map_err(|e| MediaError::Decode(e.to_string()))
+    limits
+}
+
+/// The decoder [`decode`] would use, with the same limits and the same
+/// up-front reservation of the output, for callers that decode into a
+/// buffer of their own.
+pub(crate) fn decoder(bytes: &[u8]) -> Result<impl image::ImageDecoder + '_, MediaError> {
+    use image::ImageDecoder;
+    let err = |e: image::ImageError| MediaError::Decode(e.to_string());
+    let mut decoder = reader(bytes)?.into_decoder().map_err(err)?;
+    let mut limits = limits();
+    limits.reserve(decoder.total_bytes()).map_err(err)?;
+    decoder.set_limits(limits).map_err(err)?;
+    Ok(decoder)
 }

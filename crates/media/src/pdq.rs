@@ -210,33 +210,95 @@ impl PdqResult {
 /// Hashes a luminance buffer (`width × height`, row major, 0–255).
 /// Returns `None` when the buffer does not match the dimensions or is empty.
 pub fn hash_luma(luma: &[f32], width: usize, height: usize) -> Option<PdqResult> {
+    hash_luma_in(luma, width, height, &mut Scratch::default())
+}
+
+/// Buffers reused from picture to picture on one thread: allocating and
+/// zeroing them costs more than filtering a small picture.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    /// Decoded samples.
+    pub(crate) bytes: Vec<u8>,
+    /// Luminance.
+    pub(crate) luma: Vec<f32>,
+    /// Output of the first row pass.
+    tmp: Vec<f32>,
+    /// Output of the first column pass.
+    buf: Vec<f32>,
+    /// Second row pass, only at the 64 sampled columns (`height × 64`).
+    cols: Vec<f32>,
+    /// Running column sums.
+    sums: Vec<f32>,
+    /// `0..width` / `0..height`: every row or column is kept in the first pass.
+    all: Vec<usize>,
+    /// Eight rows interleaved for [`box_rows`], input then kept output.
+    inter: Vec<f32>,
+}
+
+impl Scratch {
+    /// Largest buffer kept between pictures (in elements); a huge picture's
+    /// buffers are given back rather than held by an idle thread.
+    const KEEP: usize = 16 << 20;
+
+    /// Frees buffers grown past [`Scratch::KEEP`].
+    pub(crate) fn trim(&mut self) {
+        if self.bytes.capacity() > Self::KEEP
+            || self.luma.capacity() > Self::KEEP
+            || self.tmp.capacity() > Self::KEEP
+        {
+            *self = Scratch::default();
+        }
+    }
+}
+
+/// [`hash_luma`] with reusable buffers. The two-pass tent filter is only
+/// needed at the 64×64 sampled points, so the second pass keeps the running
+/// sums of every row and column (for bit-identical rounding) but divides and
+/// stores only where a sample is taken.
+pub(crate) fn hash_luma_in(
+    luma: &[f32],
+    width: usize,
+    height: usize,
+    s: &mut Scratch,
+) -> Option<PdqResult> {
     if width == 0 || height == 0 || width.checked_mul(height)? != luma.len() {
         return None;
     }
-    let mut buf = luma.to_vec();
-    let mut tmp = vec![0f32; buf.len()];
+    let n = luma.len();
     let wx = window(width);
     let wy = window(height);
-    for _ in 0..2 {
-        for r in 0..height {
-            box_1d(
-                &buf[r * width..(r + 1) * width],
-                &mut tmp[r * width..(r + 1) * width],
-                wx,
-            );
-        }
-        box_columns(&tmp, &mut buf, width, height, wy);
-    }
+    let si: [usize; N64] = std::array::from_fn(|i| {
+        ((((i as f64 + 0.5) * height as f64) / N64 as f64) as usize).min(height - 1)
+    });
+    let sj: [usize; N64] = std::array::from_fn(|j| {
+        ((((j as f64 + 0.5) * width as f64) / N64 as f64) as usize).min(width - 1)
+    });
+    s.tmp.resize(n, 0.0);
+    s.buf.resize(n, 0.0);
+    s.cols.resize(height * N64, 0.0);
+    s.all.clear();
+    s.all.extend(0..width.max(height));
+    box_rows(
+        luma,
+        &mut s.tmp,
+        width,
+        height,
+        wx,
+        &s.all[..width],
+        &mut s.inter,
+    );
+    box_columns(
+        &s.tmp,
+        &mut s.buf,
+        width,
+        height,
+        wy,
+        &s.all[..height],
+        &mut s.sums,
+    );
+    box_rows(&s.buf, &mut s.cols, width, height, wx, &sj, &mut s.inter);
     let mut small = [0f32; N64 * N64];
-    for i in 0..N64 {
-        let si = (((i as f64 + 0.5) * height as f64) / N64 as f64) as usize;
-        let si = si.min(height - 1);
-        for j in 0..N64 {
-            let sj = (((j as f64 + 0.5) * width as f64) / N64 as f64) as usize;
-            let sj = sj.min(width - 1);
-            small[i * N64 + j] = buf[si * width + sj];
-        }
-    }
+    box_columns(&s.cols, &mut small, N64, height, wy, &si, &mut s.sums);
     let quality = quality(&small);
     let dct = dct16(&small);
     let hash = threshold(&dct);
@@ -255,6 +317,7 @@ fn window(old: usize) -> usize {
 /// Centred moving average whose window shrinks at the edges, as the
 /// reference filter does (output `k` averages inputs
 /// `k-(w-h) ..= k+h-1` with `h = (w+2)/2`, clamped to the vector).
+#[cfg(test)]
 fn box_1d(input: &[f32], out: &mut [f32], w: usize) {
     let n = input.len();
     let h = (w + 2) / 2;
@@ -278,13 +341,110 @@ fn box_1d(input: &[f32], out: &mut [f32], w: usize) {
     }
 }
 
-/// [`box_1d`] down every column, a row at a time so memory is read in order.
-fn box_columns(input: &[f32], out: &mut [f32], width: usize, height: usize, w: usize) {
+/// Rows filtered together by [`box_rows`].
+const LANES: usize = 8;
+
+/// The moving average of `box_1d` along every row, kept at columns `at`
+/// (ascending): `out` is `height × at.len()`. A row's running sum is one
+/// chain of dependent additions, so eight rows are interleaved into `inter`
+/// and advance side by side, in vector registers; each row's additions stay
+/// in the same order, so results are bit for bit those of `box_1d`.
+fn box_rows(
+    input: &[f32],
+    out: &mut [f32],
+    width: usize,
+    height: usize,
+    w: usize,
+    at: &[usize],
+    inter: &mut Vec<f32>,
+) {
     let h = (w + 2) / 2;
     let back = w.saturating_sub(h);
-    let mut sum = vec![0f32; width];
+    let m = at.len();
+    inter.clear();
+    inter.resize((width + m) * LANES, 0.0);
+    let (inter, kept) = inter.split_at_mut(width * LANES);
+    for r0 in (0..height).step_by(LANES) {
+        let rows = (height - r0).min(LANES);
+        for l in 0..LANES {
+            // Lanes past the last row repeat it; their results are dropped.
+            let r = r0 + l.min(rows - 1);
+            let Some(row) = input.get(r * width..(r + 1) * width) else {
+                return;
+            };
+            for (d, v) in inter.chunks_exact_mut(LANES).zip(row) {
+                d[l] = *v;
+            }
+        }
+        let lane = |i: usize| -> [f32; LANES] {
+            inter
+                .get(i * LANES..(i + 1) * LANES)
+                .and_then(|c| c.try_into().ok())
+                .unwrap_or([0.0; LANES])
+        };
+        let mut sum = [0f32; LANES];
+        let mut lo = 0usize;
+        let mut hi = 0usize;
+        let mut next = 0usize;
+        for k in 0..width {
+            let want_hi = (k + h).min(width);
+            while hi < want_hi {
+                let v = lane(hi);
+                for l in 0..LANES {
+                    sum[l] += v[l];
+                }
+                hi += 1;
+            }
+            let want_lo = k.saturating_sub(back);
+            while lo < want_lo {
+                let v = lane(lo);
+                for l in 0..LANES {
+                    sum[l] -= v[l];
+                }
+                lo += 1;
+            }
+            if at.get(next) != Some(&k) {
+                continue;
+            }
+            let count = (hi - lo).max(1) as f32;
+            let v = sum.map(|s| s / count);
+            while at.get(next) == Some(&k) {
+                if let Some(d) = kept.get_mut(next * LANES..(next + 1) * LANES) {
+                    d.copy_from_slice(&v);
+                }
+                next += 1;
+            }
+        }
+        for l in 0..rows {
+            let Some(o) = out.get_mut((r0 + l) * m..(r0 + l + 1) * m) else {
+                return;
+            };
+            for (o, c) in o.iter_mut().zip(kept.chunks_exact(LANES)) {
+                *o = c[l];
+            }
+        }
+    }
+}
+
+/// The same moving average down every column, a row at a time so memory is
+/// read in order; output rows are kept only at `at` (ascending), so `out`
+/// is `at.len() × width`.
+fn box_columns(
+    input: &[f32],
+    out: &mut [f32],
+    width: usize,
+    height: usize,
+    w: usize,
+    at: &[usize],
+    sum: &mut Vec<f32>,
+) {
+    let h = (w + 2) / 2;
+    let back = w.saturating_sub(h);
+    sum.clear();
+    sum.resize(width, 0.0);
     let mut lo = 0usize;
     let mut hi = 0usize;
+    let mut next = 0usize;
     for k in 0..height {
         let want_hi = (k + h).min(height);
         while hi < want_hi {
@@ -301,8 +461,14 @@ fn box_columns(input: &[f32], out: &mut [f32], width: usize, height: usize, w: u
             lo += 1;
         }
         let count = (hi - lo).max(1) as f32;
-        for (o, s) in out[k * width..(k + 1) * width].iter_mut().zip(&sum) {
-            *o = s / count;
+        while at.get(next) == Some(&k) {
+            for (o, s) in out[next * width..(next + 1) * width]
+                .iter_mut()
+                .zip(sum.iter())
+            {
+                *o = s / count;
+            }
+            next += 1;
         }
     }
 }
@@ -403,11 +569,92 @@ pub fn luma_of(img: &image::DynamicImage) -> (Vec<f32>, usize, usize) {
     (luma, w, h)
 }
 
+/// `0.299·v`, `0.587·v` and `0.114·v` in f32 for every byte `v`.
+fn luma_tables() -> &'static [[f32; 256]; 3] {
+    static T: OnceLock<[[f32; 256]; 3]> = OnceLock::new();
+    T.get_or_init(|| [0.299f32, 0.587, 0.114].map(|c| std::array::from_fn(|v| c * v as f32)))
+}
+
+thread_local! {
+    /// This thread's buffers for [`hash_image`].
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
+}
+
 /// Decodes a picture (bounded) and hashes it.
 pub fn hash_image(bytes: &[u8]) -> Result<PdqResult, MediaError> {
-    let img = crate::decode(bytes)?;
-    let (luma, w, h) = luma_of(&img);
-    hash_luma(&luma, w, h).ok_or(MediaError::Decode("empty picture".into()))
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut s) => {
+            let r = hash_image_in(bytes, &mut s);
+            s.trim();
+            r
+        }
+        Err(_) => hash_image_in(bytes, &mut Scratch::default()),
+    })
+}
+
+/// [`hash_image`] with reusable buffers. 8-bit grey and RGB pictures (nearly
+/// all JPEGs and PNGs) are decoded straight into `s.bytes` and converted to
+/// luminance there; the luminance is the same as [`luma_of`] gives.
+fn hash_image_in(bytes: &[u8], s: &mut Scratch) -> Result<PdqResult, MediaError> {
+    use image::{ColorType, ImageDecoder};
+    let decoder = crate::decoder(bytes)?;
+    let (w, h) = decoder.dimensions();
+    let (w, h) = (w as usize, h as usize);
+    let color = decoder.color_type();
+    let channels = match color {
+        ColorType::L8 => 1,
+        ColorType::Rgb8 => 3,
+        _ => {
+            let img = image::DynamicImage::from_decoder(decoder)
+                .map_err(|e| MediaError::Decode(e.to_string()))?;
+            let (luma, w, h) = luma_of(&img);
+            return hash_luma_in(&luma, w, h, s).ok_or(MediaError::Decode("empty picture".into()));
+        }
+    };
+    let total = usize::try_from(decoder.total_bytes())
+        .ok()
+        .filter(|&t| t <= isize::MAX as usize)
+        .ok_or_else(|| {
+            MediaError::Decode(
+                image::ImageError::Limits(image::error::LimitError::from_kind(
+                    image::error::LimitErrorKind::InsufficientMemory,
+                ))
+                .to_string(),
+            )
+        })?;
+    s.bytes.clear();
+    s.bytes.resize(total, 0);
+    decoder
+        .read_image(&mut s.bytes)
+        .map_err(|e| MediaError::Decode(e.to_string()))?;
+    // As `ImageBuffer::from_raw`: the samples must cover the picture.
+    if w.checked_mul(h)
+        .and_then(|p| p.checked_mul(channels))
+        .is_none_or(|need| need > s.bytes.len())
+    {
+        return Err(MediaError::Decode(
+            image::ImageError::Parameter(image::error::ParameterError::from_kind(
+                image::error::ParameterErrorKind::DimensionMismatch,
+            ))
+            .to_string(),
+        ));
+    }
+    s.luma.clear();
+    if channels == 1 {
+        s.luma.extend(s.bytes.iter().map(|&v| v as f32));
+    } else {
+        // The same products and sums as `luma_of`, the products looked up.
+        let t = luma_tables();
+        s.luma.extend(
+            s.bytes
+                .chunks_exact(3)
+                .map(|p| t[0][p[0] as usize] + t[1][p[1] as usize] + t[2][p[2] as usize]),
+        );
+    }
+    let luma = std::mem::take(&mut s.luma);
+    let r = hash_luma_in(&luma, w, h, s);
+    s.luma = luma;
+    r.ok_or(MediaError::Decode("empty picture".into()))
 }
 
 #[cfg(test)]
@@ -439,5 +686,172 @@ mod tests {
         let r = hash_luma(&luma, 100, 80).unwrap();
         assert_eq!(r.quality, 0);
         assert!(hash_luma(&luma, 100, 81).is_none());
+    }
+
+    /// The filter before it was restricted to the sampled points, kept to
+    /// prove the fast one gives the same bits.
+    fn reference_hash_luma(luma: &[f32], width: usize, height: usize) -> Option<PdqResult> {
+        if width == 0 || height == 0 || width.checked_mul(height)? != luma.len() {
+            return None;
+        }
+        let mut buf = luma.to_vec();
+        let mut tmp = vec![0f32; buf.len()];
+        let wx = window(width);
+        let wy = window(height);
+        for _ in 0..2 {
+            for r in 0..height {
+                box_1d(
+                    &buf[r * width..(r + 1) * width],
+                    &mut tmp[r * width..(r + 1) * width],
+                    wx,
+                );
+            }
+            reference_box_columns(&tmp, &mut buf, width, height, wy);
+        }
+        let mut small = [0f32; N64 * N64];
+        for i in 0..N64 {
+            let si = (((i as f64 + 0.5) * height as f64) / N64 as f64) as usize;
+            let si = si.min(height - 1);
+            for j in 0..N64 {
+                let sj = (((j as f64 + 0.5) * width as f64) / N64 as f64) as usize;
+                let sj = sj.min(width - 1);
+                small[i * N64 + j] = buf[si * width + sj];
+            }
+        }
+        let quality = quality(&small);
+        let dct = dct16(&small);
+        let hash = threshold(&dct);
+        Some(PdqResult {
+            hash,
+            quality,
+            dct: Box::new(dct),
+        })
+    }
+
+    /// [`box_1d`] down every column, a row at a time so memory is read in order.
+    fn reference_box_columns(
+        input: &[f32],
+        out: &mut [f32],
+        width: usize,
+        height: usize,
+        w: usize,
+    ) {
+        let h = (w + 2) / 2;
+        let back = w.saturating_sub(h);
+        let mut sum = vec![0f32; width];
+        let mut lo = 0usize;
+        let mut hi = 0usize;
+        for k in 0..height {
+            let want_hi = (k + h).min(height);
+            while hi < want_hi {
+                for (s, v) in sum.iter_mut().zip(&input[hi * width..(hi + 1) * width]) {
+                    *s += v;
+                }
+                hi += 1;
+            }
+            let want_lo = k.saturating_sub(back);
+            while lo < want_lo {
+                for (s, v) in sum.iter_mut().zip(&input[lo * width..(lo + 1) * width]) {
+                    *s -= v;
+                }
+                lo += 1;
+            }
+            let count = (hi - lo).max(1) as f32;
+            for (o, s) in out[k * width..(k + 1) * width].iter_mut().zip(&sum) {
+                *o = s / count;
+            }
+        }
+    }
+
+    fn same(luma: &[f32], w: usize, h: usize) {
+        let a = reference_hash_luma(luma, w, h);
+        let b = hash_luma(luma, w, h);
+        match (a, b) {
+            (None, None) => {}
+            (Some(a), Some(b)) => {
+                assert_eq!(a.hash, b.hash, "{w}x{h}");
+                assert_eq!(a.quality, b.quality, "{w}x{h}");
+                assert_eq!(a.dct.map(f32::to_bits), b.dct.map(f32::to_bits), "{w}x{h}");
+            }
+            (a, b) => panic!("{w}x{h}: {:?} vs {:?}", a.is_some(), b.is_some()),
+        }
+    }
+
+    #[test]
+    fn fast_filter_is_bit_identical() {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for &(w, h) in &[
+            (1, 1),
+            (1, 300),
+            (300, 1),
+            (7, 9),
+            (63, 65),
+            (64, 64),
+            (100, 80),
+            (256, 256),
+            (257, 129),
+            (640, 480),
+            (1001, 333),
+        ] {
+            let luma: Vec<f32> = (0..w * h)
+                .map(|_| {
+                    let r = next();
+                    let (a, b, c) = (r & 255, (r >> 8) & 255, (r >> 16) & 255);
+                    0.299 * a as f32 + 0.587 * b as f32 + 0.114 * c as f32
+                })
+                .collect();
+            same(&luma, w, h);
+            // Smooth pictures too, where the median is close to many values.
+            let smooth: Vec<f32> = (0..w * h)
+                .map(|i| ((i % w) as f32 * 0.37 + (i / w) as f32 * 0.11).sin() * 100.0 + 128.0)
+                .collect();
+            same(&smooth, w, h);
+        }
+    }
+
+    #[test]
+    fn decoding_path_matches_dynamic_image() {
+        let dir = std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/testdata/media/pdq/images"
+        ));
+        let mut stack = vec![dir.to_path_buf()];
+        let mut seen = 0;
+        while let Some(d) = stack.pop() {
+            let Ok(rd) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                    continue;
+                }
+                let Ok(bytes) = std::fs::read(&p) else {
+                    continue;
+                };
+                let old = crate::decode(&bytes).map(|img| {
+                    let (l, w, h) = luma_of(&img);
+                    reference_hash_luma(&l, w, h)
+                });
+                let new = hash_image(&bytes);
+                match (old, new) {
+                    (Ok(Some(a)), Ok(b)) => {
+                        assert_eq!(a.hash, b.hash, "{}", p.display());
+                        assert_eq!(a.quality, b.quality, "{}", p.display());
+                        seen += 1;
+                    }
+                    (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string()),
+                    (a, b) => panic!("{}: {:?} vs {:?}", p.display(), a.is_ok(), b.is_ok()),
+                }
+            }
+        }
+        eprintln!("{seen} pictures compared");
     }
 }
