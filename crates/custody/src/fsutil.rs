@@ -75,23 +75,60 @@ pub enum Tail {
     },
 }
 
-/// Reads the last line of `path` (the whole file is read once to number
-/// the lines; custody logs are small text files).
+/// Reads the last line of `path`. The whole file is read once, in chunks
+/// through one buffer, to number the lines (the appender checks the last
+/// entry's `seq` against its line number); only the last line is kept, so
+/// a long log costs a read, not an allocation of its size.
 pub fn read_tail(path: &Path) -> Result<Tail> {
-    let data = read_all(path)?;
-    if data.is_empty() {
+    use std::io::Read;
+    let mut f = File::open(path).map_err(|e| CustodyError::io(path, e))?;
+    let mut buf = vec![0u8; 1 << 20];
+    let mut newlines = 0usize;
+    // Bytes after the last newline seen so far, and the line before them.
+    let mut current: Vec<u8> = Vec::new();
+    let mut last: Vec<u8> = Vec::new();
+    let mut any = false;
+    loop {
+        let n = match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(CustodyError::io(path, e)),
+        };
+        any = true;
+        let chunk = &buf[..n];
+        // Counting and searching backwards vectorise; only the last
+        // complete line of the chunk is copied.
+        let count = chunk.iter().filter(|&&b| b == b'\n').count();
+        match chunk.iter().rposition(|&b| b == b'\n') {
+            None => current.extend_from_slice(chunk),
+            Some(end) => {
+                match chunk[..end].iter().rposition(|&b| b == b'\n') {
+                    Some(start) => {
+                        last.clear();
+                        last.extend_from_slice(&chunk[start + 1..end]);
+                    }
+                    None => {
+                        current.extend_from_slice(&chunk[..end]);
+                        std::mem::swap(&mut last, &mut current);
+                    }
+                }
+                current.clear();
+                current.extend_from_slice(&chunk[end + 1..]);
+            }
+        }
+        newlines += count;
+    }
+    if !any {
         return Ok(Tail::Empty);
     }
-    let newlines = data.iter().filter(|&&b| b == b'\n').count();
-    if data.last() != Some(&b'\n') {
+    if !current.is_empty() {
         return Ok(Tail::Partial {
             number: newlines + 1,
         });
     }
-    let body = &data[..data.len() - 1];
-    let start = body.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     Ok(Tail::Line {
-        bytes: body[start..].to_vec(),
+        bytes: last,
         number: newlines,
     })
 }
@@ -162,6 +199,39 @@ pub fn read_all(path: &Path) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn read_tail_across_chunks_equals_a_whole_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("log");
+        // Lines of many lengths, one longer than a chunk, around chunk edges.
+        let mut data = Vec::new();
+        let mut n = 0;
+        while data.len() < (5 << 20) / 2 {
+            n += 1;
+            let len = if n == 7 { 1_300_000 } else { (n * 7919) % 3000 };
+            data.extend(std::iter::repeat_n(b'a' + (n % 26) as u8, len));
+            data.push(b'\n');
+        }
+        for cut in [data.len(), data.len() - 1, (1 << 20) + 1, 1 << 20, 3] {
+            std::fs::write(&p, &data[..cut]).unwrap();
+            let whole = &data[..cut];
+            let newlines = whole.iter().filter(|&&b| b == b'\n').count();
+            let want = if whole.last() != Some(&b'\n') {
+                Tail::Partial {
+                    number: newlines + 1,
+                }
+            } else {
+                let body = &whole[..whole.len() - 1];
+                let start = body.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+                Tail::Line {
+                    bytes: body[start..].to_vec(),
+                    number: newlines,
+                }
+            };
+            assert_eq!(read_tail(&p).unwrap(), want, "cut {cut}");
+        }
+    }
 
     #[test]
     fn split_lines_handles_partial_tail() {
