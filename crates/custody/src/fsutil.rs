@@ -75,11 +75,95 @@ pub enum Tail {
     },
 }
 
-/// Reads the last line of `path`. The whole file is read once, in chunks
-/// through one buffer, to number the lines (the appender checks the last
-/// entry's `seq` against its line number); only the last line is kept, so
-/// a long log costs a read, not an allocation of its size.
+/// A file's identity and state: device, inode, size, modification time.
+/// Any write by anyone changes at least the size or the time.
+type Stamp = (u64, u64, u64, std::time::SystemTime);
+
+fn stamp(path: &Path) -> Option<Stamp> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(path).ok()?;
+        Some((m.dev(), m.ino(), m.len(), m.modified().ok()?))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
+    }
+}
+
+/// Line counts of files this process has read whole or appended to, valid
+/// while the file's [`Stamp`] is unchanged: an appender (one per view in
+/// the workbench) then reads only the last line instead of the whole log.
+/// Any other change to the file changes its stamp and brings back the
+/// full read, so the appender's checks are the same.
+static KNOWN: std::sync::Mutex<std::collections::BTreeMap<PathBuf, (Stamp, usize)>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+fn known_lines(path: &Path, st: &Stamp) -> Option<usize> {
+    let k = KNOWN.lock().unwrap_or_else(|p| p.into_inner());
+    k.get(path).filter(|(s, _)| s == st).map(|(_, n)| *n)
+}
+
+fn remember(path: &Path, st: Stamp, lines: usize) {
+    let mut k = KNOWN.lock().unwrap_or_else(|p| p.into_inner());
+    k.insert(path.to_path_buf(), (st, lines));
+}
+
+/// Reads the last line of `path` and numbers it. The line count comes
+/// from a whole read unless this process knows it for the file as it is
+/// now (see [`KNOWN`]).
 pub fn read_tail(path: &Path) -> Result<Tail> {
+    let before = stamp(path);
+    if let Some(st) = &before {
+        if let Some(lines) = known_lines(path, st) {
+            if let Some(bytes) = last_line(path, st.2)? {
+                return Ok(Tail::Line {
+                    bytes,
+                    number: lines,
+                });
+            }
+        }
+    }
+    let tail = scan_tail(path)?;
+    if let (Some(st), Tail::Line { number, .. }) = (before, &tail) {
+        if stamp(path) == Some(st) {
+            remember(path, st, *number);
+        }
+    }
+    Ok(tail)
+}
+
+/// The last complete line of a file of `len` bytes that ends with `\n`,
+/// read from the end (None if it does not end with one).
+fn last_line(path: &Path, len: u64) -> Result<Option<Vec<u8>>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = File::open(path).map_err(|e| CustodyError::io(path, e))?;
+    let mut window: u64 = 64 << 10;
+    loop {
+        let w = window.min(len);
+        f.seek(SeekFrom::Start(len - w))
+            .map_err(|e| CustodyError::io(path, e))?;
+        let mut buf = vec![0u8; usize::try_from(w).unwrap_or(0)];
+        f.read_exact(&mut buf)
+            .map_err(|e| CustodyError::io(path, e))?;
+        if buf.last() != Some(&b'\n') {
+            return Ok(None);
+        }
+        let body = &buf[..buf.len() - 1];
+        match body.iter().rposition(|&b| b == b'\n') {
+            Some(i) => return Ok(Some(body[i + 1..].to_vec())),
+            None if w == len => return Ok(Some(body.to_vec())),
+            None => window = window.saturating_mul(2),
+        }
+    }
+}
+
+/// The last line and the number of lines, from a whole read in chunks
+/// through one buffer (a long log costs a read, not an allocation of its
+/// size).
+fn scan_tail(path: &Path) -> Result<Tail> {
     use std::io::Read;
     let mut f = File::open(path).map_err(|e| CustodyError::io(path, e))?;
     let mut buf = vec![0u8; 1 << 20];
@@ -138,6 +222,7 @@ pub fn read_tail(path: &Path) -> Result<Tail> {
 /// With `create`, a missing file is created (and its directory synced).
 pub fn append_line(path: &Path, line: &[u8], create: bool) -> Result<()> {
     let existed = path.exists();
+    let before = stamp(path).and_then(|st| Some((known_lines(path, &st)?, st)));
     let mut f = OpenOptions::new()
         .append(true)
         .create(create)
@@ -159,6 +244,14 @@ pub fn append_line(path: &Path, line: &[u8], create: bool) -> Result<()> {
     f.sync_all().map_err(|e| CustodyError::io(path, e))?;
     if !existed {
         sync_parent(path)?;
+    }
+    // One more line, if this process knew the count before and nobody else
+    // wrote in between (the size grew by exactly this line).
+    if let (Some((lines, st)), Some(after)) = (before, stamp(path)) {
+        let newlines = line.iter().filter(|&&b| b == b'\n').count();
+        if after.2 == st.2 + line.len() as u64 && (after.0, after.1) == (st.0, st.1) {
+            remember(path, after, lines + newlines);
+        }
     }
     Ok(())
 }
