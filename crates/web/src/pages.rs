@@ -782,7 +782,7 @@ pub(crate) fn run_search(entry: &CaseEntry, text: &str) -> Result<Vec<Found>, Re
         });
     }
     // The index folder as `exhibit triage` writes it (`INDEX_DIR`).
-    if let Ok(index) = exhibit_index::Index::open(&entry.case.dir().join("index")) {
+    if let Some(index) = entry.index() {
         if let Ok(mut q) = exhibit_index::parse_query(text) {
             use exhibit_index::DocKind;
             q.limit = Some(200);

@@ -57,6 +57,9 @@ pub struct CaseEntry {
     memo: Mutex<Memo>,
     /// Taken while this server appends to the case's custody log.
     custody_turn: Mutex<()>,
+    /// The full-text index, opened once (each search reloads its reader,
+    /// so segments a later triage commits are seen).
+    index: std::sync::OnceLock<Option<Arc<exhibit_index::Index>>>,
 }
 
 /// Findings aggregates of one state of the case store.
@@ -80,6 +83,19 @@ impl CaseEntry {
             };
         }
         Ok(m)
+    }
+
+    /// The case's full-text index, if it has one (the folder as `exhibit
+    /// triage` writes it). A case triaged after the server started is
+    /// seen after a restart.
+    pub fn index(&self) -> Option<Arc<exhibit_index::Index>> {
+        self.index
+            .get_or_init(|| {
+                exhibit_index::Index::open(&self.case.dir().join("index"))
+                    .ok()
+                    .map(Arc::new)
+            })
+            .clone()
     }
 
     /// Findings per kind (remembered until the store changes).
@@ -267,6 +283,7 @@ impl App {
                 store,
                 memo: Mutex::default(),
                 custody_turn: Mutex::default(),
+                index: std::sync::OnceLock::new(),
             });
         }
         cases.sort_by(|a, b| a.slug.cmp(&b.slug));
