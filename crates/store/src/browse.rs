@@ -50,7 +50,7 @@ pub struct EventFilter {
     pub source: Option<String>,
 }
 
-use crate::sqlite::{file_row, joined_key, message_row};
+use crate::sqlite::{file_row, finding_row, message_row, timeline_row};
 
 fn sql_limit(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
@@ -306,19 +306,7 @@ impl SqliteStore {
                 Ok(FindingItem {
                     id: r.get("id")?,
                     file_id: r.get("file_id")?,
-                    row: FindingRow {
-                        evidence: r.get("evidence")?,
-                        kind: r.get("kind")?,
-                        value: r.get("value")?,
-                        normalized: r.get("normalized")?,
-                        path: r.get("path")?,
-                        offset: r.get("offset")?,
-                        encoding: r.get("encoding")?,
-                        validated: r.get("validated")?,
-                        context: r.get("context")?,
-                        file: joined_key(r, "f_partition", "f_inode", "f_path")?,
-                        file_id: r.get("file_id")?,
-                    },
+                    row: finding_row(r)?,
                 })
             },
         )?;
@@ -344,16 +332,7 @@ impl SqliteStore {
             |r| {
                 Ok(EventItem {
                     file_id: r.get("file_id")?,
-                    row: TimelineRow {
-                        time: r.get("time")?,
-                        macb: r.get("macb")?,
-                        evidence: r.get("evidence")?,
-                        source: r.get("source")?,
-                        description: r.get("description")?,
-                        zone: r.get("zone")?,
-                        file: joined_key(r, "f_partition", "f_inode", "f_path")?,
-                        file_id: r.get("file_id")?,
-                    },
+                    row: timeline_row(r)?,
                 })
             },
         )?;

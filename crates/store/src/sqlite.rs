@@ -164,7 +164,8 @@ pub(crate) fn message_row(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
     })
 }
 
-fn finding_row(r: &Row<'_>) -> rusqlite::Result<FindingRow> {
+/// A `findings` row joined with its file as a [`FindingRow`].
+pub(crate) fn finding_row(r: &Row<'_>) -> rusqlite::Result<FindingRow> {
     Ok(FindingRow {
         evidence: r.get("evidence")?,
         kind: r.get("kind")?,
@@ -180,7 +181,8 @@ fn finding_row(r: &Row<'_>) -> rusqlite::Result<FindingRow> {
     })
 }
 
-fn timeline_row(r: &Row<'_>) -> rusqlite::Result<TimelineRow> {
+/// A `timeline` row joined with its file as a [`TimelineRow`].
+pub(crate) fn timeline_row(r: &Row<'_>) -> rusqlite::Result<TimelineRow> {
     Ok(TimelineRow {
         time: r.get("time")?,
         macb: r.get("macb")?,
