@@ -22,6 +22,24 @@ pub const CUSTODY_CHECKPOINTS: &str = "custody/checkpoints.jsonl";
 const CASE_FILE: &str = "case.json";
 const EVIDENCE_DIR: &str = "evidence";
 const FORMAT: &str = "exhibit-case/1";
+/// Extension of a record whose custody entries are not all appended yet.
+const PENDING: &str = "pending";
+
+/// A registration between its record and its custody entries.
+#[derive(Serialize, Deserialize)]
+struct Pending {
+    time: String,
+    record: EvidenceRecord,
+    entries: Vec<OwedEntry>,
+}
+
+/// A custody entry a pending registration still owes the log.
+#[derive(Serialize, Deserialize)]
+struct OwedEntry {
+    examiner: String,
+    action: String,
+    details: BTreeMap<String, String>,
+}
 
 /// The case record, `case.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -290,6 +308,7 @@ impl Case {
 
     /// The evidence whose container's first file is `path`, if registered.
     pub fn evidence_by_path(&self, path: &Path) -> Result<Option<EvidenceRecord>, CaseError> {
+        self.complete_registrations()?;
         let want = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         Ok(self.evidence()?.into_iter().find(|r| r.path == want))
     }
@@ -329,6 +348,7 @@ impl Case {
     /// The id the next registered evidence item will get (`E<n+1>`), so
     /// work on an item can start while its registration hashes it.
     pub fn next_evidence_id(&self) -> Result<String, CaseError> {
+        self.complete_registrations()?;
         Ok(format!("E{}", self.evidence()?.len() + 1))
     }
 
@@ -390,7 +410,7 @@ impl Case {
     ) -> Result<EvidenceRecord, CaseError> {
         let digests = hash_bytes(manifest.text().as_bytes(), &Algorithm::DEFAULT);
         let record = EvidenceRecord {
-            id: format!("E{}", self.evidence()?.len() + 1),
+            id: self.next_evidence_id()?,
             path: std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
             container: FOLDER.to_string(),
             files: manifest
@@ -434,7 +454,7 @@ impl Case {
         let digests = hash_source(&evidence, &Algorithm::DEFAULT, &mut |done| {
             progress(done, total)
         })?;
-        let id = format!("E{}", self.evidence()?.len() + 1);
+        let id = self.next_evidence_id()?;
         let mut files = Vec::new();
         for f in evidence.files() {
             let size = std::fs::metadata(&f).map(|m| m.len()).unwrap_or(0);
@@ -466,7 +486,11 @@ impl Case {
     }
 
     /// Writes the record and appends the `registered` entry (after
-    /// `before`, if any); removes the record again if an append fails.
+    /// `before`, if any). The record first goes to `<id>.pending` with the
+    /// entries it owes the custody log, and becomes `<id>.json` only once
+    /// they are appended: a run killed in between leaves a registration
+    /// that [`Case::complete_registrations`] finishes, never a record the
+    /// log does not mention. If an append fails, nothing is left.
     fn write_record(
         &self,
         record: EvidenceRecord,
@@ -476,19 +500,19 @@ impl Case {
         now: Timestamp,
     ) -> Result<EvidenceRecord, CaseError> {
         let id = record.id.clone();
-        let total = record.size;
-        let file = self.dir.join(EVIDENCE_DIR).join(format!("{id}.json"));
-        if file.exists() {
+        let dir = self.dir.join(EVIDENCE_DIR);
+        let file = dir.join(format!("{id}.json"));
+        let pending_file = dir.join(format!("{id}.{PENDING}"));
+        if file.exists() || pending_file.exists() {
             return Err(CaseError::Corrupt {
                 path: file,
                 what: "evidence record already exists".into(),
             });
         }
-        write_atomic(&file, &to_json(&record))?;
         let mut details = BTreeMap::from([
             ("path".to_string(), record.path.display().to_string()),
             ("container".to_string(), record.container.clone()),
-            ("size".to_string(), total.to_string()),
+            ("size".to_string(), record.size.to_string()),
         ]);
         details.extend(extra);
         for (alg, hex) in &record.hashes {
@@ -504,17 +528,98 @@ impl Case {
                 ),
             );
         }
-        let mut appended = Ok(());
+        let mut entries = Vec::new();
         if let Some((action, before_details)) = before {
-            appended = self.record_action(examiner, action, Some(&id), before_details, now);
+            entries.push(OwedEntry {
+                examiner: examiner.to_string(),
+                action: action.to_string(),
+                details: before_details,
+            });
         }
-        if let Err(e) = appended
-            .and_then(|_| self.record_action(examiner, "registered", Some(&id), details, now))
-        {
-            let _ = std::fs::remove_file(&file);
+        entries.push(OwedEntry {
+            examiner: examiner.to_string(),
+            action: "registered".to_string(),
+            details,
+        });
+        let pending = Pending {
+            time: timestamp(now),
+            record,
+            entries,
+        };
+        write_atomic(&pending_file, &to_json(&pending))?;
+        let appended = pending.entries.iter().try_for_each(|e| {
+            self.record_action(&e.examiner, &e.action, Some(&id), e.details.clone(), now)
+        });
+        if let Err(e) = appended {
+            let _ = std::fs::remove_file(&pending_file);
             return Err(e);
         }
-        Ok(record)
+        self.settle(&pending_file, &pending.record)?;
+        Ok(pending.record)
+    }
+
+    /// Puts a record whose custody entries are all logged in place (a kill
+    /// between the two steps leaves both files, which settle again alike).
+    fn settle(&self, pending_file: &Path, record: &EvidenceRecord) -> Result<(), CaseError> {
+        let file = self
+            .dir
+            .join(EVIDENCE_DIR)
+            .join(format!("{}.json", record.id));
+        write_atomic(&file, &to_json(record))?;
+        std::fs::remove_file(pending_file).map_err(io(pending_file))
+    }
+
+    /// Finishes registrations an interrupted run left half done: appends
+    /// the custody entries a pending record still owes (marked as completed
+    /// late, with the registration's own time) and puts the record in
+    /// place. Returns the ids completed. Called before an id is handed out
+    /// or evidence is looked up for new work; only one process may work on
+    /// a case at a time.
+    pub fn complete_registrations(&self) -> Result<Vec<String>, CaseError> {
+        let dir = self.dir.join(EVIDENCE_DIR);
+        let mut pending_files = Vec::new();
+        for entry in std::fs::read_dir(&dir).map_err(io(&dir))? {
+            let path = entry.map_err(io(&dir))?.path();
+            if path.extension().is_some_and(|e| e == PENDING) {
+                pending_files.push(path);
+            }
+        }
+        if pending_files.is_empty() {
+            return Ok(Vec::new());
+        }
+        pending_files.sort();
+        let log = CustodyLog::open(self.custody_log_path())?;
+        let logged = log.entries()?;
+        let mut done = Vec::new();
+        for path in pending_files {
+            let raw = std::fs::read(&path).map_err(io(&path))?;
+            let pending: Pending =
+                serde_json::from_slice(&raw).map_err(|e| CaseError::Corrupt {
+                    path: path.clone(),
+                    what: e.to_string(),
+                })?;
+            let id = pending.record.id.clone();
+            let time: Timestamp = pending.time.parse().map_err(|e| CaseError::Corrupt {
+                path: path.clone(),
+                what: format!("registration time `{}`: {e}", pending.time),
+            })?;
+            for owed in &pending.entries {
+                let present = logged
+                    .iter()
+                    .any(|l| l.action == owed.action && l.evidence.as_deref() == Some(id.as_str()));
+                if !present {
+                    let mut details = owed.details.clone();
+                    details.insert(
+                        "completed".to_string(),
+                        "appended by a later run: the registering run was interrupted after hashing".to_string(),
+                    );
+                    self.record_action(&owed.examiner, &owed.action, Some(&id), details, time)?;
+                }
+            }
+            self.settle(&path, &pending.record)?;
+            done.push(id);
+        }
+        Ok(done)
     }
 
     /// Re-hashes a registered item and compares with its record. Appends a
@@ -575,5 +680,75 @@ impl Case {
         }
         self.record_action(examiner, "verified", Some(id), details, now)?;
         Ok(mismatches)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: u64) -> Timestamp {
+        Timestamp::from_second(1_790_000_000 + s as i64).unwrap()
+    }
+
+    /// A case with one raw file registered, then turned back into the
+    /// pending state a run killed after `write_atomic` would leave; `keep`
+    /// says how many of the log's entries survive (the case-created one
+    /// plus, optionally, the `registered` one).
+    fn interrupted(keep: usize) -> (tempfile::TempDir, Case, EvidenceRecord) {
+        let tmp = tempfile::tempdir().unwrap();
+        let raw = tmp.path().join("disk.raw");
+        std::fs::write(&raw, vec![7u8; 4096]).unwrap();
+        let dir = tmp.path().join("case");
+        let case = Case::init(&dir, "c", "1", "A", t(0)).unwrap();
+        let record = case
+            .add_evidence(&raw, "A", None, t(1), &mut |_, _| {})
+            .unwrap();
+        let log = case.custody_log_path();
+        let text = std::fs::read_to_string(&log).unwrap();
+        let kept: String = text.lines().take(keep).map(|l| format!("{l}\n")).collect();
+        std::fs::write(&log, kept).unwrap();
+        let evidence = dir.join(EVIDENCE_DIR);
+        std::fs::remove_file(evidence.join("E1.json")).unwrap();
+        let details = BTreeMap::from([("path".to_string(), "x".to_string())]);
+        let pending = Pending {
+            time: timestamp(t(1)),
+            record: record.clone(),
+            entries: vec![OwedEntry {
+                examiner: "A".into(),
+                action: "registered".into(),
+                details,
+            }],
+        };
+        std::fs::write(evidence.join("E1.pending"), to_json(&pending)).unwrap();
+        (tmp, case, record)
+    }
+
+    fn registered(case: &Case) -> usize {
+        let log = CustodyLog::open(case.custody_log_path()).unwrap();
+        let entries = log.entries().unwrap();
+        entries.iter().filter(|e| e.action == "registered").count()
+    }
+
+    #[test]
+    fn a_registration_killed_before_its_custody_entry_is_completed() {
+        let (_tmp, case, record) = interrupted(1);
+        assert!(case.evidence().unwrap().is_empty());
+        // Looking the item up (what a resumed triage does) completes it.
+        assert_eq!(
+            case.evidence_by_path(&record.path).unwrap().as_ref(),
+            Some(&record)
+        );
+        assert_eq!(registered(&case), 1);
+        assert_eq!(case.next_evidence_id().unwrap(), "E2");
+        assert!(case.complete_registrations().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_registration_killed_after_its_custody_entry_is_not_logged_twice() {
+        let (_tmp, case, _record) = interrupted(2);
+        assert_eq!(case.complete_registrations().unwrap(), vec!["E1"]);
+        assert_eq!(registered(&case), 1);
+        assert_eq!(case.evidence().unwrap().len(), 1);
     }
 }
