@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use exhibit_windows::{artefacts_from_dir, artefacts_from_path, Event};
+use exhibit_windows::{artefacts_from_path, render_dir, write_merged, Event, Rendered};
 use serde::Serialize;
 
 /// Subcommands of `exhibit windows`.
@@ -57,11 +57,30 @@ struct Line<'a> {
 pub fn run(c: WindowsCommand) -> anyhow::Result<()> {
     match c {
         WindowsCommand::Artefacts(a) => {
-            let mut events = load(&a.path)?;
-            if !a.kinds.is_empty() {
-                events.retain(|e| a.kinds.iter().any(|k| e.kind.starts_with(k.as_str())));
-            }
-            print(&events, a.json)
+            let json = a.json;
+            // Each file's events become lines on the thread that read them.
+            let render = |events: Vec<Event>| {
+                let kept: Vec<Event> = events
+                    .into_iter()
+                    .filter(|e| {
+                        a.kinds.is_empty() || a.kinds.iter().any(|k| e.kind.starts_with(k.as_str()))
+                    })
+                    .collect();
+                Rendered::new(&kept, |e, out| line(e, json, out))
+            };
+            let parts = if a.path.is_dir() {
+                let (parts, errors) = render_dir(&a.path, render)
+                    .with_context(|| format!("reading {}", a.path.display()))?;
+                for e in errors {
+                    eprintln!("warning: {e}");
+                }
+                parts
+            } else {
+                let events = artefacts_from_path(&a.path, &file_name(&a.path))
+                    .with_context(|| format!("reading {}", a.path.display()))?;
+                vec![render(events)]
+            };
+            emit(|out| write_merged(&parts, out))
         }
         WindowsCommand::Evtx(a) => {
             let name = file_name(&a.file);
@@ -80,7 +99,15 @@ pub fn run(c: WindowsCommand) -> anyhow::Result<()> {
                     .and_then(|n| n.parse::<u64>().ok())
                     .unwrap_or(u64::MAX)
             });
-            print(&events, a.json)
+            emit(|out| {
+                let mut buf = Vec::new();
+                for e in &events {
+                    buf.clear();
+                    line(e, a.json, &mut buf);
+                    out.write_all(&buf)?;
+                }
+                Ok(())
+            })
         }
     }
 }
@@ -91,54 +118,41 @@ fn file_name(p: &Path) -> String {
         .unwrap_or_else(|| p.display().to_string())
 }
 
-fn load(path: &Path) -> anyhow::Result<Vec<Event>> {
-    if path.is_dir() {
-        let (events, errors) =
-            artefacts_from_dir(path).with_context(|| format!("reading {}", path.display()))?;
-        for e in errors {
-            eprintln!("warning: {e}");
-        }
-        Ok(events)
+/// Appends one event as a line: JSON, or the aligned text form.
+fn line(e: &Event, json: bool, out: &mut Vec<u8>) {
+    if json {
+        // Writing into a Vec cannot fail, and every field serialises.
+        let _ = serde_json::to_writer(
+            &mut *out,
+            &Line {
+                time: e.time_rfc3339(),
+                time_desc: &e.time_desc,
+                kind: &e.kind,
+                source: &e.source,
+                location: &e.location,
+                description: &e.description,
+                fields: &e.fields,
+            },
+        );
+        out.push(b'\n');
     } else {
-        artefacts_from_path(path, &file_name(path))
-            .with_context(|| format!("reading {}", path.display()))
+        let t = e.time_rfc3339();
+        let _ = writeln!(
+            out,
+            "{:<27} {:<14} {:<28} {}  [{} {}]",
+            if t.is_empty() { "-" } else { &t },
+            e.time_desc,
+            e.kind,
+            e.description,
+            e.source,
+            e.location
+        );
     }
 }
 
-fn print(events: &[Event], json: bool) -> anyhow::Result<()> {
+fn emit(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    let result = (|| -> std::io::Result<()> {
-        for e in events {
-            if json {
-                serde_json::to_writer(
-                    &mut out,
-                    &Line {
-                        time: e.time_rfc3339(),
-                        time_desc: &e.time_desc,
-                        kind: &e.kind,
-                        source: &e.source,
-                        location: &e.location,
-                        description: &e.description,
-                        fields: &e.fields,
-                    },
-                )?;
-                writeln!(out)?;
-            } else {
-                let t = e.time_rfc3339();
-                writeln!(
-                    out,
-                    "{:<27} {:<14} {:<28} {}  [{} {}]",
-                    if t.is_empty() { "-" } else { &t },
-                    e.time_desc,
-                    e.kind,
-                    e.description,
-                    e.source,
-                    e.location
-                )?;
-            }
-        }
-        out.flush()
-    })();
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    let result = write(&mut out).and_then(|_| out.flush());
     crate::output::ended(result)
 }

@@ -44,6 +44,7 @@ mod lnk;
 mod prefetch;
 mod recycle;
 pub mod registry;
+mod rendered;
 mod setupapi;
 mod shellitem;
 mod xpress;
@@ -53,6 +54,7 @@ use std::path::Path;
 pub use event::{sort_events, Event};
 pub use evtx_log::curated_name;
 pub use registry::{Hive, Key, Value};
+pub use rendered::{write_merged, Rendered};
 
 /// Everything that can go wrong reading an artefact.
 #[derive(Debug, thiserror::Error)]
@@ -232,6 +234,20 @@ pub fn artefacts_from_path(path: &Path, name: &str) -> Result<Vec<Event>, Window
 /// returned in the second list with their error so nothing is silently
 /// lost. The result does not depend on the number of threads.
 pub fn artefacts_from_dir(dir: &Path) -> Result<(Vec<Event>, Vec<WindowsError>), WindowsError> {
+    let (parts, errors) = render_dir(dir, |events| events)?;
+    let mut events: Vec<Event> = parts.into_iter().flatten().collect();
+    sort_events(&mut events);
+    Ok((events, errors))
+}
+
+/// Like [`artefacts_from_dir`], but hands each file's events (sorted) to
+/// `render` on the thread that read them and returns what it made, in path
+/// order: a caller that only prints turns events into bytes on every core
+/// instead of holding millions of them (see [`Rendered`]).
+pub fn render_dir<R: Send>(
+    dir: &Path,
+    render: impl Fn(Vec<Event>) -> R + Sync,
+) -> Result<(Vec<R>, Vec<WindowsError>), WindowsError> {
     let mut files = Vec::new();
     walk(dir, dir, &mut files)?;
     files.sort();
@@ -242,17 +258,18 @@ pub fn artefacts_from_dir(dir: &Path) -> Result<(Vec<Event>, Vec<WindowsError>),
             wanted.push((rel, path));
         }
     }
-    let results = par_map(&wanted, |(rel, path)| artefacts_from_path(path, rel));
-    let mut events = Vec::new();
+    let results = par_map(&wanted, |(rel, path)| {
+        artefacts_from_path(path, rel).map(&render)
+    });
+    let mut parts = Vec::new();
     let mut errors = Vec::new();
     for r in results {
         match r {
-            Ok(mut e) => events.append(&mut e),
+            Ok(p) => parts.push(p),
             Err(err) => errors.push(err),
         }
     }
-    sort_events(&mut events);
-    Ok((events, errors))
+    Ok((parts, errors))
 }
 
 /// Applies `f` to every item on a few threads; results in item order.
