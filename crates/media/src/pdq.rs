@@ -219,11 +219,11 @@ pub fn hash_luma(luma: &[f32], width: usize, height: usize) -> Option<PdqResult>
 pub(crate) struct Scratch {
     /// Decoded samples.
     pub(crate) bytes: Vec<u8>,
-    /// Luminance.
+    /// Luminance, in the [`blocked`] layout.
     pub(crate) luma: Vec<f32>,
     /// Output of the first row pass.
     tmp: Vec<f32>,
-    /// Output of the first column pass.
+    /// Output of the first column pass, in the [`blocked`] layout.
     buf: Vec<f32>,
     /// Second row pass, only at the 64 sampled columns (`height × 64`).
     cols: Vec<f32>,
@@ -231,7 +231,7 @@ pub(crate) struct Scratch {
     sums: Vec<f32>,
     /// `0..width` / `0..height`: every row or column is kept in the first pass.
     all: Vec<usize>,
-    /// Eight rows interleaved for [`box_rows`], input then kept output.
+    /// [`box_rows`]' kept output, eight rows interleaved.
     inter: Vec<f32>,
 }
 
@@ -251,10 +251,7 @@ impl Scratch {
     }
 }
 
-/// [`hash_luma`] with reusable buffers. The two-pass tent filter is only
-/// needed at the 64×64 sampled points, so the second pass keeps the running
-/// sums of every row and column (for bit-identical rounding) but divides and
-/// stores only where a sample is taken.
+/// [`hash_luma`] with reusable buffers.
 pub(crate) fn hash_luma_in(
     luma: &[f32],
     width: usize,
@@ -264,7 +261,42 @@ pub(crate) fn hash_luma_in(
     if width == 0 || height == 0 || width.checked_mul(height)? != luma.len() {
         return None;
     }
-    let n = luma.len();
+    s.luma.clear();
+    s.luma.resize(blocked_len(width, height)?, 0.0);
+    for (r, row) in luma.chunks_exact(width).enumerate() {
+        let base = (r / LANES) * width * LANES + r % LANES;
+        for (x, v) in row.iter().enumerate() {
+            s.luma[base + x * LANES] = *v;
+        }
+    }
+    hash_blocked(width, height, s)
+}
+
+/// Elements of a `width × height` picture in the [`blocked`] layout.
+fn blocked_len(width: usize, height: usize) -> Option<usize> {
+    height
+        .div_ceil(LANES)
+        .checked_mul(width)?
+        .checked_mul(LANES)
+}
+
+/// Hashes the luminance in `s.luma`, stored in the [`blocked`] layout. The
+/// two-pass tent filter is only needed at the 64×64 sampled points, so the
+/// second pass keeps the running sums of every row and column (for
+/// bit-identical rounding) but divides and stores only where a sample is
+/// taken.
+///
+/// <span id="blocked"></span>**Blocked layout**: rows in groups of eight,
+/// each group stored column by column with its eight values side by side
+/// (row `r`, column `x` at `(r/8)·width·8 + x·8 + r%8`), so [`box_rows`]
+/// advances eight rows at once without gathering them first; lanes past
+/// the last row are ignored.
+pub(crate) fn hash_blocked(width: usize, height: usize, s: &mut Scratch) -> Option<PdqResult> {
+    let blocked = blocked_len(width, height)?;
+    if width == 0 || height == 0 || s.luma.len() != blocked {
+        return None;
+    }
+    let n = width.checked_mul(height)?;
     let wx = window(width);
     let wy = window(height);
     let si: [usize; N64] = std::array::from_fn(|i| {
@@ -274,12 +306,12 @@ pub(crate) fn hash_luma_in(
         ((((j as f64 + 0.5) * width as f64) / N64 as f64) as usize).min(width - 1)
     });
     s.tmp.resize(n, 0.0);
-    s.buf.resize(n, 0.0);
+    s.buf.resize(blocked, 0.0);
     s.cols.resize(height * N64, 0.0);
     s.all.clear();
     s.all.extend(0..width.max(height));
     box_rows(
-        luma,
+        &s.luma,
         &mut s.tmp,
         width,
         height,
@@ -295,10 +327,20 @@ pub(crate) fn hash_luma_in(
         wy,
         &s.all[..height],
         &mut s.sums,
+        true,
     );
     box_rows(&s.buf, &mut s.cols, width, height, wx, &sj, &mut s.inter);
     let mut small = [0f32; N64 * N64];
-    box_columns(&s.cols, &mut small, N64, height, wy, &si, &mut s.sums);
+    box_columns(
+        &s.cols,
+        &mut small,
+        N64,
+        height,
+        wy,
+        &si,
+        &mut s.sums,
+        false,
+    );
     let quality = quality(&small);
     let dct = dct16(&small);
     let hash = threshold(&dct);
@@ -345,10 +387,11 @@ fn box_1d(input: &[f32], out: &mut [f32], w: usize) {
 const LANES: usize = 8;
 
 /// The moving average of `box_1d` along every row, kept at columns `at`
-/// (ascending): `out` is `height × at.len()`. A row's running sum is one
-/// chain of dependent additions, so eight rows are interleaved into `inter`
-/// and advance side by side, in vector registers; each row's additions stay
-/// in the same order, so results are bit for bit those of `box_1d`.
+/// (ascending): `input` is in the [`blocked`] layout, `out` is
+/// `height × at.len()`. A row's running sum is one chain of dependent
+/// additions, so the eight rows of a block advance side by side, in vector
+/// registers; each row's additions stay in the same order, so results are
+/// bit for bit those of `box_1d`.
 fn box_rows(
     input: &[f32],
     out: &mut [f32],
@@ -356,28 +399,20 @@ fn box_rows(
     height: usize,
     w: usize,
     at: &[usize],
-    inter: &mut Vec<f32>,
+    kept: &mut Vec<f32>,
 ) {
     let h = (w + 2) / 2;
     let back = w.saturating_sub(h);
     let m = at.len();
-    inter.clear();
-    inter.resize((width + m) * LANES, 0.0);
-    let (inter, kept) = inter.split_at_mut(width * LANES);
-    for r0 in (0..height).step_by(LANES) {
+    kept.clear();
+    kept.resize(m * LANES, 0.0);
+    for (b, r0) in (0..height).step_by(LANES).enumerate() {
         let rows = (height - r0).min(LANES);
-        for l in 0..LANES {
-            // Lanes past the last row repeat it; their results are dropped.
-            let r = r0 + l.min(rows - 1);
-            let Some(row) = input.get(r * width..(r + 1) * width) else {
-                return;
-            };
-            for (d, v) in inter.chunks_exact_mut(LANES).zip(row) {
-                d[l] = *v;
-            }
-        }
+        let Some(block) = input.get(b * width * LANES..(b + 1) * width * LANES) else {
+            return;
+        };
         let lane = |i: usize| -> [f32; LANES] {
-            inter
+            block
                 .get(i * LANES..(i + 1) * LANES)
                 .and_then(|c| c.try_into().ok())
                 .unwrap_or([0.0; LANES])
@@ -428,7 +463,8 @@ fn box_rows(
 
 /// The same moving average down every column, a row at a time so memory is
 /// read in order; output rows are kept only at `at` (ascending), so `out`
-/// is `at.len() × width`.
+/// is `at.len() × width`, in the [`blocked`] layout if `to_blocked`.
+#[allow(clippy::too_many_arguments)]
 fn box_columns(
     input: &[f32],
     out: &mut [f32],
@@ -437,6 +473,7 @@ fn box_columns(
     w: usize,
     at: &[usize],
     sum: &mut Vec<f32>,
+    to_blocked: bool,
 ) {
     let h = (w + 2) / 2;
     let back = w.saturating_sub(h);
@@ -462,11 +499,20 @@ fn box_columns(
         }
         let count = (hi - lo).max(1) as f32;
         while at.get(next) == Some(&k) {
-            for (o, s) in out[next * width..(next + 1) * width]
-                .iter_mut()
-                .zip(sum.iter())
-            {
-                *o = s / count;
+            if to_blocked {
+                let base = (next / LANES) * width * LANES + next % LANES;
+                if let Some(block) = out.get_mut(base..) {
+                    for (o, s) in block.iter_mut().step_by(LANES).zip(sum.iter()) {
+                        *o = s / count;
+                    }
+                }
+            } else {
+                for (o, s) in out[next * width..(next + 1) * width]
+                    .iter_mut()
+                    .zip(sum.iter())
+                {
+                    *o = s / count;
+                }
             }
             next += 1;
         }
@@ -639,22 +685,30 @@ fn hash_image_in(bytes: &[u8], s: &mut Scratch) -> Result<PdqResult, MediaError>
             .to_string(),
         ));
     }
-    s.luma.clear();
-    if channels == 1 {
-        s.luma.extend(s.bytes.iter().map(|&v| v as f32));
-    } else {
-        // The same products and sums as `luma_of`, the products looked up.
-        let t = luma_tables();
-        s.luma.extend(
-            s.bytes
-                .chunks_exact(3)
-                .map(|p| t[0][p[0] as usize] + t[1][p[1] as usize] + t[2][p[2] as usize]),
-        );
+    // Straight into the blocked layout the filter reads.
+    let empty = || MediaError::Decode("empty picture".into());
+    if w == 0 || h == 0 {
+        return Err(empty());
     }
-    let luma = std::mem::take(&mut s.luma);
-    let r = hash_luma_in(&luma, w, h, s);
-    s.luma = luma;
-    r.ok_or(MediaError::Decode("empty picture".into()))
+    s.luma.clear();
+    s.luma.resize(blocked_len(w, h).ok_or_else(empty)?, 0.0);
+    let t = luma_tables();
+    for (r, row) in s.bytes.chunks_exact(w * channels).take(h).enumerate() {
+        let base = (r / LANES) * w * LANES + r % LANES;
+        let Some(dst) = s.luma.get_mut(base..) else {
+            break;
+        };
+        let dst = dst.iter_mut().step_by(LANES);
+        if channels == 1 {
+            dst.zip(row).for_each(|(d, &v)| *d = v as f32);
+        } else {
+            // The same products and sums as `luma_of`, the products looked up.
+            dst.zip(row.chunks_exact(3)).for_each(|(d, p)| {
+                *d = t[0][p[0] as usize] + t[1][p[1] as usize] + t[2][p[2] as usize]
+            });
+        }
+    }
+    hash_blocked(w, h, s).ok_or_else(empty)
 }
 
 #[cfg(test)]
