@@ -2,8 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::json::Json;
 use jiff::Timestamp;
-use serde_json::Value;
 
 use crate::{Event, WindowsError};
 
@@ -93,13 +93,17 @@ pub(crate) fn parse(name: &str, data: &[u8]) -> Result<Vec<Event>, WindowsError>
         .with_configuration(settings);
     let mut out = Vec::new();
     let mut numbers = BTreeMap::new();
-    for rec in parser.records_json_value() {
+    for rec in parser.records_json() {
         let Ok(rec) = rec else { continue };
+        // As `records_json_value` would, minus its error on bad JSON.
+        let Ok(data) = serde_json::from_str::<Json>(&rec.data) else {
+            continue;
+        };
         let events = record(
             name,
             rec.event_record_id,
             rec.timestamp,
-            &rec.data,
+            &data,
             rec.recovered,
         );
         if !rec.recovered {
@@ -111,31 +115,24 @@ pub(crate) fn parse(name: &str, data: &[u8]) -> Result<Vec<Event>, WindowsError>
     Ok(out)
 }
 
-fn text(v: Option<&Value>) -> String {
+fn text(v: Option<&Json>) -> String {
     match v {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Object(m)) => m.get("#text").map(|t| text(Some(t))).unwrap_or_default(),
-        Some(Value::Array(a)) => a
+        None | Some(Json::Null) => String::new(),
+        Some(o @ Json::Obj(_)) => o.get("#text").map(|t| text(Some(t))).unwrap_or_default(),
+        Some(Json::Arr(a)) => a
             .iter()
             .map(|x| text(Some(x)))
             .collect::<Vec<_>>()
             .join(" "),
-        Some(other) => other.to_string(),
+        Some(other) => other.scalar().unwrap_or_default(),
     }
 }
 
-fn attr<'a>(v: Option<&'a Value>, a: &str) -> Option<&'a Value> {
+fn attr<'a, 'b>(v: Option<&'b Json<'a>>, a: &str) -> Option<&'b Json<'a>> {
     v?.get("#attributes")?.get(a)
 }
 
-fn record(
-    name: &str,
-    number: u64,
-    written: Timestamp,
-    data: &Value,
-    recovered: bool,
-) -> Vec<Event> {
+fn record(name: &str, number: u64, written: Timestamp, data: &Json, recovered: bool) -> Vec<Event> {
     let ev = data.get("Event");
     let sys = ev.and_then(|e| e.get("System"));
     let event_id: u64 = text(sys.and_then(|s| s.get("EventID")))
@@ -248,9 +245,9 @@ fn record(
     vec![a, b]
 }
 
-fn flatten(prefix: &str, v: &Value, out: &mut BTreeMap<String, String>) {
+fn flatten(prefix: &str, v: &Json, out: &mut BTreeMap<String, String>) {
     match v {
-        Value::Object(m) => {
+        Json::Obj(m) => {
             // <Data Name="X">v</Data> comes through as X: v; unnamed data as
             // an array under "Data".
             for (k, x) in m {
@@ -258,7 +255,7 @@ fn flatten(prefix: &str, v: &Value, out: &mut BTreeMap<String, String>) {
                     continue;
                 }
                 let key = if prefix.is_empty() {
-                    k.clone()
+                    k.to_string()
                 } else if k == "#text" {
                     prefix.to_string()
                 } else {
@@ -267,12 +264,12 @@ fn flatten(prefix: &str, v: &Value, out: &mut BTreeMap<String, String>) {
                 flatten(&key, x, out);
             }
         }
-        Value::Array(a) => {
+        Json::Arr(a) => {
             for (i, x) in a.iter().enumerate() {
                 flatten(&format!("{prefix}[{i}]"), x, out);
             }
         }
-        Value::Null => {}
+        Json::Null => {}
         other => {
             out.insert(prefix.to_string(), text(Some(other)));
         }

@@ -40,6 +40,7 @@ mod bytes;
 mod event;
 mod evt;
 mod evtx_log;
+mod json;
 mod lnk;
 mod prefetch;
 mod recycle;
