@@ -1,6 +1,8 @@
 //! Events already turned into bytes (one line each), merged into one
 //! timeline: printing a large folder's timeline then costs its output, not
-//! an in-memory event with every decoded field per line.
+//! an in-memory event with every decoded field per line; and the lines are
+//! held LZ4-compressed in blocks of whole lines, so a gigabyte of event
+//! logs needs a few hundred megabytes, not its several gigabytes of text.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -10,20 +12,33 @@ use jiff::Timestamp;
 
 use crate::Event;
 
+/// Lines are compressed once a block holds this many bytes.
+const BLOCK: usize = 64 << 10;
+
 /// One file's events rendered in [`crate::sort_events`] order, with what
 /// [`write_merged`] needs to interleave them with other files'.
 #[derive(Debug, Default)]
 pub struct Rendered {
-    bytes: Vec<u8>,
+    blocks: Vec<Block>,
     rows: Vec<Row>,
     sources: Vec<String>,
+}
+
+/// Whole lines, compressed.
+#[derive(Debug)]
+struct Block {
+    lz4: Vec<u8>,
+    len: usize,
+    /// Rows in this and the earlier blocks.
+    rows_to: usize,
 }
 
 #[derive(Debug)]
 struct Row {
     time: Option<Timestamp>,
     source: u32,
-    end: usize,
+    /// End of the line in its block's text.
+    end: u32,
 }
 
 impl Rendered {
@@ -31,6 +46,7 @@ impl Rendered {
     /// one after another with `write` (which appends one line).
     pub fn new(events: &[Event], mut write: impl FnMut(&Event, &mut Vec<u8>)) -> Rendered {
         let mut r = Rendered::default();
+        let mut text = Vec::with_capacity(BLOCK + (BLOCK >> 2));
         for e in events {
             let source = match r.sources.iter().position(|s| *s == e.source) {
                 Some(i) => i,
@@ -39,14 +55,30 @@ impl Rendered {
                     r.sources.len() - 1
                 }
             };
-            write(e, &mut r.bytes);
+            write(e, &mut text);
             r.rows.push(Row {
                 time: e.time,
                 source: u32::try_from(source).unwrap_or(u32::MAX),
-                end: r.bytes.len(),
+                end: u32::try_from(text.len()).unwrap_or(u32::MAX),
             });
+            if text.len() >= BLOCK {
+                r.seal(&mut text);
+            }
         }
+        r.seal(&mut text);
         r
+    }
+
+    fn seal(&mut self, text: &mut Vec<u8>) {
+        if text.is_empty() {
+            return;
+        }
+        self.blocks.push(Block {
+            lz4: lz4_flex::block::compress(text),
+            len: text.len(),
+            rows_to: self.rows.len(),
+        });
+        text.clear();
     }
 
     /// Number of events.
@@ -59,14 +91,43 @@ impl Rendered {
         self.rows.is_empty()
     }
 
-    fn start(&self, row: usize) -> usize {
-        row.checked_sub(1).map_or(0, |p| self.rows[p].end)
-    }
-
     fn source(&self, row: usize) -> &str {
         self.sources
             .get(self.rows[row].source as usize)
             .map_or("", String::as_str)
+    }
+}
+
+/// Where [`write_merged`] is in one part: the block it has decompressed.
+struct Cursor {
+    block: usize,
+    text: Vec<u8>,
+    start: usize,
+}
+
+impl Cursor {
+    /// The line of `row`, decompressing its block when the cursor reaches it.
+    fn line<'a>(&'a mut self, part: &Rendered, row: usize) -> std::io::Result<&'a [u8]> {
+        let bad = |what: String| std::io::Error::other(what);
+        if self.block == usize::MAX || part.blocks[self.block].rows_to <= row {
+            self.block = self.block.wrapping_add(1);
+            let b = part
+                .blocks
+                .get(self.block)
+                .ok_or_else(|| bad(format!("rendered row {row} has no block")))?;
+            self.text.clear();
+            self.text.resize(b.len, 0);
+            lz4_flex::block::decompress_into(&b.lz4, &mut self.text)
+                .map_err(|e| bad(format!("rendered block: {e}")))?;
+            self.start = 0;
+        }
+        let end = part.rows[row].end as usize;
+        let line = self
+            .text
+            .get(self.start..end)
+            .ok_or_else(|| bad(format!("rendered row {row} outside its block")))?;
+        self.start = end;
+        Ok(line)
     }
 }
 
@@ -76,6 +137,14 @@ impl Rendered {
 /// the output depends only on the inputs, never on threads.
 pub fn write_merged(parts: &[Rendered], out: &mut dyn Write) -> std::io::Result<()> {
     let mut heap = BinaryHeap::with_capacity(parts.len());
+    let mut cursors: Vec<Cursor> = parts
+        .iter()
+        .map(|_| Cursor {
+            block: usize::MAX,
+            text: Vec::new(),
+            start: 0,
+        })
+        .collect();
     for (p, part) in parts.iter().enumerate() {
         if !part.is_empty() {
             heap.push(Reverse((part.rows[0].time, part.source(0), p, 0usize)));
@@ -83,10 +152,13 @@ pub fn write_merged(parts: &[Rendered], out: &mut dyn Write) -> std::io::Result<
     }
     while let Some(Reverse((_, _, p, row))) = heap.pop() {
         let part = &parts[p];
-        out.write_all(&part.bytes[part.start(row)..part.rows[row].end])?;
+        out.write_all(cursors[p].line(part, row)?)?;
         let next = row + 1;
         if next < part.rows.len() {
             heap.push(Reverse((part.rows[next].time, part.source(next), p, next)));
+        } else {
+            // Done with this part: give its buffer back.
+            cursors[p].text = Vec::new();
         }
     }
     Ok(())
@@ -120,6 +192,13 @@ mod tests {
             vec![ev(3, "a", "9"), ev(7, "a", "1"), ev(1, "a", "1")],
             vec![],
             vec![ev(3, "c", "1"), ev(2, "x", "1"), ev(2, "c", "5")],
+            // Enough lines for several compressed blocks.
+            (0..4000)
+                .map(|i| ev(i % 97, "big", &format!("{i:0>120}")))
+                .collect(),
+            (0..3000)
+                .map(|i| ev(i % 89, "big2", &format!("{i:0>100}")))
+                .collect(),
         ];
         let line = |e: &Event, out: &mut Vec<u8>| {
             out.extend_from_slice(
