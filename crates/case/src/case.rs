@@ -61,6 +61,9 @@ pub struct CaseInfo {
 pub struct Case {
     dir: PathBuf,
     info: CaseInfo,
+    /// The custody log, kept open so each append reads only the log's last
+    /// line while nobody else writes it (see `CustodyLog`).
+    custody: std::sync::Mutex<Option<CustodyLog>>,
 }
 
 /// Writes `data` to `path` through a temporary file and a rename, so that
@@ -194,6 +197,7 @@ impl Case {
             Ok(info) => Ok(Case {
                 dir: dir.to_path_buf(),
                 info,
+                custody: std::sync::Mutex::new(None),
             }),
             Err(e) => {
                 let _ = std::fs::remove_dir_all(&tmp);
@@ -260,6 +264,7 @@ impl Case {
         Ok(Case {
             dir: dir.to_path_buf(),
             info,
+            custody: std::sync::Mutex::new(None),
         })
     }
 
@@ -293,7 +298,11 @@ impl Case {
         details: BTreeMap<String, String>,
         now: Timestamp,
     ) -> Result<(), CaseError> {
-        let mut log = CustodyLog::open(self.custody_log_path())?;
+        let mut custody = self.custody.lock().unwrap_or_else(|p| p.into_inner());
+        let log = match custody.as_mut() {
+            Some(log) => log,
+            None => custody.insert(CustodyLog::open(self.custody_log_path())?),
+        };
         log.append(
             NewEntry {
                 examiner: examiner.into(),

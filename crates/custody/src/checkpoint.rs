@@ -162,7 +162,7 @@ pub fn checkpoint(
         signature: String::new(),
     };
     cp.signature = hex::encode(key.sign(&cp.signed_message()).to_bytes());
-    fsutil::append_line(checkpoints_path, cp.to_line()?.as_bytes(), true)?;
+    fsutil::append_line(checkpoints_path, cp.to_line()?.as_bytes(), true, None)?;
     cp_lock.release()?;
     log_lock.release()?;
     Ok(cp)

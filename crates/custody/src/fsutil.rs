@@ -93,43 +93,41 @@ fn stamp(path: &Path) -> Option<Stamp> {
     }
 }
 
-/// Line counts of files this process has read whole or appended to, valid
-/// while the file's [`Stamp`] is unchanged: an appender (one per view in
-/// the workbench) then reads only the last line instead of the whole log.
-/// Any other change to the file changes its stamp and brings back the
-/// full read, so the appender's checks are the same.
-static KNOWN: std::sync::Mutex<std::collections::BTreeMap<PathBuf, (Stamp, usize)>> =
-    std::sync::Mutex::new(std::collections::BTreeMap::new());
-
-fn known_lines(path: &Path, st: &Stamp) -> Option<usize> {
-    let k = KNOWN.lock().unwrap_or_else(|p| p.into_inner());
-    k.get(path).filter(|(s, _)| s == st).map(|(_, n)| *n)
-}
-
-fn remember(path: &Path, st: Stamp, lines: usize) {
-    let mut k = KNOWN.lock().unwrap_or_else(|p| p.into_inner());
-    k.insert(path.to_path_buf(), (st, lines));
+/// A file's line count as last read or appended by one [`crate::CustodyLog`],
+/// valid while the file's [`Stamp`] is unchanged: an appender that keeps its
+/// log open (as a case does; the workbench appends on every view) then
+/// reads only the last line instead of the whole log. Any other change to
+/// the file changes its stamp and brings back the full read, so the
+/// appender's checks are the same.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Known {
+    stamp: Stamp,
+    lines: usize,
 }
 
 /// Reads the last line of `path` and numbers it. The line count comes
-/// from a whole read unless this process knows it for the file as it is
-/// now (see [`KNOWN`]).
-pub fn read_tail(path: &Path) -> Result<Tail> {
+/// from a whole read unless `known` holds it for the file as it is now;
+/// `known` is updated either way.
+pub fn read_tail(path: &Path, known: &mut Option<Known>) -> Result<Tail> {
     let before = stamp(path);
-    if let Some(st) = &before {
-        if let Some(lines) = known_lines(path, st) {
+    if let (Some(st), Some(k)) = (&before, known.as_ref()) {
+        if k.stamp == *st {
             if let Some(bytes) = last_line(path, st.2)? {
                 return Ok(Tail::Line {
                     bytes,
-                    number: lines,
+                    number: k.lines,
                 });
             }
         }
     }
+    *known = None;
     let tail = scan_tail(path)?;
     if let (Some(st), Tail::Line { number, .. }) = (before, &tail) {
         if stamp(path) == Some(st) {
-            remember(path, st, *number);
+            *known = Some(Known {
+                stamp: st,
+                lines: *number,
+            });
         }
     }
     Ok(tail)
@@ -220,9 +218,20 @@ fn scan_tail(path: &Path) -> Result<Tail> {
 /// Appends `line` (which must end with `\n`) to `path` with a single
 /// `write` call on a file opened in append mode, then `fsync`s it.
 /// With `create`, a missing file is created (and its directory synced).
-pub fn append_line(path: &Path, line: &[u8], create: bool) -> Result<()> {
+/// `known` (see [`Known`]) is advanced by the line when it held the count
+/// for the file as it was and nobody else wrote meanwhile, else cleared.
+pub fn append_line(
+    path: &Path,
+    line: &[u8],
+    create: bool,
+    mut known: Option<&mut Option<Known>>,
+) -> Result<()> {
     let existed = path.exists();
-    let before = stamp(path).and_then(|st| Some((known_lines(path, &st)?, st)));
+    let before = match (stamp(path), known.as_deref_mut()) {
+        (Some(st), Some(k)) => k.take().filter(|k| k.stamp == st),
+        (_, Some(k)) => k.take(),
+        _ => None,
+    };
     let mut f = OpenOptions::new()
         .append(true)
         .create(create)
@@ -247,10 +256,14 @@ pub fn append_line(path: &Path, line: &[u8], create: bool) -> Result<()> {
     }
     // One more line, if this process knew the count before and nobody else
     // wrote in between (the size grew by exactly this line).
-    if let (Some((lines, st)), Some(after)) = (before, stamp(path)) {
+    if let (Some(k), Some(before), Some(after)) = (known, before, stamp(path)) {
+        let st = before.stamp;
         let newlines = line.iter().filter(|&&b| b == b'\n').count();
         if after.2 == st.2 + line.len() as u64 && (after.0, after.1) == (st.0, st.1) {
-            remember(path, after, lines + newlines);
+            *k = Some(Known {
+                stamp: after,
+                lines: before.lines + newlines,
+            });
         }
     }
     Ok(())
@@ -322,7 +335,7 @@ mod tests {
                     number: newlines,
                 }
             };
-            assert_eq!(read_tail(&p).unwrap(), want, "cut {cut}");
+            assert_eq!(read_tail(&p, &mut None).unwrap(), want, "cut {cut}");
         }
     }
 
@@ -339,18 +352,30 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("x.jsonl");
         std::fs::write(&p, b"").unwrap();
-        assert_eq!(read_tail(&p).unwrap(), Tail::Empty);
-        append_line(&p, b"one\n", false).unwrap();
-        append_line(&p, b"two\n", false).unwrap();
-        assert_eq!(
-            read_tail(&p).unwrap(),
-            Tail::Line {
-                bytes: b"two".to_vec(),
-                number: 2
-            }
-        );
+        let mut known = None;
+        assert_eq!(read_tail(&p, &mut known).unwrap(), Tail::Empty);
+        append_line(&p, b"one\n", false, Some(&mut known)).unwrap();
+        append_line(&p, b"two\n", false, Some(&mut known)).unwrap();
+        let two = Tail::Line {
+            bytes: b"two".to_vec(),
+            number: 2,
+        };
+        assert_eq!(read_tail(&p, &mut known).unwrap(), two);
+        // Known from the whole read now, and kept across an append.
+        assert!(known.is_some());
+        append_line(&p, b"three\n", false, Some(&mut known)).unwrap();
+        let three = Tail::Line {
+            bytes: b"three".to_vec(),
+            number: 3,
+        };
+        assert_eq!(read_tail(&p, &mut known.clone()).unwrap(), three);
+        assert_eq!(read_tail(&p, &mut None).unwrap(), three);
+        // A write by someone else is seen (the stamp changed).
         std::fs::write(&p, b"one\ntw").unwrap();
-        assert_eq!(read_tail(&p).unwrap(), Tail::Partial { number: 2 });
+        assert_eq!(
+            read_tail(&p, &mut known).unwrap(),
+            Tail::Partial { number: 2 }
+        );
 
         let g = LockGuard::acquire(&p).unwrap();
         assert!(lock_path(&p).exists());

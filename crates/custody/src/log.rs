@@ -196,6 +196,8 @@ impl NewEntry {
 #[derive(Debug, Clone)]
 pub struct CustodyLog {
     path: PathBuf,
+    /// The line count this handle last saw, while the file is unchanged.
+    known: Option<fsutil::Known>,
 }
 
 impl CustodyLog {
@@ -207,7 +209,7 @@ impl CustodyLog {
             Ok(f) => {
                 f.sync_all().map_err(|e| CustodyError::io(&path, e))?;
                 fsutil::sync_parent(&path)?;
-                Ok(CustodyLog { path })
+                Ok(CustodyLog { path, known: None })
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 Err(CustodyError::Exists { path })
@@ -226,7 +228,7 @@ impl CustodyLog {
                 std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"),
             ));
         }
-        Ok(CustodyLog { path })
+        Ok(CustodyLog { path, known: None })
     }
 
     /// The log file's path.
@@ -257,19 +259,19 @@ impl CustodyLog {
         };
         entry.hash = hex::encode(entry.compute_hash()?);
         let line = entry.to_line()?;
-        fsutil::append_line(&self.path, line.as_bytes(), false)?;
+        fsutil::append_line(&self.path, line.as_bytes(), false, Some(&mut self.known))?;
         lock.release()?;
         Ok(entry)
     }
 
     /// The next `seq` and `prev`, after checking the last line is intact.
-    fn checked_tail(&self) -> Result<(u64, String)> {
+    fn checked_tail(&mut self) -> Result<(u64, String)> {
         let corrupt = |line: usize, what: String| CustodyError::Corrupt {
             path: self.path.clone(),
             line,
             what,
         };
-        match fsutil::read_tail(&self.path)? {
+        match fsutil::read_tail(&self.path, &mut self.known)? {
             Tail::Empty => Ok((1, GENESIS_PREV.to_string())),
             Tail::Partial { number } => Err(corrupt(
                 number,
