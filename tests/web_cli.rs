@@ -516,3 +516,119 @@ fn web_security() {
         run_ok(exhibit().args(["custody", "verify"]).arg(case));
     }
 }
+
+/// The pictures of DFTT #8 (an NTFS image with JPEGs) in the workbench:
+/// grey and blurred until one is revealed, the reveal and the category in
+/// the custody log with the user's name, and a reviewer may look but not
+/// categorise.
+#[test]
+fn pictures_are_blurred_until_revealed_and_both_are_logged() {
+    let image = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/testdata/disk/dftt-8-jpeg-search/8-jpeg-search.dd");
+    if !image.exists() {
+        eprintln!("SKIP: {} missing", image.display());
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let case = tmp.path().join("pics");
+    run_ok(
+        exhibit()
+            .arg("triage")
+            .arg(&image)
+            .arg("--case")
+            .arg(&case)
+            .args([
+                "--number",
+                "PIC-1",
+                "--name",
+                "Pictures",
+                "--examiner",
+                "Ann",
+            ]),
+    );
+    let users = tmp.path().join("users.json");
+    add_user(&users, "ivy", "investigator", &["PIC-1"], "ivy-password");
+    add_user(&users, "rex", "reviewer", &["PIC-1"], "rex-password");
+    let srv = serve(&[&case], &users);
+    let ivy = Client::login(&srv.addr, "ivy", "ivy-password");
+
+    let grid = ivy.get("/case/PIC-1/pictures");
+    assert_eq!(grid.status, 200, "{}", grid.body);
+    // A JPEG's figure (the grid also holds an icon our decoders do not read).
+    let first = grid
+        .body
+        .split("<figure>")
+        .find(|f| f.to_ascii_lowercase().contains(".jpg\""))
+        .and_then(|f| f.split("/picture/").nth(1))
+        .and_then(|s| s.split(['/', '"']).next())
+        .expect("a JPEG in the grid")
+        .to_string();
+    let thumb = format!("/case/PIC-1/picture/{first}/thumb");
+    let blurred = ivy.get(&thumb);
+    assert_eq!(blurred.status, 200, "{}", blurred.body);
+    assert_eq!(blurred.header("content-type"), Some("image/png"));
+    assert!(blurred.body.contains("PNG"));
+    // Revealing needs the session's CSRF token, and is then shown in colour.
+    let base = format!("/case/PIC-1/picture/{first}");
+    assert_eq!(ivy.post_form(&format!("{base}/reveal"), &[]).status, 403);
+    assert_eq!(
+        ivy.post_form(&format!("{base}/reveal"), &[("csrf", &ivy.csrf)])
+            .status,
+        303
+    );
+    let clear = ivy.get(&thumb);
+    assert_eq!(clear.status, 200);
+    assert_ne!(
+        clear.body, blurred.body,
+        "the revealed picture is not the blurred one"
+    );
+    // Another session (a reviewer) still sees it blurred, and may not categorise.
+    let rex = Client::login(&srv.addr, "rex", "rex-password");
+    assert_eq!(rex.get(&thumb).body, blurred.body);
+    assert_eq!(
+        rex.post_form(
+            &format!("{base}/category"),
+            &[("csrf", &rex.csrf), ("category", "1")]
+        )
+        .status,
+        403
+    );
+    assert_eq!(
+        ivy.post_form(
+            &format!("{base}/category"),
+            &[("csrf", &ivy.csrf), ("category", "9")]
+        )
+        .status,
+        400
+    );
+    assert_eq!(
+        ivy.post_form(
+            &format!("{base}/category"),
+            &[("csrf", &ivy.csrf), ("category", "1")]
+        )
+        .status,
+        303
+    );
+    assert!(ivy
+        .get(&base)
+        .body
+        .contains("1 child abuse material (by ivy"));
+    // A path that is not a picture of the case is not found.
+    assert_eq!(ivy.get("/case/PIC-1/picture/999999/thumb").status, 404);
+
+    let log = std::fs::read_to_string(case.join("custody/log.jsonl")).unwrap();
+    assert!(log.contains("\"picture revealed\"") && log.contains("\"examiner\":\"ivy\""));
+    assert!(log.contains("\"action\":\"categorised\""));
+    run_ok(exhibit().args(["custody", "verify"]).arg(&case));
+    // The category travels as hashes in the Project VIC-style export.
+    let out = tmp.path().join("vic.json");
+    run_ok(
+        exhibit()
+            .args(["media", "export"])
+            .arg(&case)
+            .arg("--out")
+            .arg(&out),
+    );
+    let vic = std::fs::read_to_string(&out).unwrap();
+    assert!(vic.contains("\"Category\": 1"), "{vic}");
+}

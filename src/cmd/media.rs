@@ -409,17 +409,41 @@ fn matching(a: &MatchArgs) -> anyhow::Result<()> {
 
 fn export(a: &ExportArgs) -> anyhow::Result<()> {
     let case = exhibit_case::Case::open(&a.case)?;
+    let text = |v: &serde_json::Value| v.as_str().map(str::to_string).filter(|s| !s.is_empty());
+    // Pictures an examiner categorised in the workbench (the latest
+    // category of each file), from the custody log.
+    let mut by_file = BTreeMap::new();
+    for e in exhibit_custody::CustodyLog::open(case.custody_log_path())?.entries()? {
+        if e.action != "categorised" {
+            continue;
+        }
+        let d = |k: &str| e.details.get(k).and_then(text);
+        if let (Some(file), Some(category)) = (d("file_id"), d("category")) {
+            let item = exhibit_media::Categorised {
+                md5: d("md5"),
+                sha1: d("sha1"),
+                pdq: d("pdq"),
+                category,
+            };
+            by_file.insert((e.evidence.clone(), file), item);
+        }
+    }
+    let mut items: Vec<_> = by_file.into_values().collect();
     let path = case.dir().join("media-matches.json");
-    let raw = std::fs::read(&path).with_context(|| {
-        format!(
-            "reading {} (run `exhibit media match` first)",
-            path.display()
-        )
-    })?;
+    let raw = match std::fs::read(&path) {
+        Ok(raw) => raw,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !items.is_empty() => b"{}".to_vec(),
+        Err(e) => {
+            return Err(e).with_context(|| {
+                format!(
+                    "reading {} (run `exhibit media match` or categorise pictures in the workbench first)",
+                    path.display()
+                )
+            })
+        }
+    };
     let doc: serde_json::Value =
         serde_json::from_slice(&raw).with_context(|| format!("reading {}", path.display()))?;
-    let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
-    let mut items = Vec::new();
     for m in doc["matched"].as_array().into_iter().flatten() {
         // The category of the first known-bad item it matched.
         let category = m["matches"]

@@ -206,6 +206,23 @@ impl SqliteStore {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// Files whose content type (by content) starts with `mime` (e.g.
+    /// `image/`), by evidence, partition and path, `limit` rows from `offset`.
+    pub fn files_of_type(
+        &self,
+        mime: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<FileRow>, StoreError> {
+        let conn = self.reader()?;
+        let mut st = conn.prepare(
+            "SELECT * FROM files WHERE substr(mime, 1, length(?1)) = ?1
+             ORDER BY evidence, partition, path, inode LIMIT ?2 OFFSET ?3",
+        )?;
+        let rows = st.query_map(params![mime, sql_limit(limit), sql_limit(offset)], file_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// A token that changes whenever a triage stage is done or redone (the
     /// rows aggregates are computed from), for caches of such aggregates.
     pub fn version(&self) -> Result<String, StoreError> {

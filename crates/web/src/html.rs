@@ -59,7 +59,8 @@ pub fn page(title: &str, viewer: Option<&Viewer<'_>>, case: Option<&str>, body: 
             h,
             "<nav><a href=\"/case/{c}\">Overview</a> <a href=\"/case/{c}/findings\">Findings</a> \
              <a href=\"/case/{c}/search\">Search</a> <a href=\"/case/{c}/timeline\">Timeline</a> \
-             <a href=\"/case/{c}/messages\">E-mail</a> <a href=\"/case/{c}/tags\">Tags</a> \
+             <a href=\"/case/{c}/messages\">E-mail</a> <a href=\"/case/{c}/pictures\">Pictures</a> \
+             <a href=\"/case/{c}/tags\">Tags</a> \
              <a href=\"/case/{c}/report\">Report</a></nav>"
         );
     }

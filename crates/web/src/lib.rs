@@ -18,6 +18,7 @@ mod api;
 pub mod auth;
 pub mod html;
 mod pages;
+mod pictures;
 mod server;
 pub mod users;
 

@@ -130,6 +130,8 @@ pub struct App {
     sessions: Mutex<Sessions>,
     limiter: Mutex<RateLimiter>,
     secure: bool,
+    /// Pictures each session has revealed: (session's CSRF token, case, file id).
+    pub(crate) revealed: Mutex<std::collections::BTreeSet<(String, String, i64)>>,
 }
 
 /// Why a request is refused.
@@ -294,6 +296,7 @@ impl App {
             sessions: Mutex::new(Sessions::default()),
             limiter: Mutex::new(RateLimiter::default()),
             secure: opts.secure_cookies,
+            revealed: Mutex::default(),
         })
     }
 
@@ -606,6 +609,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/static/{name}", get(static_file))
         .merge(crate::pages::routes())
         .merge(crate::api::routes())
+        .merge(crate::pictures::routes())
         .fallback(not_found)
         .layer(axum::middleware::map_response(security_headers))
         .with_state(app)
