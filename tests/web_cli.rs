@@ -620,6 +620,14 @@ fn pictures_are_blurred_until_revealed_and_both_are_logged() {
     assert!(log.contains("\"picture revealed\"") && log.contains("\"examiner\":\"ivy\""));
     assert!(log.contains("\"action\":\"categorised\""));
     run_ok(exhibit().args(["custody", "verify"]).arg(&case));
+    // `exhibit media list` names every picture with the examiner's category.
+    let listed = run_ok(exhibit().args(["media", "list"]).arg(&case));
+    let row = listed
+        .lines()
+        .find(|l| l.starts_with(&format!("{first}\t")))
+        .expect("the categorised picture is listed");
+    assert_eq!(row.split('\t').nth(3), Some("1"), "{row}");
+    assert!(listed.lines().count() >= 3, "{listed}");
     // The category travels as hashes in the Project VIC-style export.
     let out = tmp.path().join("vic.json");
     run_ok(

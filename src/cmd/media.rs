@@ -33,6 +33,20 @@ pub enum MediaCommand {
     /// VIC-style JSON for sharing with other agencies: hashes and categories only, never
     /// pictures. Recorded in the custody log.
     Export(ExportArgs),
+    /// The pictures of a triaged case (files whose type by content is `image/…`) with the
+    /// examiner's category (from the workbench), and the best hash-set match of `media match`
+    /// (by what, distance, the list's category). Names and hashes only, never content.
+    List(ListArgs),
+}
+
+/// Flags of `exhibit media list`.
+#[derive(clap::Args, Debug)]
+pub struct ListArgs {
+    /// The case folder.
+    pub case: PathBuf,
+    /// One JSON object per picture, one a line.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Flags of `exhibit media export`.
@@ -97,6 +111,7 @@ pub fn run(c: MediaCommand) -> anyhow::Result<()> {
         MediaCommand::Hash(a) => hash(&a),
         MediaCommand::Match(a) => matching(&a),
         MediaCommand::Export(a) => export(&a),
+        MediaCommand::List(a) => list(&a),
     }
 }
 
@@ -409,26 +424,8 @@ fn matching(a: &MatchArgs) -> anyhow::Result<()> {
 
 fn export(a: &ExportArgs) -> anyhow::Result<()> {
     let case = exhibit_case::Case::open(&a.case)?;
-    let text = |v: &serde_json::Value| v.as_str().map(str::to_string).filter(|s| !s.is_empty());
-    // Pictures an examiner categorised in the workbench (the latest
-    // category of each file), from the custody log.
-    let mut by_file = BTreeMap::new();
-    for e in exhibit_custody::CustodyLog::open(case.custody_log_path())?.entries()? {
-        if e.action != "categorised" {
-            continue;
-        }
-        let d = |k: &str| e.details.get(k).and_then(text);
-        if let (Some(file), Some(category)) = (d("file_id"), d("category")) {
-            let item = exhibit_media::Categorised {
-                md5: d("md5"),
-                sha1: d("sha1"),
-                pdq: d("pdq"),
-                category,
-            };
-            by_file.insert((e.evidence.clone(), file), item);
-        }
-    }
-    let mut items: Vec<_> = by_file.into_values().collect();
+    let text = |v: &serde_json::Value| v.as_str().map(str::to_string);
+    let mut items: Vec<_> = categorised(&case)?.into_values().collect();
     let path = case.dir().join("media-matches.json");
     let raw = match std::fs::read(&path) {
         Ok(raw) => raw,
@@ -477,6 +474,151 @@ fn export(a: &ExportArgs) -> anyhow::Result<()> {
         out.display()
     );
     Ok(())
+}
+
+/// Pictures an examiner categorised in the workbench, from the custody
+/// log: the latest category of each file (by file row id).
+fn categorised(
+    case: &exhibit_case::Case,
+) -> anyhow::Result<BTreeMap<i64, exhibit_media::Categorised>> {
+    let mut by_file = BTreeMap::new();
+    for e in exhibit_custody::CustodyLog::open(case.custody_log_path())?.entries()? {
+        if e.action != "categorised" {
+            continue;
+        }
+        let d = |k: &str| {
+            e.details
+                .get(k)
+                .and_then(|v| v.as_str())
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        if let (Some(file), Some(category)) =
+            (d("file_id").and_then(|f| f.parse().ok()), d("category"))
+        {
+            let item = exhibit_media::Categorised {
+                md5: d("md5"),
+                sha1: d("sha1"),
+                pdq: d("pdq"),
+                category,
+            };
+            by_file.insert(file, item);
+        }
+    }
+    Ok(by_file)
+}
+
+/// One picture of `exhibit media list`.
+#[derive(Serialize)]
+struct Listed {
+    file_id: i64,
+    evidence: String,
+    path: String,
+    deleted: bool,
+    mime: String,
+    md5: String,
+    /// The examiner's category (workbench), if any.
+    category: Option<String>,
+    /// The closest hash-set match of `media match`, if any.
+    matched: Option<serde_json::Value>,
+}
+
+fn list(a: &ListArgs) -> anyhow::Result<()> {
+    let case = exhibit_case::Case::open(&a.case)?;
+    let store = exhibit_store::SqliteStore::open_case(case.dir())?;
+    let cats = categorised(&case)?;
+    // The best match (exact digests first, then the smallest PDQ distance)
+    // of each MD5 `media match` saw.
+    let mut best: BTreeMap<String, serde_json::Value> = BTreeMap::new();
+    if let Ok(raw) = std::fs::read(case.dir().join("media-matches.json")) {
+        let doc: serde_json::Value =
+            serde_json::from_slice(&raw).context("reading media-matches.json")?;
+        for m in doc["matched"].as_array().into_iter().flatten() {
+            let Some(md5) = m["md5"].as_str() else {
+                continue;
+            };
+            let rank = |x: &serde_json::Value| x["distance"].as_u64().unwrap_or(0);
+            if let Some(x) = m["matches"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .min_by_key(|x| rank(x))
+            {
+                let keep = best.get(md5).is_none_or(|b| rank(x) < rank(b));
+                if keep {
+                    best.insert(md5.to_string(), x.clone());
+                }
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    let page = 10_000;
+    loop {
+        let got = store.files_of_type("image/", rows.len(), page)?;
+        let n = got.len();
+        rows.extend(got);
+        if n < page {
+            break;
+        }
+    }
+    let listed: Vec<Listed> = rows
+        .into_iter()
+        .map(|f| {
+            let md5 = f.md5.clone().unwrap_or_default();
+            Listed {
+                category: cats.get(&f.id).map(|c| c.category.clone()),
+                matched: best.get(&md5).cloned(),
+                file_id: f.id,
+                evidence: f.evidence,
+                path: f.key.path,
+                deleted: f.deleted,
+                mime: f.mime.unwrap_or_default(),
+                md5,
+            }
+        })
+        .collect();
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let result = (|| -> std::io::Result<()> {
+        for l in &listed {
+            if a.json {
+                serde_json::to_writer(&mut out, l)?;
+                writeln!(out)?;
+            } else {
+                let m = l.matched.as_ref().map(|m| {
+                    format!(
+                        "{} {}{}",
+                        m["by"].as_str().unwrap_or("?"),
+                        m["distance"]
+                            .as_u64()
+                            .map(|d| format!("d={d} "))
+                            .unwrap_or_default(),
+                        m["category"]
+                            .as_str()
+                            .map(|c| format!("cat {c}"))
+                            .unwrap_or_default()
+                    )
+                });
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    l.file_id,
+                    l.evidence,
+                    l.md5,
+                    l.category.as_deref().unwrap_or("-"),
+                    m.as_deref().unwrap_or("-"),
+                    l.mime,
+                    if l.deleted {
+                        format!("{} (deleted)", l.path)
+                    } else {
+                        l.path.clone()
+                    }
+                )?;
+            }
+        }
+        out.flush()
+    })();
+    crate::output::ended(result)
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
