@@ -481,31 +481,11 @@ fn export(a: &ExportArgs) -> anyhow::Result<()> {
 fn categorised(
     case: &exhibit_case::Case,
 ) -> anyhow::Result<BTreeMap<i64, exhibit_media::Categorised>> {
-    let mut by_file = BTreeMap::new();
-    for e in exhibit_custody::CustodyLog::open(case.custody_log_path())?.entries()? {
-        if e.action != "categorised" {
-            continue;
-        }
-        let d = |k: &str| {
-            e.details
-                .get(k)
-                .and_then(|v| v.as_str())
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-        };
-        if let (Some(file), Some(category)) =
-            (d("file_id").and_then(|f| f.parse().ok()), d("category"))
-        {
-            let item = exhibit_media::Categorised {
-                md5: d("md5"),
-                sha1: d("sha1"),
-                pdq: d("pdq"),
-                category,
-            };
-            by_file.insert(file, item);
-        }
-    }
-    Ok(by_file)
+    let entries = exhibit_custody::CustodyLog::open(case.custody_log_path())?.entries()?;
+    Ok(exhibit_media::hashset::examiner_categories(&entries)
+        .into_iter()
+        .map(|(id, c)| (id, c.item))
+        .collect())
 }
 
 /// One picture of `exhibit media list`.

@@ -7,7 +7,7 @@
 //! unreadable lines counted and skipped) because agencies' exports differ;
 //! what was skipped is reported, never silently dropped.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -374,6 +374,52 @@ pub struct Categorised {
     pub pdq: Option<String>,
     /// Category given by the examiner.
     pub category: String,
+}
+
+/// A category an examiner gave a picture of a case in the workbench.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExaminerCategory {
+    /// The picture's hashes and the category.
+    pub item: Categorised,
+    /// Who.
+    pub examiner: String,
+    /// When (RFC 3339).
+    pub time: String,
+}
+
+/// The latest category of each picture (by the case store's file row id)
+/// among custody entries: the workbench records each categorisation as a
+/// `categorised` entry with `file_id`, `category` and the file's hashes.
+pub fn examiner_categories(entries: &[exhibit_custody::Entry]) -> BTreeMap<i64, ExaminerCategory> {
+    let mut out = BTreeMap::new();
+    for e in entries.iter().filter(|e| e.action == "categorised") {
+        let get = |k: &str| {
+            e.details
+                .get(k)
+                .and_then(|v| v.as_str())
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        if let (Some(id), Some(category)) =
+            (get("file_id").and_then(|i| i.parse().ok()), get("category"))
+        {
+            let item = Categorised {
+                md5: get("md5"),
+                sha1: get("sha1"),
+                pdq: get("pdq"),
+                category,
+            };
+            out.insert(
+                id,
+                ExaminerCategory {
+                    item,
+                    examiner: e.examiner.clone(),
+                    time: e.time.to_string(),
+                },
+            );
+        }
+    }
+    out
 }
 
 /// Project VIC-style JSON (OData `value` array) of categorised hashes, sorted

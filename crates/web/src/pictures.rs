@@ -99,29 +99,14 @@ fn is_revealed(app: &App, ctx: &Ctx, entry: &CaseEntry, id: i64) -> bool {
         .unwrap_or(false)
 }
 
-/// The latest category of each picture (file id → category, who, when),
-/// from the custody log's `categorised` entries.
-fn categories(entry: &CaseEntry) -> Result<BTreeMap<i64, (String, String, String)>, Reject> {
-    let log = exhibit_custody::CustodyLog::open(entry.case.custody_log_path())
+/// The latest category of each picture, from the custody log.
+fn categories(
+    entry: &CaseEntry,
+) -> Result<BTreeMap<i64, exhibit_media::hashset::ExaminerCategory>, Reject> {
+    let entries = exhibit_custody::CustodyLog::open(entry.case.custody_log_path())
+        .and_then(|log| log.entries())
         .map_err(|e| Reject::Internal(e.to_string()))?;
-    let mut out = BTreeMap::new();
-    for e in log.entries().map_err(|e| Reject::Internal(e.to_string()))? {
-        if e.action != "categorised" {
-            continue;
-        }
-        let get = |k: &str| {
-            e.details
-                .get(k)
-                .and_then(|v| v.as_str())
-                .map(str::to_string)
-        };
-        if let (Some(id), Some(cat)) =
-            (get("file_id").and_then(|i| i.parse().ok()), get("category"))
-        {
-            out.insert(id, (cat, e.examiner.clone(), e.time.to_string()));
-        }
-    }
-    Ok(out)
+    Ok(exhibit_media::hashset::examiner_categories(&entries))
 }
 
 fn category_name(c: &str) -> String {
@@ -162,7 +147,7 @@ async fn grid(
         for f in rows.iter().take(GRID_ROWS) {
             let cat = cats
                 .get(&f.id)
-                .map(|(k, _, _)| category_name(k))
+                .map(|c| category_name(&c.item.category))
                 .unwrap_or_else(|| "uncategorised".into());
             let mark = if f.deleted { " (deleted)" } else { "" };
             let _ = write!(
@@ -229,13 +214,13 @@ async fn picture(
                  <button type=\"submit\">Reveal this picture (logged)</button></form>"
             );
         }
-        if let Some((k, who, when)) = categories(entry)?.get(&id) {
+        if let Some(c) = categories(entry)?.get(&id) {
             let _ = write!(
                 b,
                 "<p>Category: {} (by {} at {})</p>",
-                esc(&category_name(k)),
-                esc(who),
-                esc(when)
+                esc(&category_name(&c.item.category)),
+                esc(&c.examiner),
+                esc(&c.time)
             );
         }
         if ctx.s.role.can_tag() {
