@@ -12,7 +12,10 @@
 //!   with indicators, observed-data and sightings tied to a `grouping` for
 //!   the case and an `identity` for the examiner, for MISP and OpenCTI.
 //!
-//! Both are deterministic: ids are UUIDv5 of content ([`ids`]), arrays are
+//! * **Parquet** ([`parquet::write_parquet`]): every finding, file and
+//!   timeline event as three tables, for analytics over many cases.
+//!
+//! All are deterministic: ids are UUIDv5 of content ([`ids`]), arrays are
 //! sorted, object keys are sorted, and no clock is read, so the same case
 //! gives the same bytes. The times in an export are the case's own (custody
 //! entries, acquisition log, case creation). `exported` custody entries
@@ -36,6 +39,7 @@
 
 mod case_ld;
 pub mod ids;
+pub mod parquet;
 mod snapshot;
 mod stix;
 
@@ -69,6 +73,14 @@ pub enum ExportError {
     /// The export could not be serialised.
     #[error("serialising the export: {0}")]
     Json(#[from] serde_json::Error),
+    /// An output file could not be written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
 }
 
 /// The two formats.
