@@ -531,16 +531,13 @@ fn list(a: &ListArgs) -> anyhow::Result<()> {
             }
         }
     }
-    let mut rows = Vec::new();
-    let page = 10_000;
-    loop {
-        let got = store.files_of_type("image/", rows.len(), page)?;
-        let n = got.len();
-        rows.extend(got);
-        if n < page {
-            break;
-        }
-    }
+    let rows = exhibit_store::CaseStore::files(
+        &store,
+        &exhibit_store::FileFilter {
+            mime_prefix: Some("image/".into()),
+            ..Default::default()
+        },
+    )?;
     let listed: Vec<Listed> = rows
         .into_iter()
         .map(|f| {
