@@ -160,7 +160,11 @@ pub fn mime(head: &[u8]) -> String {
         return "application/x-empty".into();
     }
     if let Some(t) = infer::get(head) {
-        return t.mime_type().into();
+        // `00 00 01 00` is all `infer` asks of an icon; NTFS's $UpCase
+        // table starts so too. An icon's directory must also hold up.
+        if t.mime_type() != "image/vnd.microsoft.icon" || plausible_icon(head) {
+            return t.mime_type().into();
+        }
     }
     if looks_like_text(head) {
         match exhibit_mail::sniff(head) {
@@ -171,6 +175,31 @@ pub fn mime(head: &[u8]) -> String {
     } else {
         "application/octet-stream".into()
     }
+}
+
+/// An ICO/CUR directory: a count, and entries with a zero reserved byte,
+/// 0 or 1 colour planes, a usual bit depth and image data after the
+/// directory (the entries the head holds are checked).
+fn plausible_icon(head: &[u8]) -> bool {
+    let u16_at = |o: usize| head.get(o..o + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
+    let u32_at = |o: usize| {
+        head.get(o..o + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let Some(count) = u16_at(4).filter(|&c| c > 0) else {
+        return false;
+    };
+    let table_end = 6 + 16 * u32::from(count);
+    (0..usize::from(count))
+        .map(|i| 6 + 16 * i)
+        .take_while(|&e| e + 16 <= head.len())
+        .all(|e| {
+            head[e + 3] == 0
+                && u16_at(e + 4).is_some_and(|p| p <= 1)
+                && u16_at(e + 6).is_some_and(|b| matches!(b, 0 | 1 | 4 | 8 | 16 | 24 | 32))
+                && u32_at(e + 8).is_some_and(|size| size > 0)
+                && u32_at(e + 12).is_some_and(|off| off >= table_end)
+        })
 }
 
 /// No NUL bytes and UTF-8 (allowing a character cut at the end), or
@@ -216,5 +245,19 @@ mod tests {
         );
         assert_eq!(mime(&[0, 1, 2, 3, 0xff]), "application/octet-stream");
         assert_eq!(mime(b""), "application/x-empty");
+    }
+
+    #[test]
+    fn an_upcase_table_is_not_an_icon() {
+        // NTFS $UpCase: the UTF-16 code units 0, 1, 2, … as themselves.
+        let upcase: Vec<u8> = (0u16..512).flat_map(|c| c.to_le_bytes()).collect();
+        assert_eq!(mime(&upcase), "application/octet-stream");
+        // A real one-entry icon: 16×16, 32 bpp, data right after the table.
+        let mut ico = vec![0, 0, 1, 0, 1, 0];
+        ico.extend([16, 16, 0, 0, 1, 0, 32, 0]);
+        ico.extend(1128u32.to_le_bytes());
+        ico.extend(22u32.to_le_bytes());
+        ico.extend([0u8; 64]);
+        assert_eq!(mime(&ico), "image/vnd.microsoft.icon");
     }
 }
