@@ -640,3 +640,58 @@ fn pictures_are_blurred_until_revealed_and_both_are_logged() {
     let vic = std::fs::read_to_string(&out).unwrap();
     assert!(vic.contains("\"Category\": 1"), "{vic}");
 }
+
+/// A file of folder evidence (a phone extraction, a logical collection)
+/// opens in the workbench like a file of an image, and only the files the
+/// registration listed do.
+#[test]
+fn files_of_folder_evidence_are_viewable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let folder = tmp.path().join("extraction");
+    std::fs::create_dir_all(folder.join("sdcard/Download")).unwrap();
+    std::fs::write(
+        folder.join("sdcard/Download/notes.txt"),
+        "send to bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq before friday\n",
+    )
+    .unwrap();
+    let case = tmp.path().join("case");
+    run_ok(
+        exhibit()
+            .arg("triage")
+            .arg(&folder)
+            .arg("--case")
+            .arg(&case)
+            .args([
+                "--number",
+                "FOLD-1",
+                "--name",
+                "Folder",
+                "--examiner",
+                "Ann",
+            ]),
+    );
+    let users = tmp.path().join("users.json");
+    add_user(&users, "ivy", "investigator", &["FOLD-1"], "ivy-password");
+    let srv = serve(&[&case], &users);
+    let ivy = Client::login(&srv.addr, "ivy", "ivy-password");
+    let listing = ivy.get("/case/FOLD-1/evidence/E1");
+    assert_eq!(listing.status, 200, "{}", listing.body);
+    let id = listing
+        .body
+        .split("/case/FOLD-1/file/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a file link")
+        .to_string();
+    let text = ivy.get(&format!("/case/FOLD-1/file/{id}?view=text"));
+    assert_eq!(text.status, 200, "{}", text.body);
+    assert!(
+        text.body
+            .contains("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"),
+        "{}",
+        text.body
+    );
+    assert!(text.body.contains("/sdcard/Download/notes.txt"));
+    let log = std::fs::read_to_string(case.join("custody/log.jsonl")).unwrap();
+    assert!(log.contains("notes.txt") && log.contains("\"examiner\":\"ivy\""));
+}

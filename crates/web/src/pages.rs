@@ -344,9 +344,24 @@ pub(crate) fn open_file(entry: &CaseEntry, f: &FileRow) -> Result<(FileData, Str
         .find(|r| r.id == f.evidence)
         .ok_or(Reject::NotFound)?;
     if rec.container == "folder" {
-        return Err(Reject::Bad(
-            "files of folder evidence are not viewable here yet".into(),
-        ));
+        // Only a file the registration's manifest lists: the row's path
+        // names one, and nothing else of the disk is reachable.
+        let want = rec.path.join(f.key.path.trim_start_matches('/'));
+        let (path, _) = rec.files.iter().find(|(p, _)| *p == want).ok_or_else(|| {
+            Reject::Bad("not a file of the folder as registered (an archive member?)".into())
+        })?;
+        let raw = exhibit_evidence::RawSource::open(path)?;
+        let forensic = format!(
+            "{} (folder {}) → {}",
+            rec.id,
+            rec.path.display(),
+            f.key.path
+        );
+        let data = FileData {
+            source: Arc::new(raw),
+            recovery: Recovery::Certain,
+        };
+        return Ok((data, forensic));
     }
     let src: Arc<dyn Source> = Arc::new(exhibit_evidence::open(&rec.path)?);
     let label = base_name(&rec.path.display().to_string());
