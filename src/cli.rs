@@ -137,7 +137,7 @@ pub enum Command {
     /// Cryptocurrency: clusters and flows from Bitcoin ledger files you hold (offline).
     #[command(subcommand)]
     Crypto(crate::cmd::crypto::CryptoCommand),
-    /// Export a case for another agency or tool: CASE/UCO JSON-LD, STIX 2.1.
+    /// Export a case for another agency or tool: CASE/UCO JSON-LD, STIX 2.1, Parquet tables.
     Export(crate::cmd::export::ExportArgs),
     /// The court report: one self-contained HTML file (English, Thai, …) with evidence, custody,
     /// tagged findings and events, e-mail routes, crypto flows and a glossary.

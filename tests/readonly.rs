@@ -8,6 +8,8 @@ use common::{disk, exhibit, fingerprint, pattern};
 #[test]
 fn every_command_leaves_every_source_unchanged() {
     let tmp = tempfile::tempdir().unwrap();
+    let windows_log = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/testdata/windows/evtx/System2.evtx");
     let generated = tmp.path().join("seized.dd");
     std::fs::write(&generated, pattern(3 * 1024 * 1024 + 512, 7)).unwrap();
     let sources = [
@@ -18,6 +20,7 @@ fn every_command_leaves_every_source_unchanged() {
         disk("ext2.splitraw.000"),
         disk("ext2.splitraw.001"),
         disk("ímynd.dd"),
+        windows_log.clone(),
     ];
     let before: Vec<_> = sources.iter().map(|p| fingerprint(p)).collect();
     let check = |what: &str| {
@@ -125,6 +128,69 @@ fn every_command_leaves_every_source_unchanged() {
             vec!["custody".into(), "verify".into(), s(&case)],
         ),
         ("darknet", vec!["darknet".into(), s(&disk("ext2.E01"))]),
+        ("mmls", vec!["mmls".into(), s(&disk("ext2.E01"))]),
+        ("ls", vec!["ls".into(), s(&disk("ext2.split.E01"))]),
+        ("timeline", vec!["timeline".into(), s(&disk("ext2.E01"))]),
+        (
+            "scan",
+            vec![
+                "scan".into(),
+                "-q".into(),
+                s(&generated),
+                "--out".into(),
+                s(&tmp.path().join("scan")),
+            ],
+        ),
+        (
+            "media hash",
+            vec!["media".into(), "hash".into(), s(&disk("ext2.E01"))],
+        ),
+        (
+            "carve",
+            vec![
+                "carve".into(),
+                s(&generated),
+                "--out".into(),
+                s(&tmp.path().join("carved")),
+            ],
+        ),
+        (
+            "windows evtx",
+            vec!["windows".into(), "evtx".into(), s(&windows_log)],
+        ),
+        (
+            "triage",
+            vec![
+                "triage".into(),
+                "-q".into(),
+                "--examiner".into(),
+                "T".into(),
+                "--case".into(),
+                s(&tmp.path().join("triaged")),
+                s(&generated),
+                s(&disk("ext2.split.E01")),
+                s(&disk("ímynd.dd")),
+            ],
+        ),
+        (
+            "export parquet",
+            vec![
+                "export".into(),
+                s(&tmp.path().join("triaged")),
+                "--format".into(),
+                "parquet".into(),
+                "--out".into(),
+                s(&tmp.path().join("tables")),
+            ],
+        ),
+        (
+            "media list",
+            vec![
+                "media".into(),
+                "list".into(),
+                s(&tmp.path().join("triaged")),
+            ],
+        ),
     ];
     for (name, args) in steps {
         exhibit().args(&args).assert().success();
