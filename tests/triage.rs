@@ -248,6 +248,41 @@ fn a_killed_triage_resumes_to_the_same_case() {
     }
 }
 
+/// The two narrow windows a kill can hit between a custody entry and the
+/// store's record of it, replayed exactly: after `examined` was logged but
+/// before its stage mark, and (see `exhibit-case`) after registration.
+#[test]
+fn a_run_killed_after_logging_examined_does_not_log_it_twice() {
+    let tmp = tempfile::tempdir().unwrap();
+    let case = tmp.path().join("case");
+    triage(&case, &disk("ext2.E01"));
+    let before = custody_actions(&case);
+    assert_eq!(
+        before
+            .iter()
+            .filter(|a| *a == "\"examined\" \"E1\"")
+            .count(),
+        1
+    );
+    // The state such a kill leaves: the entry is in the log, the stage mark not in the store.
+    let db = rusqlite::Connection::open(case.join("case.db")).unwrap();
+    let n = db
+        .execute(
+            "DELETE FROM stages WHERE evidence = 'E1' AND stage = 'examined'",
+            [],
+        )
+        .unwrap();
+    assert_eq!(n, 1);
+    drop(db);
+    triage(&case, &disk("ext2.E01"));
+    assert_eq!(custody_actions(&case), before);
+    exhibit()
+        .args(["custody", "verify"])
+        .arg(&case)
+        .assert()
+        .success();
+}
+
 #[test]
 fn timeline_of_a_case_is_bounded_and_formatted() {
     let tmp = tempfile::tempdir().unwrap();

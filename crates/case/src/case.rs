@@ -315,6 +315,17 @@ impl Case {
         Ok(())
     }
 
+    /// The action of the custody log's last entry about evidence `id`.
+    pub fn last_action_on(&self, id: &str) -> Result<Option<String>, CaseError> {
+        let log = CustodyLog::open(self.custody_log_path())?;
+        Ok(log
+            .entries()?
+            .into_iter()
+            .rev()
+            .find(|e| e.evidence.as_deref() == Some(id))
+            .map(|e| e.action))
+    }
+
     /// The evidence whose container's first file is `path`, if registered.
     pub fn evidence_by_path(&self, path: &Path) -> Result<Option<EvidenceRecord>, CaseError> {
         self.complete_registrations()?;

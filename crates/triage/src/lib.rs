@@ -46,6 +46,8 @@ pub const STAGES: [&str; 2] = ["files", "scan"];
 /// Recorded in the store's stages once the `examined` custody entry of an
 /// item is appended.
 pub const EXAMINED: &str = "examined";
+/// Stage mark set just before the `examined` custody entry is appended.
+const EXAMINING: &str = "examining";
 
 /// How to triage.
 #[derive(Debug, Clone)]
@@ -468,13 +470,22 @@ impl Run<'_> {
             ("store".to_string(), exhibit_store::DB_FILE.to_string()),
             ("kind".to_string(), kind.name().to_string()),
         ]);
-        self.case.record_action(
-            &self.opts.examiner,
-            "examined",
-            Some(id),
-            details,
-            jiff::Timestamp::now(),
-        )?;
+        // A run killed between the custody entry and the stage mark must
+        // not log `examined` twice: the entry is announced in the store
+        // first, and a rerun that finds the announcement and the entry as
+        // the item's last one only marks the stage.
+        let logged = self.store.stage_done(id, EXAMINING)?
+            && self.case.last_action_on(id)?.as_deref() == Some("examined");
+        if !logged {
+            self.store.mark_stage(id, EXAMINING, &now())?;
+            self.case.record_action(
+                &self.opts.examiner,
+                "examined",
+                Some(id),
+                details,
+                jiff::Timestamp::now(),
+            )?;
+        }
         self.store.mark_stage(id, EXAMINED, &now())?;
         Ok(())
     }
