@@ -194,6 +194,34 @@ impl Driver {
             .unwrap_or("")
             .to_string()
     }
+    /// Runs a script in the page and returns its value.
+    fn script(&self, js: &str) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": js, "args": [] })),
+        )
+    }
+    /// Clicks something that submits a form and waits until the response
+    /// page has replaced this one (its URL may be the same).
+    fn submit(&self, css: &str) {
+        self.script("window.__before_submit = true;");
+        self.click(css);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let replaced = self.script(
+                "return window.__before_submit === undefined && document.readyState === 'complete';",
+            );
+            if replaced == Value::Bool(true) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no new page after clicking {css}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
     fn source(&self) -> String {
         self.cmd("GET", "/source", None)
             .as_str()
@@ -378,7 +406,7 @@ fn workbench_in_headless_chromium() {
     // 5. Tag a finding and see it in the regenerated report.
     d.go(&format!("{c}/findings?kind=wallet"));
     d.type_into("form.tag input[name=note]", "payment wallet (e2e)");
-    d.click("form.tag button.tag-button");
+    d.submit("form.tag button.tag-button");
     d.find("main");
     d.go(&format!("{c}/tags"));
     assert!(d.source().contains("payment wallet (e2e)"));
