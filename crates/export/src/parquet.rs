@@ -46,7 +46,7 @@ struct Table {
     name: &'static str,
     path: PathBuf,
     columns: Vec<(&'static str, Values, bool)>,
-    writer: SerializedFileWriter<std::fs::File>,
+    writer: SerializedFileWriter<Hashed>,
     rows: u64,
 }
 
@@ -91,6 +91,10 @@ impl Table {
                 path: path.clone(),
                 source,
             })?;
+        let file = Hashed {
+            file,
+            sha: sha2::Sha256::default(),
+        };
         let writer = SerializedFileWriter::new(file, schema, props).map_err(parquet_err(&path))?;
         let columns = spec
             .iter()
@@ -194,8 +198,9 @@ impl Table {
     fn finish(mut self) -> Result<Written, ExportError> {
         self.flush()?;
         let path = self.path.clone();
-        self.writer.close().map_err(parquet_err(&path))?;
-        let bytes = std::fs::read(&path).map_err(|source| ExportError::Io {
+        // Writes the footer and flushes: every byte has passed the hasher.
+        let out = self.writer.into_inner().map_err(parquet_err(&path))?;
+        out.file.sync_all().map_err(|source| ExportError::Io {
             path: path.clone(),
             source,
         })?;
@@ -203,8 +208,27 @@ impl Table {
             table: self.name,
             path,
             rows: self.rows,
-            sha256: crate::sha256_hex(&bytes),
+            sha256: hex::encode(sha2::Digest::finalize(out.sha)),
         })
+    }
+}
+
+/// The output file, hashed as it is written, so naming a table's SHA-256
+/// costs no second read of it.
+struct Hashed {
+    file: std::fs::File,
+    sha: sha2::Sha256,
+}
+
+impl std::io::Write for Hashed {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        sha2::Digest::update(&mut self.sha, &buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
     }
 }
 
