@@ -438,11 +438,8 @@ fn parquet_export_has_every_row_of_the_case() {
     assert!(log.contains("\"format\":\"parquet\""));
     // The custody entry names each table's SHA-256 as it is on disk.
     for table in ["findings", "files", "timeline"] {
-        use sha2::Digest as _;
         let name = format!("{table}.parquet");
-        let sha = hex_lower(&sha2::Sha256::digest(
-            std::fs::read(out.join(&name)).unwrap(),
-        ));
+        let sha = hex::encode(Sha256::digest(std::fs::read(out.join(&name)).unwrap()));
         assert!(log.contains(&format!("sha256 {sha}")), "{name} {sha}");
     }
     exhibit()
