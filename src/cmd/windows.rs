@@ -6,8 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use exhibit_windows::{artefacts_from_path, render_dir, write_merged, Event, Rendered};
-use serde::Serialize;
+use exhibit_windows::{artefacts_from_path, render_dir, write_merged, Event, JsonLines, Rendered};
 
 /// Subcommands of `exhibit windows`.
 #[derive(clap::Subcommand, Debug)]
@@ -41,18 +40,6 @@ pub struct EvtxArgs {
     pub json: bool,
 }
 
-/// One event as printed with `--json`.
-#[derive(Serialize)]
-struct Line<'a> {
-    time: String,
-    time_desc: &'a str,
-    kind: &'a str,
-    source: &'a str,
-    location: &'a str,
-    description: &'a str,
-    fields: &'a std::collections::BTreeMap<String, String>,
-}
-
 /// Runs `exhibit windows`.
 pub fn run(c: WindowsCommand) -> anyhow::Result<()> {
     match c {
@@ -66,7 +53,16 @@ pub fn run(c: WindowsCommand) -> anyhow::Result<()> {
                         a.kinds.is_empty() || a.kinds.iter().any(|k| e.kind.starts_with(k.as_str()))
                     })
                     .collect();
-                Rendered::new(&kept, |e, out| line(e, json, out))
+                let mut lines = JsonLines::default();
+                let mut prev = None;
+                Rendered::new(&kept, |e, out| {
+                    if json {
+                        lines.write(e, prev, out);
+                        prev = Some(e);
+                    } else {
+                        line(e, false, out);
+                    }
+                })
             };
             let parts = if a.path.is_dir() {
                 let (parts, errors) = render_dir(&a.path, render)
@@ -121,20 +117,7 @@ fn file_name(p: &Path) -> String {
 /// Appends one event as a line: JSON, or the aligned text form.
 fn line(e: &Event, json: bool, out: &mut Vec<u8>) {
     if json {
-        // Writing into a Vec cannot fail, and every field serialises.
-        let _ = serde_json::to_writer(
-            &mut *out,
-            &Line {
-                time: e.time_rfc3339(),
-                time_desc: &e.time_desc,
-                kind: &e.kind,
-                source: &e.source,
-                location: &e.location,
-                description: &e.description,
-                fields: &e.fields,
-            },
-        );
-        out.push(b'\n');
+        JsonLines::default().write(e, None, out);
     } else {
         let t = e.time_rfc3339();
         let _ = writeln!(

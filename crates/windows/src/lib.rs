@@ -52,7 +52,7 @@ mod xpress;
 
 use std::path::Path;
 
-pub use event::{sort_events, Event};
+pub use event::{json_str, sort_events, Event, JsonLines};
 pub use evtx_log::curated_name;
 pub use registry::{Hive, Key, Value};
 pub use rendered::{write_merged, Rendered};

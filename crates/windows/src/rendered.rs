@@ -44,7 +44,10 @@ struct Row {
 impl Rendered {
     /// Renders `events`, which must be sorted with [`crate::sort_events`],
     /// one after another with `write` (which appends one line).
-    pub fn new(events: &[Event], mut write: impl FnMut(&Event, &mut Vec<u8>)) -> Rendered {
+    pub fn new<'a>(
+        events: &'a [Event],
+        mut write: impl FnMut(&'a Event, &mut Vec<u8>),
+    ) -> Rendered {
         let mut r = Rendered::default();
         let mut text = Vec::with_capacity(BLOCK + (BLOCK >> 2));
         for e in events {
