@@ -1,6 +1,7 @@
 //! The one event shape every artefact is turned into.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -21,8 +22,10 @@ pub struct Event {
     pub source: String,
     /// Where inside the source: record number, key path, stream, offset.
     pub location: String,
-    /// Decoded values, sorted by name.
-    pub fields: BTreeMap<String, String>,
+    /// Decoded values, sorted by name; shared between the events of one
+    /// record (an event log's created and written times).
+    #[serde(serialize_with = "shared_map")]
+    pub fields: Arc<BTreeMap<String, String>>,
 }
 
 impl Event {
@@ -41,12 +44,12 @@ impl Event {
             description: description.into(),
             source: source.to_string(),
             location: location.into(),
-            fields: BTreeMap::new(),
+            fields: Arc::default(),
         }
     }
 
     pub(crate) fn field(mut self, k: &str, v: impl ToString) -> Self {
-        self.fields.insert(k.to_string(), v.to_string());
+        Arc::make_mut(&mut self.fields).insert(k.to_string(), v.to_string());
         self
     }
 
@@ -67,6 +70,13 @@ impl Event {
             })
             .unwrap_or(0)
     }
+}
+
+fn shared_map<S: serde::Serializer>(
+    m: &Arc<BTreeMap<String, String>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    serde::Serialize::serialize(&**m, s)
 }
 
 /// Sorts by time (absent first), then source, location, kind, time meaning
@@ -125,7 +135,8 @@ impl JsonLines {
         out.extend_from_slice(b",\"description\":");
         json_str(&e.description, out);
         out.extend_from_slice(b",\"fields\":");
-        if prev.is_none_or(|p| p.fields != e.fields) || self.fields.is_empty() {
+        let same = prev.is_some_and(|p| Arc::ptr_eq(&p.fields, &e.fields) || p.fields == e.fields);
+        if !same || self.fields.is_empty() {
             self.fields.clear();
             self.fields.push(b'{');
             for (i, (k, v)) in e.fields.iter().enumerate() {
@@ -148,6 +159,16 @@ pub fn json_str(s: &str, out: &mut Vec<u8>) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push(b'"');
     let bytes = s.as_bytes();
+    // Most values need no escape: one branch-free pass over the bytes
+    // (which vectorises) decides it.
+    let plain = !bytes.iter().fold(false, |any, &b| {
+        any | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if plain {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let esc: &[u8] = match b {
@@ -222,7 +243,7 @@ mod tests {
         b.time_desc = "written".into();
         let mut c = a.clone();
         c.time = None;
-        c.fields.insert("z".into(), String::new());
+        Arc::make_mut(&mut c.fields).insert("z".into(), String::new());
         let d = Event::new(None, "", "k", "", "", "");
         let mut w = JsonLines::default();
         let mut prev: Option<&Event> = None;

@@ -163,14 +163,20 @@ fn record(name: &str, number: u64, written: Timestamp, data: &Json, recovered: b
         None => format!("event {event_id} from {provider} on {computer}"),
     };
     if matches!(event_id, 4624 | 4625 | 4634) {
-        if let Some(t) = fields.get("LogonType") {
-            let user = fields.get("TargetUserName").cloned().unwrap_or_default();
-            let domain = fields.get("TargetDomainName").cloned().unwrap_or_default();
+        if let Some(t) = fields.get("data.LogonType") {
+            let user = fields
+                .get("data.TargetUserName")
+                .cloned()
+                .unwrap_or_default();
+            let domain = fields
+                .get("data.TargetDomainName")
+                .cloned()
+                .unwrap_or_default();
             description.push_str(&format!(
                 ": {domain}\\{user}, logon type {t} ({})",
                 logon_type(t)
             ));
-            let ip = fields.get("IpAddress").cloned().unwrap_or_default();
+            let ip = fields.get("data.IpAddress").cloned().unwrap_or_default();
             if !ip.is_empty() && ip != "-" {
                 description.push_str(&format!(" from {ip}"));
             }
@@ -178,7 +184,7 @@ fn record(name: &str, number: u64, written: Timestamp, data: &Json, recovered: b
     }
     let get = |k: &str| {
         fields
-            .get(k)
+            .get(&format!("data.{k}"))
             .filter(|v| !v.is_empty() && *v != "-")
             .cloned()
     };
@@ -218,26 +224,25 @@ fn record(name: &str, number: u64, written: Timestamp, data: &Json, recovered: b
     } else {
         format!("record {number}")
     };
-    let mut base = Event::new(None, "", &kind, description, name, location)
-        .field("event_id", event_id)
-        .field("provider", &provider)
-        .field("record_number", number)
-        .field("computer", &computer)
-        .field("channel", &channel)
-        .field("level", &level);
+    // The record's fields, built once and shared by its two events.
+    let put = |fields: &mut BTreeMap<String, String>, k: &str, v: String| {
+        fields.insert(k.to_string(), v);
+    };
+    put(&mut fields, "event_id", event_id.to_string());
+    put(&mut fields, "provider", provider);
+    put(&mut fields, "record_number", number.to_string());
+    put(&mut fields, "computer", computer);
+    put(&mut fields, "channel", channel);
+    put(&mut fields, "level", level);
     if !user_sid.is_empty() {
-        base = base.field("user_sid", &user_sid);
+        put(&mut fields, "user_sid", user_sid);
     }
     if recovered {
-        base = base.field("recovered", "true");
+        put(&mut fields, "recovered", "true".to_string());
     }
-    for (k, v) in fields {
-        base.fields.insert(format!("data.{k}"), v);
-    }
-    let mut a = base.clone();
-    a.time = created;
-    a.time_desc = "created".into();
-    let mut b = base;
+    let mut a = Event::new(created, "created", &kind, description, name, location);
+    a.fields = std::sync::Arc::new(fields);
+    let mut b = a.clone();
     b.time = Some(written);
     b.time_desc = "written".into();
     b.kind = "evtx:written".into();
@@ -245,6 +250,7 @@ fn record(name: &str, number: u64, written: Timestamp, data: &Json, recovered: b
     vec![a, b]
 }
 
+/// Puts `v`'s leaves in `out` as `data.<path>`.
 fn flatten(prefix: &str, v: &Json, out: &mut BTreeMap<String, String>) {
     match v {
         Json::Obj(m) => {
@@ -271,7 +277,7 @@ fn flatten(prefix: &str, v: &Json, out: &mut BTreeMap<String, String>) {
         }
         Json::Null => {}
         other => {
-            out.insert(prefix.to_string(), text(Some(other)));
+            out.insert(format!("data.{prefix}"), text(Some(other)));
         }
     }
 }

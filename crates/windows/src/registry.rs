@@ -652,7 +652,7 @@ pub(crate) fn events(
                 }
                 s.truncate(cut);
             }
-            e.fields.insert(format!("value.{n}"), s);
+            std::sync::Arc::make_mut(&mut e.fields).insert(format!("value.{n}"), s);
         }
         if k.path.is_empty() {
             e = e.field("transaction_log", &hive.log_status);

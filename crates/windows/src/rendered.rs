@@ -139,6 +139,55 @@ impl Cursor {
 /// within a file); equal keys in different parts keep the parts' order, so
 /// the output depends only on the inputs, never on threads.
 pub fn write_merged(parts: &[Rendered], out: &mut dyn Write) -> std::io::Result<()> {
+    // Merging (and decompressing) on one thread while this one writes:
+    // the output of a large set is gigabytes, and its write calls cost as
+    // much as the merge.
+    const CHUNK: usize = 1 << 20;
+    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+    let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    std::thread::scope(|s| {
+        let merger = s.spawn(move || -> std::io::Result<()> {
+            let mut buf = Vec::with_capacity(CHUNK + (CHUNK >> 2));
+            merge(parts, &mut |line| {
+                buf.extend_from_slice(line);
+                if buf.len() >= CHUNK {
+                    let next = empty_rx
+                        .try_recv()
+                        .unwrap_or_else(|_| Vec::with_capacity(CHUNK + (CHUNK >> 2)));
+                    let full = std::mem::replace(&mut buf, next);
+                    // The writer only hangs up after a write error, which it reports.
+                    if full_tx.send(full).is_err() {
+                        return Err(std::io::Error::other("output closed"));
+                    }
+                }
+                Ok(())
+            })?;
+            if !buf.is_empty() {
+                let _ = full_tx.send(buf);
+            }
+            Ok(())
+        });
+        let mut written = Ok(());
+        for mut chunk in full_rx {
+            written = out.write_all(&chunk);
+            if written.is_err() {
+                break;
+            }
+            chunk.clear();
+            let _ = empty_tx.send(chunk);
+        }
+        let merged = merger
+            .join()
+            .unwrap_or_else(|_| Err(std::io::Error::other("merge thread panicked")));
+        written.and(merged)
+    })
+}
+
+/// Hands every part's lines to `line`, in timeline order.
+fn merge(
+    parts: &[Rendered],
+    line: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
+) -> std::io::Result<()> {
     let mut heap = BinaryHeap::with_capacity(parts.len());
     let mut cursors: Vec<Cursor> = parts
         .iter()
@@ -155,7 +204,7 @@ pub fn write_merged(parts: &[Rendered], out: &mut dyn Write) -> std::io::Result<
     }
     while let Some(Reverse((_, _, p, row))) = heap.pop() {
         let part = &parts[p];
-        out.write_all(cursors[p].line(part, row)?)?;
+        line(cursors[p].line(part, row)?)?;
         let next = row + 1;
         if next < part.rows.len() {
             heap.push(Reverse((part.rows[next].time, part.source(next), p, next)));
