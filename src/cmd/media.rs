@@ -307,6 +307,14 @@ fn matching(a: &MatchArgs) -> anyhow::Result<()> {
             r.format,
             r.skipped
         );
+        if r.ambiguous > 0 {
+            eprintln!(
+                "warning: {}: {} bare 64-digit values are looked up both as SHA-256 and as PDQ \
+                 (say which with \"pdq\" or \"sha256\" in the file name or a # comment line)",
+                h.display(),
+                r.ambiguous
+            );
+        }
     }
     set.build_index();
     let case = if a.target.join("case.json").is_file() {
@@ -341,12 +349,19 @@ fn matching(a: &MatchArgs) -> anyhow::Result<()> {
     for i in items {
         let md5 = hex::decode(&i.hashes.md5).ok();
         let sha1 = hex::decode(&i.hashes.sha1).ok();
+        let sha256 = hex::decode(&i.hashes.sha256).ok();
         let pdq = i
             .hashes
             .pdq_full
             .as_ref()
             .filter(|p| p.quality >= exhibit_media::pdq::MIN_QUALITY);
-        let ms = set.lookup(md5.as_deref(), sha1.as_deref(), pdq, a.distance);
+        let ms = set.lookup(
+            md5.as_deref(),
+            sha1.as_deref(),
+            sha256.as_deref(),
+            pdq,
+            a.distance,
+        );
         if ms.is_empty() {
             continue;
         }

@@ -27,6 +27,9 @@ pub struct Known {
     /// SHA-1, lower-case hex.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sha1: Option<String>,
+    /// SHA-256, lower-case hex.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
     /// PDQ hash.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pdq: Option<String>,
@@ -47,7 +50,7 @@ pub struct Known {
 pub struct Match {
     /// Index of the item in [`HashSet::entries`].
     pub entry: usize,
-    /// `md5`, `sha1` or `pdq`.
+    /// `md5`, `sha1`, `sha256` or `pdq`.
     pub by: &'static str,
     /// Hamming distance (PDQ only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -66,6 +69,10 @@ pub struct LoadReport {
     pub skipped: usize,
     /// The format recognised.
     pub format: &'static str,
+    /// Bare 64-digit hex values of a plain list that says neither `pdq`
+    /// nor `sha256` (in its name or a `#` comment before them): SHA-256 and
+    /// PDQ hashes look alike, so they are looked up as both.
+    pub ambiguous: usize,
 }
 
 /// All imported hash sets, searchable by MD5, SHA-1 and PDQ.
@@ -74,6 +81,7 @@ pub struct HashSet {
     entries: Vec<Known>,
     md5: HashMap<[u8; 16], Vec<usize>>,
     sha1: HashMap<[u8; 20], Vec<usize>>,
+    sha256: HashMap<[u8; 32], Vec<usize>>,
     pdq: Vec<(PdqHash, usize)>,
     index: Option<PdqIndex>,
 }
@@ -128,6 +136,9 @@ impl HashSet {
             ..LoadReport::default()
         };
         let mut nsrl: Option<(Option<usize>, Option<usize>, Option<usize>)> = None;
+        // What a bare 64-digit value is: said by the list's name, or by a
+        // comment before it; else both.
+        let mut wide = WideHex::from_hint(name).unwrap_or(WideHex::Both);
         let mut line = Vec::new();
         let mut first_line = true;
         loop {
@@ -153,7 +164,13 @@ impl HashSet {
                     continue;
                 }
             }
-            if text.is_empty() || text.starts_with('#') {
+            if text.is_empty() {
+                continue;
+            }
+            if let Some(comment) = text.strip_prefix('#') {
+                if let Some(w) = WideHex::from_hint(comment) {
+                    wide = w;
+                }
                 continue;
             }
             let added = match nsrl {
@@ -186,7 +203,18 @@ impl HashSet {
                     match h.len() {
                         32 => k.md5 = norm_hex(h, 32),
                         40 => k.sha1 = norm_hex(h, 40),
-                        64 => k.pdq = norm_hex(h, 64),
+                        64 => {
+                            let hex = norm_hex(h, 64);
+                            if matches!(wide, WideHex::Sha256 | WideHex::Both) {
+                                k.sha256 = hex.clone();
+                            }
+                            if matches!(wide, WideHex::Pdq | WideHex::Both) {
+                                k.pdq = hex.clone();
+                            }
+                            if wide == WideHex::Both && hex.is_some() {
+                                report.ambiguous += 1;
+                            }
+                        }
                         _ => {}
                     }
                     self.push(k)
@@ -241,14 +269,19 @@ impl HashSet {
                     let sha1 = field(&["SHA1", "SHA-1"])
                         .and_then(text)
                         .and_then(|h| norm_hex(&h, 40));
+                    let sha256 = field(&["SHA256", "SHA-256"])
+                        .and_then(text)
+                        .and_then(|h| norm_hex(&h, 64));
                     let pdq = field(&["PDQ"])
                         .and_then(text)
                         .and_then(|h| norm_hex(&h, 64));
-                    let hashes = md5.is_some() || sha1.is_some() || pdq.is_some();
+                    let hashes =
+                        md5.is_some() || sha1.is_some() || sha256.is_some() || pdq.is_some();
                     if hashes {
                         let k = Known {
                             md5,
                             sha1,
+                            sha256,
                             pdq,
                             category: category.clone(),
                             label: field(&["FileName", "Name", "MediaID"]).and_then(text),
@@ -285,6 +318,10 @@ impl HashSet {
             self.sha1.entry(b).or_default().push(i);
             any = true;
         }
+        if let Some(b) = k.sha256.as_deref().and_then(hex_array::<32>) {
+            self.sha256.entry(b).or_default().push(i);
+            any = true;
+        }
         if let Some(p) = k.pdq.as_deref().and_then(|h| h.parse::<PdqHash>().ok()) {
             self.pdq.push((p, i));
             self.index = None;
@@ -311,10 +348,22 @@ impl HashSet {
         &mut self,
         md5: Option<&[u8]>,
         sha1: Option<&[u8]>,
+        sha256: Option<&[u8]>,
         pdq: Option<&PdqResult>,
         max_distance: u32,
     ) -> Vec<Match> {
         let mut out = Vec::new();
+        if let Some(ids) = sha256
+            .and_then(|m| <[u8; 32]>::try_from(m).ok())
+            .and_then(|k| self.sha256.get(&k))
+        {
+            out.extend(ids.iter().map(|&entry| Match {
+                entry,
+                by: "sha256",
+                distance: None,
+                orientation: None,
+            }));
+        }
         if let Some(ids) = md5
             .and_then(|m| <[u8; 16]>::try_from(m).ok())
             .and_then(|k| self.md5.get(&k))
@@ -360,6 +409,28 @@ impl HashSet {
         }
         out.sort();
         out
+    }
+}
+
+/// What the bare 64-digit hex values of a plain list are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum WideHex {
+    Sha256,
+    Pdq,
+    Both,
+}
+
+impl WideHex {
+    /// From a list's name or a comment: `pdq` or `sha256` / `sha-256`
+    /// (one of them only).
+    fn from_hint(text: &str) -> Option<WideHex> {
+        let t = text.to_ascii_lowercase();
+        let sha = t.contains("sha256") || t.contains("sha-256") || t.contains("sha_256");
+        match (sha, t.contains("pdq")) {
+            (true, false) => Some(WideHex::Sha256),
+            (false, true) => Some(WideHex::Pdq),
+            _ => None,
+        }
     }
 }
 
@@ -512,7 +583,7 @@ mod tests {
         assert_eq!((r.added, r.skipped, r.format), (3, 1, "list"));
         assert_eq!(s.entries()[0].md5.as_deref(), Some(MD5));
         assert_eq!(s.entries()[0].label.as_deref(), Some("file1.jpg"));
-        let m = s.lookup(Some(&hex::decode(MD5).unwrap()), None, None, 31);
+        let m = s.lookup(Some(&hex::decode(MD5).unwrap()), None, None, None, 31);
         assert_eq!(m.len(), 1);
         assert_eq!(m[0].by, "md5");
     }
@@ -557,6 +628,43 @@ mod tests {
     }
 
     #[test]
+    fn bare_64_digit_values_are_sha256_or_pdq_as_the_list_says() {
+        let sha = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        let digest = hex::decode(sha).unwrap();
+        // Said by the name.
+        let mut s = HashSet::new();
+        let r = s.read("partner-sha256.txt", sha.as_bytes()).unwrap();
+        assert_eq!((r.added, r.ambiguous), (1, 0));
+        assert_eq!(s.entries()[0].pdq, None);
+        let m = s.lookup(None, None, Some(&digest), None, 31);
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].by, "sha256");
+        // Said by a comment.
+        let mut s = HashSet::new();
+        let r = s
+            .read("list.txt", format!("# PDQ hashes\n{sha}\n").as_bytes())
+            .unwrap();
+        assert_eq!((r.added, r.ambiguous), (1, 0));
+        assert_eq!(s.entries()[0].sha256, None);
+        assert!(s.entries()[0].pdq.is_some());
+        // Not said: both, and counted.
+        let mut s = HashSet::new();
+        let r = s.read("list.txt", sha.as_bytes()).unwrap();
+        assert_eq!((r.added, r.ambiguous), (1, 1));
+        assert_eq!(s.entries()[0].sha256.as_deref(), Some(sha));
+        assert_eq!(s.entries()[0].pdq.as_deref(), Some(sha));
+        assert_eq!(s.lookup(None, None, Some(&digest), None, 31).len(), 1);
+        // Project VIC JSON with a SHA256 field.
+        let mut s = HashSet::new();
+        s.read(
+            "vic.json",
+            format!(r#"{{"value":[{{"SHA256":"{sha}","Category":"1"}}]}}"#).as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(s.entries()[0].sha256.as_deref(), Some(sha));
+    }
+
+    #[test]
     fn pdq_lookup_in_every_orientation() {
         let luma: Vec<f32> = (0..64 * 48).map(|i| ((i * 37) % 251) as f32).collect();
         let r = crate::pdq::hash_luma(&luma, 64, 48).unwrap();
@@ -567,7 +675,7 @@ mod tests {
             source: "t".into(),
             ..Known::default()
         });
-        let m = s.lookup(None, None, Some(&r), 31);
+        let m = s.lookup(None, None, None, Some(&r), 31);
         assert_eq!(m.len(), 1);
         assert_eq!(m[0].distance, Some(0));
         assert_eq!(m[0].orientation, Some(Dihedral::Rotate90));

@@ -18,6 +18,8 @@ pub struct PictureHashes {
     pub md5: String,
     /// SHA-1, hex.
     pub sha1: String,
+    /// SHA-256, hex (hash lists of partner agencies are often SHA-256).
+    pub sha256: String,
     /// PDQ hash, when the picture could be decoded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pdq: Option<PdqHash>,
@@ -47,12 +49,13 @@ pub fn hash_picture(bytes: &[u8]) -> Option<PictureHashes> {
 /// Hashes `bytes` known to be of type `kind`.
 pub fn hash_as(kind: MediaType, bytes: &[u8]) -> PictureHashes {
     use exhibit_hash::Algorithm;
-    let d = exhibit_hash::hash_bytes(bytes, &[Algorithm::Md5, Algorithm::Sha1]);
+    let d = exhibit_hash::hash_bytes(bytes, &[Algorithm::Md5, Algorithm::Sha1, Algorithm::Sha256]);
     let mut out = PictureHashes {
         kind,
         size: bytes.len() as u64,
         md5: d.hex(Algorithm::Md5).unwrap_or_default(),
         sha1: d.hex(Algorithm::Sha1).unwrap_or_default(),
+        sha256: d.hex(Algorithm::Sha256).unwrap_or_default(),
         pdq: None,
         quality: None,
         error: None,
