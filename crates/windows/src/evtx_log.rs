@@ -84,11 +84,16 @@ fn logon_type(t: &str) -> &'static str {
 }
 
 pub(crate) fn parse(name: &str, data: &[u8]) -> Result<Vec<Event>, WindowsError> {
+    parse_owned(name, data.to_vec())
+}
+
+/// [`parse`] of a buffer the caller gives away.
+pub(crate) fn parse_owned(name: &str, data: Vec<u8>) -> Result<Vec<Event>, WindowsError> {
     let settings = evtx::ParserSettings::new()
         .num_threads(1)
         .recover_records(true)
         .separate_json_attributes(false);
-    let mut parser = evtx::EvtxParser::from_buffer(data.to_vec())
+    let mut parser = evtx::EvtxParser::from_buffer(data)
         .map_err(|e| WindowsError::corrupt(name, format!("EVTX: {e}")))?
         .with_configuration(settings);
     let mut out = Vec::new();
@@ -240,13 +245,18 @@ fn record(name: &str, number: u64, written: Timestamp, data: &Json, recovered: b
     if recovered {
         put(&mut fields, "recovered", "true".to_string());
     }
+    let fields = std::sync::Arc::new(fields);
+    let b = Event {
+        time: Some(written),
+        time_desc: "written".into(),
+        kind: "evtx:written".into(),
+        description: format!("record written: {description}"),
+        source: name.to_string(),
+        location: location.clone(),
+        fields: fields.clone(),
+    };
     let mut a = Event::new(created, "created", &kind, description, name, location);
-    a.fields = std::sync::Arc::new(fields);
-    let mut b = a.clone();
-    b.time = Some(written);
-    b.time_desc = "written".into();
-    b.kind = "evtx:written".into();
-    b.description = format!("record written: {}", b.description);
+    a.fields = fields;
     vec![a, b]
 }
 

@@ -225,6 +225,13 @@ pub fn artefacts_from_path(path: &Path, name: &str) -> Result<Vec<Event>, Window
         sort_events(&mut events);
         return Ok(events);
     }
+    if detect(name, &data) == Some(ArtefactType::Evtx) {
+        // The parser owns its buffer: hand it the one just read (a gigabyte
+        // of logs is otherwise copied once more).
+        let mut events = guarded(name, move || evtx_log::parse_owned(name, data))?;
+        sort_events(&mut events);
+        return Ok(events);
+    }
     artefacts_from_file(name, &data)
 }
 
