@@ -93,12 +93,6 @@ impl Rendered {
     pub fn is_empty(&self) -> bool {
         self.rows.is_empty()
     }
-
-    fn source(&self, row: usize) -> &str {
-        self.sources
-            .get(self.rows[row].source as usize)
-            .map_or("", String::as_str)
-    }
 }
 
 /// Where [`write_merged`] is in one part: the block it has decompressed.
@@ -188,6 +182,32 @@ fn merge(
     parts: &[Rendered],
     line: &mut dyn FnMut(&[u8]) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
+    // Sources compared by their rank among all parts' sources: integers in
+    // the heap, not strings (millions of comparisons on a large set).
+    let mut names: Vec<&str> = parts
+        .iter()
+        .flat_map(|p| p.sources.iter().map(String::as_str))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let ranks: Vec<Vec<u32>> = parts
+        .iter()
+        .map(|p| {
+            p.sources
+                .iter()
+                .map(|s| {
+                    let r = names.binary_search(&s.as_str()).unwrap_or(names.len());
+                    u32::try_from(r).unwrap_or(u32::MAX)
+                })
+                .collect()
+        })
+        .collect();
+    let rank = |p: usize, row: usize| -> u32 {
+        ranks[p]
+            .get(parts[p].rows[row].source as usize)
+            .copied()
+            .unwrap_or(u32::MAX)
+    };
     let mut heap = BinaryHeap::with_capacity(parts.len());
     let mut cursors: Vec<Cursor> = parts
         .iter()
@@ -199,7 +219,7 @@ fn merge(
         .collect();
     for (p, part) in parts.iter().enumerate() {
         if !part.is_empty() {
-            heap.push(Reverse((part.rows[0].time, part.source(0), p, 0usize)));
+            heap.push(Reverse((part.rows[0].time, rank(p, 0), p, 0usize)));
         }
     }
     while let Some(Reverse((_, _, p, row))) = heap.pop() {
@@ -207,7 +227,7 @@ fn merge(
         line(cursors[p].line(part, row)?)?;
         let next = row + 1;
         if next < part.rows.len() {
-            heap.push(Reverse((part.rows[next].time, part.source(next), p, next)));
+            heap.push(Reverse((part.rows[next].time, rank(p, next), p, next)));
         } else {
             // Done with this part: give its buffer back.
             cursors[p].text = Vec::new();
