@@ -100,17 +100,32 @@ pub(crate) fn parse_owned(name: &str, data: Vec<u8>) -> Result<Vec<Event>, Windo
     let mut numbers = BTreeMap::new();
     for rec in parser.records_json() {
         let Ok(rec) = rec else { continue };
-        // As `records_json_value` would, minus its error on bad JSON.
-        let Ok(data) = serde_json::from_str::<Json>(&rec.data) else {
+        let (number, written, recovered) = (rec.event_record_id, rec.timestamp, rec.recovered);
+        // Only the parts used are built; the rest of the record is skipped
+        // unparsed. A record this shape does not fit (a repeated key, an
+        // odd type) is read whole instead, as before.
+        let events = if let Ok(doc) = serde_json::from_str::<RecordDoc>(&rec.data) {
+            let ev = doc.event.as_ref();
+            let sys = ev.and_then(|e| e.system.as_ref());
+            let get = |k: &str| sys.and_then(|s| s.get(k));
+            let sections = [
+                ev.and_then(|e| e.event_data.as_ref()),
+                ev.and_then(|e| e.user_data.as_ref()),
+            ];
+            record(name, number, written, &get, sections, recovered)
+        } else if let Ok(data) = serde_json::from_str::<Json>(&rec.data) {
+            // As `records_json_value` would, minus its error on bad JSON.
+            let ev = data.get("Event");
+            let sys = ev.and_then(|e| e.get("System"));
+            let get = |k: &str| sys.and_then(|s| s.get(k));
+            let sections = [
+                ev.and_then(|e| e.get("EventData")),
+                ev.and_then(|e| e.get("UserData")),
+            ];
+            record(name, number, written, &get, sections, recovered)
+        } else {
             continue;
         };
-        let events = record(
-            name,
-            rec.event_record_id,
-            rec.timestamp,
-            &data,
-            rec.recovered,
-        );
         if !rec.recovered {
             numbers.insert(rec.event_record_id, Some(rec.timestamp));
         }
@@ -137,26 +152,79 @@ fn attr<'a, 'b>(v: Option<&'b Json<'a>>, a: &str) -> Option<&'b Json<'a>> {
     v?.get("#attributes")?.get(a)
 }
 
-fn record(name: &str, number: u64, written: Timestamp, data: &Json, recovered: bool) -> Vec<Event> {
-    let ev = data.get("Event");
-    let sys = ev.and_then(|e| e.get("System"));
-    let event_id: u64 = text(sys.and_then(|s| s.get("EventID")))
-        .trim()
-        .parse()
-        .unwrap_or(0);
-    let provider = text(attr(sys.and_then(|s| s.get("Provider")), "Name"));
-    let computer = text(sys.and_then(|s| s.get("Computer")));
-    let channel = text(sys.and_then(|s| s.get("Channel")));
-    let user_sid = text(attr(sys.and_then(|s| s.get("Security")), "UserID"));
-    let level = text(sys.and_then(|s| s.get("Level")));
-    let created = text(attr(sys.and_then(|s| s.get("TimeCreated")), "SystemTime"))
+/// The parts of a rendered record that [`record`] reads.
+#[derive(serde::Deserialize)]
+struct RecordDoc<'a> {
+    #[serde(rename = "Event", borrow)]
+    event: Option<EventDoc<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct EventDoc<'a> {
+    #[serde(rename = "System", borrow)]
+    system: Option<SystemDoc<'a>>,
+    #[serde(rename = "EventData", borrow)]
+    event_data: Option<Json<'a>>,
+    #[serde(rename = "UserData", borrow)]
+    user_data: Option<Json<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+#[allow(non_snake_case)]
+struct SystemDoc<'a> {
+    #[serde(borrow)]
+    Provider: Option<Json<'a>>,
+    #[serde(borrow)]
+    EventID: Option<Json<'a>>,
+    #[serde(borrow)]
+    Level: Option<Json<'a>>,
+    #[serde(borrow)]
+    TimeCreated: Option<Json<'a>>,
+    #[serde(borrow)]
+    Channel: Option<Json<'a>>,
+    #[serde(borrow)]
+    Computer: Option<Json<'a>>,
+    #[serde(borrow)]
+    Security: Option<Json<'a>>,
+}
+
+impl<'a> SystemDoc<'a> {
+    fn get(&self, k: &str) -> Option<&Json<'a>> {
+        match k {
+            "Provider" => self.Provider.as_ref(),
+            "EventID" => self.EventID.as_ref(),
+            "Level" => self.Level.as_ref(),
+            "TimeCreated" => self.TimeCreated.as_ref(),
+            "Channel" => self.Channel.as_ref(),
+            "Computer" => self.Computer.as_ref(),
+            "Security" => self.Security.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+/// The events of one record: `sys` gives a member of its `System`
+/// element, `sections` its `EventData` and `UserData`.
+fn record<'b, 'a: 'b>(
+    name: &str,
+    number: u64,
+    written: Timestamp,
+    sys: &dyn Fn(&str) -> Option<&'b Json<'a>>,
+    sections: [Option<&'b Json<'a>>; 2],
+    recovered: bool,
+) -> Vec<Event> {
+    let event_id: u64 = text(sys("EventID")).trim().parse().unwrap_or(0);
+    let provider = text(attr(sys("Provider"), "Name"));
+    let computer = text(sys("Computer"));
+    let channel = text(sys("Channel"));
+    let user_sid = text(attr(sys("Security"), "UserID"));
+    let level = text(sys("Level"));
+    let created = text(attr(sys("TimeCreated"), "SystemTime"))
         .parse::<Timestamp>()
         .ok();
     let mut fields = BTreeMap::new();
-    for section in ["EventData", "UserData"] {
-        if let Some(d) = ev.and_then(|e| e.get(section)) {
-            flatten("", d, &mut fields);
-        }
+    for d in sections.into_iter().flatten() {
+        flatten("", d, &mut fields);
     }
     let curated = curated_name(event_id, &provider);
     let kind = match curated {
