@@ -275,7 +275,8 @@ impl Run<'_> {
                         jiff::Timestamp::now(),
                         &mut |_, _| {},
                     );
-                    (r, started)
+                    // Its own time, not the time until the stages let it join.
+                    (r, started.elapsed())
                 })
             });
             let mut ran = Vec::new();
@@ -310,14 +311,14 @@ impl Run<'_> {
                             path: path.to_path_buf(),
                             what: "registration thread panicked".into(),
                         }),
-                        Instant::now(),
+                        std::time::Duration::ZERO,
                     )
                 })
             });
             (registered, staged)
         });
         let record = match registered {
-            Some((r, started)) => {
+            Some((r, took)) => {
                 let r = r?;
                 if r.id != id {
                     return Err(TriageError::Internal(format!(
@@ -326,7 +327,12 @@ impl Run<'_> {
                         r.id
                     )));
                 }
-                self.timed(&id, "register", started, r.size);
+                self.times.push(StageTime {
+                    evidence: id.clone(),
+                    stage: "register".to_string(),
+                    seconds: took.as_secs_f64(),
+                    bytes: r.size,
+                });
                 r
             }
             None => existing.ok_or_else(|| TriageError::Internal("no record".into()))?,
