@@ -353,39 +353,9 @@ impl HashSet {
         max_distance: u32,
     ) -> Vec<Match> {
         let mut out = Vec::new();
-        if let Some(ids) = sha256
-            .and_then(|m| <[u8; 32]>::try_from(m).ok())
-            .and_then(|k| self.sha256.get(&k))
-        {
-            out.extend(ids.iter().map(|&entry| Match {
-                entry,
-                by: "sha256",
-                distance: None,
-                orientation: None,
-            }));
-        }
-        if let Some(ids) = md5
-            .and_then(|m| <[u8; 16]>::try_from(m).ok())
-            .and_then(|k| self.md5.get(&k))
-        {
-            out.extend(ids.iter().map(|&entry| Match {
-                entry,
-                by: "md5",
-                distance: None,
-                orientation: None,
-            }));
-        }
-        if let Some(ids) = sha1
-            .and_then(|m| <[u8; 20]>::try_from(m).ok())
-            .and_then(|k| self.sha1.get(&k))
-        {
-            out.extend(ids.iter().map(|&entry| Match {
-                entry,
-                by: "sha1",
-                distance: None,
-                orientation: None,
-            }));
-        }
+        exact(&self.md5, md5, "md5", &mut out);
+        exact(&self.sha1, sha1, "sha1", &mut out);
+        exact(&self.sha256, sha256, "sha256", &mut out);
         if let Some(p) = pdq {
             self.build_index();
             if let Some(index) = &self.index {
@@ -410,6 +380,27 @@ impl HashSet {
         out.sort();
         out
     }
+}
+
+/// Adds the items whose digest of one kind equals `digest`.
+fn exact<const N: usize>(
+    map: &HashMap<[u8; N], Vec<usize>>,
+    digest: Option<&[u8]>,
+    by: &'static str,
+    out: &mut Vec<Match>,
+) {
+    let Some(ids) = digest
+        .and_then(|m| <[u8; N]>::try_from(m).ok())
+        .and_then(|k| map.get(&k))
+    else {
+        return;
+    };
+    out.extend(ids.iter().map(|&entry| Match {
+        entry,
+        by,
+        distance: None,
+        orientation: None,
+    }));
 }
 
 /// What the bare 64-digit hex values of a plain list are.
