@@ -19,6 +19,17 @@ extern "C" {
     fn prctl(option: std::ffi::c_int, ...) -> std::ffi::c_int;
 }
 
+#[cfg(unix)]
+extern "C" {
+    fn signal(signum: std::ffi::c_int, handler: usize) -> usize;
+}
+
+/// `SIGPIPE` and `SIG_DFL`.
+#[cfg(unix)]
+const SIGPIPE: std::ffi::c_int = 13;
+#[cfg(unix)]
+const SIG_DFL: usize = 0;
+
 /// Linux `PR_SET_THP_DISABLE`.
 #[cfg(target_os = "linux")]
 const PR_SET_THP_DISABLE: std::ffi::c_int = 41;
@@ -41,6 +52,17 @@ fn main() {
         );
     }
     let cli = cli::Cli::parse();
+    // A listing piped into `head` ends quietly when the reader goes, as
+    // Unix tools do (Rust ignores SIGPIPE, and a print to a closed pipe
+    // panicked). Not for the server, whose clients may hang up any time.
+    #[cfg(unix)]
+    if !matches!(cli.command, cli::Command::Serve(_)) {
+        // SAFETY: restores the default action of one signal, before any
+        // thread starts.
+        unsafe {
+            signal(SIGPIPE, SIG_DFL);
+        }
+    }
     let result = cmd::run(cli);
     std::process::exit(exit::report(result));
 }

@@ -317,3 +317,39 @@ fn demo_builds_a_case_whose_leads_match_the_answer_key() {
         .failure();
     assert!(other.join("keep.txt").exists());
 }
+
+/// `exhibit … | head`: the command ends when the reader goes (by SIGPIPE,
+/// as Unix tools do), never with a panic about a broken pipe.
+#[test]
+#[cfg(unix)]
+fn a_listing_piped_into_head_ends_without_a_panic() {
+    use std::io::{BufRead, BufReader};
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("small.bin");
+    std::fs::write(&f, b"x").unwrap();
+    // Enough lines to fill the pipe after the reader has gone.
+    let bin = assert_cmd::cargo::cargo_bin("exhibit");
+    let mut child = Command::new(bin)
+        .args(["hash", "--format", "md5sum", "-q"])
+        .args(std::iter::repeat_n(&f, 4000))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.contains("small.bin"), "{first}");
+    // The reader is dropped here: the pipe is closed.
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        out.status.success() || out.status.signal() == Some(13),
+        "{:?} {stderr}",
+        out.status
+    );
+}
