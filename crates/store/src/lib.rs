@@ -78,6 +78,12 @@ pub trait CaseStore: Send + Sync {
     fn mark_stage(&self, evidence: &str, stage: &str, done_at: &str) -> Result<(), StoreError>;
     /// Row counts per table.
     fn counts(&self) -> Result<Counts, StoreError>;
+    /// Number of findings per kind, by kind (without building the
+    /// per-value histogram: a large case has hundreds of thousands of values).
+    fn kind_totals(&self) -> Result<Vec<browse::Facet>, StoreError>;
+    /// Every distinct (kind, normalised value) of the findings, by kind and
+    /// value.
+    fn finding_values(&self) -> Result<Vec<(String, String)>, StoreError>;
     /// Findings per (kind, normalised value), most frequent first, for one
     /// kind or all; at most `limit` rows when given.
     fn histogram(

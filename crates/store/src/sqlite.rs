@@ -551,6 +551,20 @@ impl CaseStore for SqliteStore {
         })
     }
 
+    fn kind_totals(&self) -> Result<Vec<crate::browse::Facet>, StoreError> {
+        // The workbench's query (on a read-only connection of its own).
+        SqliteStore::finding_kinds(self)
+    }
+
+    fn finding_values(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let conn = self.conn()?;
+        // In the value index's order: no sort.
+        let mut st = conn
+            .prepare("SELECT DISTINCT kind, normalized FROM findings ORDER BY kind, normalized")?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     fn histogram(
         &self,
         kind: Option<&str>,

@@ -121,6 +121,21 @@ fn inserts_are_idempotent_and_queries_work() {
     assert_eq!((h[0].value.as_str(), h[0].count), ("a@x.org", 2));
     assert_eq!(store.histogram(Some("email"), Some(1)).unwrap().len(), 1);
     assert!(store.histogram(Some("url"), None).unwrap().is_empty());
+    // The per-kind totals and the distinct values agree with the histogram.
+    let totals = CaseStore::kind_totals(&store).unwrap();
+    assert_eq!(
+        totals
+            .iter()
+            .map(|f| (f.name.as_str(), f.count))
+            .collect::<Vec<_>>(),
+        [("email", 3)]
+    );
+    let mut values: Vec<(String, String)> = h
+        .iter()
+        .map(|r| (r.kind.clone(), r.value.clone()))
+        .collect();
+    values.sort();
+    assert_eq!(store.finding_values().unwrap(), values);
 
     let deleted = store
         .files(&FileFilter {

@@ -28,10 +28,9 @@ const SKIP: &[&str] = &["darknet"];
 /// same rows).
 pub fn enrich_case(store: &dyn CaseStore, enricher: &Enricher) -> Result<EnrichStats, TriageError> {
     let values: Vec<(String, String)> = store
-        .histogram(None, None)?
+        .finding_values()?
         .into_iter()
-        .filter(|h| !SKIP.contains(&h.kind.as_str()))
-        .map(|h| (h.kind, h.value))
+        .filter(|(kind, _)| !SKIP.contains(&kind.as_str()))
         .collect();
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = values.len().div_ceil(workers).max(1);

@@ -501,8 +501,8 @@ impl Run<'_> {
 pub fn summary(store: &dyn CaseStore, warnings: u64) -> Result<Summary, TriageError> {
     let counts = store.counts()?;
     let mut findings = BTreeMap::new();
-    for h in store.histogram(None, None)? {
-        *findings.entry(h.kind).or_insert(0) += h.count;
+    for f in store.kind_totals()? {
+        *findings.entry(f.name).or_insert(0) += f.count;
     }
     Ok(Summary {
         evidence: counts.evidence,
