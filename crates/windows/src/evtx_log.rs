@@ -298,20 +298,20 @@ fn record<'b, 'a: 'b>(
         format!("record {number}")
     };
     // The record's fields, built once and shared by its two events.
-    let put = |fields: &mut BTreeMap<String, String>, k: &str, v: String| {
-        fields.insert(k.to_string(), v);
-    };
-    put(&mut fields, "event_id", event_id.to_string());
-    put(&mut fields, "provider", provider);
-    put(&mut fields, "record_number", number.to_string());
-    put(&mut fields, "computer", computer);
-    put(&mut fields, "channel", channel);
-    put(&mut fields, "level", level);
+    let system = [
+        ("event_id", event_id.to_string()),
+        ("provider", provider),
+        ("record_number", number.to_string()),
+        ("computer", computer),
+        ("channel", channel),
+        ("level", level),
+    ];
+    fields.extend(system.map(|(k, v)| (k.to_string(), v)));
     if !user_sid.is_empty() {
-        put(&mut fields, "user_sid", user_sid);
+        fields.insert("user_sid".to_string(), user_sid);
     }
     if recovered {
-        put(&mut fields, "recovered", "true".to_string());
+        fields.insert("recovered".to_string(), "true".to_string());
     }
     let fields = std::sync::Arc::new(fields);
     let b = Event {

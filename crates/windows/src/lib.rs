@@ -215,24 +215,21 @@ fn guarded(
 /// `name` is how the source appears in events.
 pub fn artefacts_from_path(path: &Path, name: &str) -> Result<Vec<Event>, WindowsError> {
     let data = read(path)?;
-    if detect(name, &data) == Some(ArtefactType::Registry) {
-        let logs = registry::sibling_logs(path);
-        let mut log_data = Vec::new();
-        for p in logs {
-            log_data.push(read(&p)?);
+    let mut events = match detect(name, &data) {
+        Some(ArtefactType::Registry) => {
+            let mut log_data = Vec::new();
+            for p in registry::sibling_logs(path) {
+                log_data.push(read(&p)?);
+            }
+            registry::events(name, &data, Some(&log_data))?
         }
-        let mut events = registry::events(name, &data, Some(&log_data))?;
-        sort_events(&mut events);
-        return Ok(events);
-    }
-    if detect(name, &data) == Some(ArtefactType::Evtx) {
         // The parser owns its buffer: hand it the one just read (a gigabyte
         // of logs is otherwise copied once more).
-        let mut events = guarded(name, move || evtx_log::parse_owned(name, data))?;
-        sort_events(&mut events);
-        return Ok(events);
-    }
-    artefacts_from_file(name, &data)
+        Some(ArtefactType::Evtx) => guarded(name, move || evtx_log::parse_owned(name, data))?,
+        _ => return artefacts_from_file(name, &data),
+    };
+    sort_events(&mut events);
+    Ok(events)
 }
 
 /// Walks `dir` (sorted, not following symbolic links) and reads every file
