@@ -171,7 +171,16 @@ pub fn detect(name: &str, data: &[u8]) -> Option<ArtefactType> {
 /// should appear in the timeline (a path inside the evidence); it is also
 /// used to recognise artefacts whose content alone is ambiguous.
 pub fn artefacts_from_file(name: &str, data: &[u8]) -> Result<Vec<Event>, WindowsError> {
-    let kind = detect(name, data).ok_or_else(|| WindowsError::Unrecognised(name.to_string()))?;
+    artefacts_of_kind(detect(name, data), name, data)
+}
+
+/// [`artefacts_from_file`] of bytes already recognised as `kind`.
+fn artefacts_of_kind(
+    kind: Option<ArtefactType>,
+    name: &str,
+    data: &[u8],
+) -> Result<Vec<Event>, WindowsError> {
+    let kind = kind.ok_or_else(|| WindowsError::Unrecognised(name.to_string()))?;
     let mut events = match kind {
         ArtefactType::Evtx => guarded(name, || evtx_log::parse(name, data))?,
         ArtefactType::Evt => evt::parse(name, data)?,
@@ -215,7 +224,8 @@ fn guarded(
 /// `name` is how the source appears in events.
 pub fn artefacts_from_path(path: &Path, name: &str) -> Result<Vec<Event>, WindowsError> {
     let data = read(path)?;
-    let mut events = match detect(name, &data) {
+    let kind = detect(name, &data);
+    let mut events = match kind {
         Some(ArtefactType::Registry) => {
             let mut log_data = Vec::new();
             for p in registry::sibling_logs(path) {
@@ -226,7 +236,7 @@ pub fn artefacts_from_path(path: &Path, name: &str) -> Result<Vec<Event>, Window
         // The parser owns its buffer: hand it the one just read (a gigabyte
         // of logs is otherwise copied once more).
         Some(ArtefactType::Evtx) => guarded(name, move || evtx_log::parse_owned(name, data))?,
-        _ => return artefacts_from_file(name, &data),
+        _ => return artefacts_of_kind(kind, name, &data),
     };
     sort_events(&mut events);
     Ok(events)
