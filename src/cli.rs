@@ -374,6 +374,11 @@ pub struct TriageArgs {
     /// Scanner threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Keep the case's rows on a PostgreSQL server (`postgres://user@host:port/db`, password
+    /// from PGPASSWORD) in a schema of their own, instead of SQLite in the case folder; the case
+    /// folder records where (`store.json`), so every later command finds them.
+    #[arg(long, env = "EXHIBIT_STORE", value_name = "URL")]
+    pub store: Option<String>,
     /// Bytes of each text file's content put in the full-text index (0: file text not indexed).
     #[arg(long, default_value_t = exhibit_triage::TEXT_LIMIT)]
     pub text_limit: usize,
@@ -428,6 +433,27 @@ pub enum CaseCommand {
         /// Output JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Print every row of the case store as JSON lines (no row ids; files named by their key),
+    /// in row order: the same case gives the same lines whatever store holds it, so two
+    /// examiners (or a local and a distributed triage) can compare cases with `diff`.
+    Dump {
+        /// Case folder.
+        case: PathBuf,
+    },
+    /// Move the case's rows to another store: `--to postgres://user@host:port/db` (password
+    /// from PGPASSWORD; a schema of its own is made) or `--to sqlite` (back into the case
+    /// folder). Every row is copied, both sides are dumped and compared, the custody log is
+    /// verified, and only then does the case point at the new store (the move is logged).
+    Migrate {
+        /// Case folder.
+        case: PathBuf,
+        /// Destination: a postgres:// URL or `sqlite`.
+        #[arg(long)]
+        to: String,
+        /// Examiner (defaults to the case's examiner).
+        #[arg(long)]
+        examiner: Option<String>,
     },
 }
 

@@ -6,6 +6,7 @@ mod cmd;
 mod exit;
 mod output;
 mod progress;
+mod store;
 
 use clap::Parser;
 

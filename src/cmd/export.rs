@@ -64,9 +64,9 @@ fn parquet(args: &ExportArgs, case: &Case, who: &str) -> anyhow::Result<()> {
         .out
         .as_ref()
         .context("--format parquet writes a folder of tables: give it with --out")?;
-    let store = exhibit_store::SqliteStore::open_case(case.dir())?;
+    let store = crate::store::open(case.dir())?;
     let evidence: Vec<String> = case.evidence()?.into_iter().map(|r| r.id).collect();
-    let written = exhibit_export::parquet::write_parquet(&store, &evidence, dir)?;
+    let written = exhibit_export::parquet::write_parquet(&*store, &evidence, dir)?;
     let mut details = std::collections::BTreeMap::from([
         ("format".to_string(), "parquet".to_string()),
         ("destination".to_string(), dir.display().to_string()),

@@ -520,7 +520,7 @@ struct Listed {
 
 fn list(a: &ListArgs) -> anyhow::Result<()> {
     let case = exhibit_case::Case::open(&a.case)?;
-    let store = exhibit_store::SqliteStore::open_case(case.dir())?;
+    let store = crate::store::open(case.dir())?;
     let cats = categorised(&case)?;
     // The best match (exact digests first, then the smallest PDQ distance)
     // of each MD5 `media match` saw.
@@ -547,7 +547,7 @@ fn list(a: &ListArgs) -> anyhow::Result<()> {
         }
     }
     let rows = exhibit_store::CaseStore::files(
-        &store,
+        &*store,
         &exhibit_store::FileFilter {
             mime_prefix: Some("image/".into()),
             ..Default::default()

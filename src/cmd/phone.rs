@@ -77,9 +77,8 @@ struct Stored {
 }
 
 fn chats(a: &ChatsArgs) -> anyhow::Result<()> {
-    use exhibit_store::CaseStore;
     let app = app_named(a.app.as_deref())?;
-    let store = exhibit_store::SqliteStore::open_case(&a.case)
+    let store = crate::store::open(&a.case)
         .with_context(|| format!("{}: not a triaged case", a.case.display()))?;
     let mut found: Vec<Stored> = store
         .messages(None)?

@@ -109,7 +109,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
 /// Runs `exhibit tag`.
 pub fn tag(args: &TagArgs) -> anyhow::Result<()> {
     let case = Case::open(&args.case)?;
-    let store = SqliteStore::open_case(case.dir())?;
+    let store = crate::store::sqlite_only(case.dir(), "report")?;
     if args.list {
         return list(&store, args.json);
     }

@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::Context;
 use exhibit_case::Case;
 use exhibit_examine::timeline::csv_field;
-use exhibit_store::{CaseStore, FileFilter, SearchQuery, SqliteStore};
+use exhibit_store::{CaseStore, FileFilter, SearchQuery};
 use exhibit_triage::{Progress, TriageOptions};
 
 use crate::cli::{TimelineFormat, TriageArgs};
@@ -32,7 +32,11 @@ pub fn run(args: &TriageArgs) -> anyhow::Result<()> {
         )
         .with_context(|| format!("creating case {}", args.case.display()))?
     };
-    let store = SqliteStore::open_case(case.dir())?;
+    if let Some(url) = args.store.as_deref().filter(|u| !u.is_empty()) {
+        exhibit_store::link::attach(case.dir(), url).context("--store")?;
+    }
+    let store = crate::store::open(case.dir())?;
+    let store: &dyn CaseStore = &*store;
     let opts = TriageOptions {
         examiner: crate::output::examiner(&args.examiner, Some(&case)),
         threads: args.threads.unwrap_or(0),
@@ -62,11 +66,11 @@ pub fn run(args: &TriageArgs) -> anyhow::Result<()> {
         Progress::Warning(w) => bar.suspend(|| eprintln!("warning: {w}")),
     };
     let summary =
-        exhibit_triage::triage(&case, &store, &args.evidence, &opts, &report).context("triage")?;
+        exhibit_triage::triage(&case, store, &args.evidence, &opts, &report).context("triage")?;
     bar.finish_and_clear();
     let started = std::time::Instant::now();
     let enricher = args.reference.enricher(&args.watchlist)?;
-    let enriched = exhibit_triage::enrich::enrich_case(&store, &enricher).context("enrichment")?;
+    let enriched = exhibit_triage::enrich::enrich_case(store, &enricher).context("enrichment")?;
     let enrich_s = started.elapsed().as_secs_f64();
     if args.json {
         let mut v = serde_json::to_value(&summary)?;
@@ -79,7 +83,15 @@ pub fn run(args: &TriageArgs) -> anyhow::Result<()> {
         }
         return crate::output::json(&v);
     }
-    println!("case {} ({})", case.dir().display(), store.path().display());
+    let location = match exhibit_store::link::link(case.dir())? {
+        Some(l) => l.describe(),
+        None => case
+            .dir()
+            .join(exhibit_store::DB_FILE)
+            .display()
+            .to_string(),
+    };
+    println!("case {} ({location})", case.dir().display());
     println!("  {:<16} {}", "evidence", summary.evidence);
     println!("  {:<16} {}", "files", summary.files);
     println!("  {:<16} {}", "deleted files", summary.deleted);
@@ -114,7 +126,7 @@ pub fn run(args: &TriageArgs) -> anyhow::Result<()> {
         println!("  {:<16} {}", "warnings", summary.warnings);
     }
     if !args.watchlist.is_empty() {
-        let hits = watch_hits(&store, &args.watchlist)?;
+        let hits = watch_hits(store, &args.watchlist)?;
         println!("  {:<16} {}", "watchlist hits", hits.len());
         for (h, label) in &hits {
             println!(
@@ -136,16 +148,16 @@ pub fn run(args: &TriageArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn open_store(case: &Path) -> anyhow::Result<SqliteStore> {
+fn open_store(case: &Path) -> anyhow::Result<Box<dyn CaseStore>> {
     let case = Case::open(case)?;
-    Ok(SqliteStore::open_case(case.dir())?)
+    crate::store::open(case.dir())
 }
 
 /// Findings on the watchlists (the same lists and matching as the
 /// enrichment: typed by a `# type:` line or each line's shape, a domain also
 /// matching its subdomains), with the note of the first line that matched.
 fn watch_hits(
-    store: &SqliteStore,
+    store: &dyn CaseStore,
     lists: &[std::path::PathBuf],
 ) -> anyhow::Result<Vec<(exhibit_store::HistogramRow, Option<String>)>> {
     use exhibit_osint::watchlist::{classify, ListKind, Watchlists};
@@ -170,7 +182,7 @@ pub fn findings(
 ) -> anyhow::Result<()> {
     let store = open_store(case)?;
     if let Some(w) = watchlist {
-        let hits = watch_hits(&store, &[w.to_path_buf()])?;
+        let hits = watch_hits(&*store, &[w.to_path_buf()])?;
         if json {
             let rows: Vec<serde_json::Value> = hits
                 .iter()
@@ -298,7 +310,7 @@ pub fn timeline(
     let (from, to) = (bound("--from", from)?, bound("--to", to)?);
     let store = open_store(case)?;
     if format == TimelineFormat::Bodyfile {
-        return bodyfile(&store, from.as_deref(), to.as_deref());
+        return bodyfile(&*store, from.as_deref(), to.as_deref());
     }
     let rows = store.timeline(from.as_deref(), to.as_deref())?;
     let out = std::io::stdout();
@@ -342,7 +354,7 @@ pub fn timeline(
 /// The case's files as a TSK body file (for `mactime` and the tools that
 /// read it), with the evidence id and partition in front of each path
 /// (`E1/p1/home/…`); with `--from`/`--to`, files with a time in range.
-fn bodyfile(store: &SqliteStore, from: Option<&str>, to: Option<&str>) -> anyhow::Result<()> {
+fn bodyfile(store: &dyn CaseStore, from: Option<&str>, to: Option<&str>) -> anyhow::Result<()> {
     use exhibit_vfs::{Entry, EntryKind, Recovery, Times};
     let rows = store.files(&FileFilter::default())?;
     let out = std::io::stdout();
@@ -402,7 +414,7 @@ pub fn search(
         anyhow::bail!("the search text is empty");
     }
     let case = Case::open(case)?;
-    let store = SqliteStore::open_case(case.dir())?;
+    let store = crate::store::open(case.dir())?;
     let mut q = exhibit_index::parse_query(query).context("search query")?;
     q.limit = limit;
     // Free text: substring search of findings, file paths and timeline

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use exhibit_case::{Case, CaseInfo, EvidenceRecord};
 use exhibit_custody::{CustodyLog, Entry};
-use exhibit_store::{CaseStore, FileFilter, FileKey, SqliteStore};
+use exhibit_store::{CaseStore, FileFilter, FileKey};
 
 use crate::{ExportError, ExportOptions};
 
@@ -159,12 +159,9 @@ pub fn load(case: &Case, opts: &ExportOptions) -> Result<Snapshot, ExportError> 
         .into_iter()
         .filter(|e| e.action != "exported")
         .collect();
-    let db = case.dir().join(exhibit_store::DB_FILE);
-    let (leads, leads_total) = if db.is_file() {
-        let store = SqliteStore::open(&db)?;
-        leads(&store, &evidence, opts.max_findings)?
-    } else {
-        (Vec::new(), 0)
+    let (leads, leads_total) = match exhibit_store::link::open_existing(case.dir())? {
+        Some(store) => leads(&*store, &evidence, opts.max_findings)?,
+        None => (Vec::new(), 0),
     };
     Ok(Snapshot {
         info: case.info().clone(),

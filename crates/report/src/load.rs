@@ -5,9 +5,7 @@ use std::path::Path;
 
 use exhibit_case::{Case, CaseInfo, EvidenceRecord};
 use exhibit_custody::{Checkpoint, Entry, VerifyReport};
-use exhibit_store::{
-    CaseStore, EnrichmentRow, FindingRow, MessageRow, SqliteStore, TagRow, TimelineRow,
-};
+use exhibit_store::{CaseStore, EnrichmentRow, FindingRow, MessageRow, TagRow, TimelineRow};
 
 use crate::{Options, ReportError};
 
@@ -167,13 +165,12 @@ pub fn load(case_dir: &Path, opts: &Options) -> Result<CaseData, ReportError> {
             })
             .collect(),
     };
-    let db = case.dir().join(exhibit_store::DB_FILE);
-    let store = if db.is_file() {
-        let store = SqliteStore::open(&db)?;
-        let ids: Vec<String> = evidence.iter().map(|e| e.record.id.clone()).collect();
-        Some(store_data(&store, &ids, opts)?)
-    } else {
-        None
+    let store = match exhibit_store::link::open_existing(case.dir())? {
+        Some(store) => {
+            let ids: Vec<String> = evidence.iter().map(|e| e.record.id.clone()).collect();
+            Some(store_data(&*store, &ids, opts)?)
+        }
+        None => None,
     };
     Ok(CaseData {
         info: case.info().clone(),

@@ -1,24 +1,44 @@
 //! The searchable case store: every file, finding and timeline event of a
-//! case, queryable, in `CASE/case.db`.
+//! case, queryable.
 //!
-//! [`CaseStore`] is the interface the rest of Exhibit uses, so a PostgreSQL
-//! backend can follow; [`SqliteStore`] is the SQLite implementation (WAL,
-//! foreign keys on, schema versioned by ordered migrations).
+//! [`CaseStore`] is the interface the rest of Exhibit uses; two backends
+//! implement it with the same behaviour (same rows, same order, same
+//! search hits):
+//!
+//! - [`SqliteStore`]: one SQLite file per case, `CASE/case.db` (WAL,
+//!   foreign keys on, schema versioned by ordered migrations).
+//! - [`PgStore`]: a PostgreSQL database holding many cases, one schema
+//!   (namespace) per case, with its own `schema_version` table; every text
+//!   column compares bytewise (`COLLATE "C"`, as SQLite does), so listings
+//!   sort the same on both.
+//!
+//! A case moves between backends with [`copy_case`] ([`CaseStore::dump`]
+//! into [`CaseStore::load`]): row ids are not copied, file references are
+//! resolved by [`FileKey`], and the copy dumps to the same records.
 //!
 //! What it must never do: touch evidence (it only ever sees rows derived
 //! from it), or rewrite what was stored. Every batch is one transaction,
 //! so a killed run leaves a consistent database; every row carries the
 //! stage that wrote it, and a stage that did not finish is cleared
 //! ([`CaseStore::clear_stage`]) and redone, so a rerun gives the same case.
+//! It never writes outside its own case schema on PostgreSQL (apart from
+//! the optional `pg_trgm` extension), never puts a password in an error
+//! message, and has no async API.
 #![deny(missing_docs)]
 
 pub mod browse;
+mod dump;
 mod error;
+pub mod link;
+mod postgres;
 mod rows;
 mod schema;
 mod sqlite;
 
+pub use crate::postgres::{drop_schema, PgStore};
+pub use dump::{copy_case, CopyReport, Record};
 pub use error::StoreError;
+pub use link::{open_case_store, StoreLink};
 pub use rows::{
     Counts, EnrichmentRow, EvidenceRow, FileFilter, FileKey, FileRow, FindingRow, HistogramRow,
     MessageRow, SearchHit, SearchQuery, TagRow, TimelineRow,
@@ -119,4 +139,23 @@ pub trait CaseStore: Send + Sync {
     fn remove_tag(&self, target: &str, key: &str, detail: &str) -> Result<bool, StoreError>;
     /// Every tag, by target, key and detail.
     fn tags(&self) -> Result<Vec<TagRow>, StoreError>;
+    /// Where the rows are, for custody entries and messages (`case.db`,
+    /// `postgresql schema case_…`): never a password.
+    fn location(&self) -> String;
+    /// Calls `each` with every row of every table, without row ids, from
+    /// one consistent state: evidence (by id), files, findings, timeline
+    /// events and messages (each in row order, so files come before the
+    /// rows that refer to them), enrichment (by kind and value), tags (by
+    /// target, key and detail) and stage marks (by evidence and stage).
+    /// Stops at the first error `each` returns.
+    fn dump(
+        &self,
+        each: &mut dyn FnMut(Record) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+    /// Inserts dumped records in one transaction, in their order, with
+    /// the rules of the other inserts (files and stage marks already
+    /// present are ignored, evidence, enrichment and tags are updated,
+    /// file references are resolved by key). Findings, events and messages
+    /// have no unique key: loading the same records twice doubles them.
+    fn load(&self, records: &[Record]) -> Result<(), StoreError>;
 }

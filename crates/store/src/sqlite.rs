@@ -5,9 +5,11 @@ use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use crate::dump::{runs, Run};
 use crate::{
     schema, CaseStore, Counts, EnrichmentRow, EvidenceRow, FileFilter, FileKey, FileRow,
-    FindingRow, HistogramRow, MessageRow, SearchHit, SearchQuery, StoreError, TagRow, TimelineRow,
+    FindingRow, HistogramRow, MessageRow, Record, SearchHit, SearchQuery, StoreError, TagRow,
+    TimelineRow,
 };
 
 /// The case store in `CASE/case.db` (WAL mode, foreign keys on).
@@ -195,11 +197,7 @@ pub(crate) fn timeline_row(r: &Row<'_>) -> rusqlite::Result<TimelineRow> {
     })
 }
 
-fn insert_timeline(
-    tx: &rusqlite::Transaction<'_>,
-    stage: &str,
-    rows: &[TimelineRow],
-) -> Result<(), StoreError> {
+fn insert_timeline(tx: &Connection, stage: &str, rows: &[&TimelineRow]) -> Result<(), StoreError> {
     let mut ev = tx.prepare_cached(&format!(
         "INSERT INTO timeline (evidence, time, macb, stage, source, description, zone, file_id)
          VALUES (?1, ?5, ?6, ?7, ?8, ?9, ?10, COALESCE(?11, {FILE_ID}))"
@@ -248,57 +246,198 @@ fn limit(n: Option<usize>) -> i64 {
     n.map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX))
 }
 
+/// Inserts file rows, ignoring those already present; returns how many
+/// were new.
+fn insert_file_rows(tx: &Connection, files: &[&FileRow]) -> Result<usize, StoreError> {
+    let mut ins = tx.prepare_cached(
+        "INSERT OR IGNORE INTO files (evidence, partition, inode, path, fs, name_kind,
+         deleted, size, mode, uid, gid, atime, mtime, ctime, crtime, md5, sha1, sha256,
+         mime, recovery)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+         ?16, ?17, ?18, ?19, ?20)",
+    )?;
+    let mut added = 0;
+    for f in files {
+        added += ins.execute(params![
+            f.evidence,
+            f.key.partition,
+            f.key.inode,
+            f.key.path,
+            f.fs,
+            f.name_kind,
+            f.deleted,
+            f.size,
+            f.mode,
+            f.uid,
+            f.gid,
+            f.atime,
+            f.mtime,
+            f.ctime,
+            f.crtime,
+            f.md5,
+            f.sha1,
+            f.sha256,
+            f.mime,
+            f.recovery
+        ])?;
+    }
+    Ok(added)
+}
+
+fn insert_finding_rows(
+    tx: &Connection,
+    stage: &str,
+    rows: &[&FindingRow],
+) -> Result<(), StoreError> {
+    let mut ins = tx.prepare_cached(&format!(
+        "INSERT INTO findings (evidence, stage, kind, value, normalized, path,
+         \"offset\", encoding, validated, context, file_id)
+         VALUES (?1, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
+         COALESCE(?14, {FILE_ID}))"
+    ))?;
+    for f in rows {
+        let (p, i, path) = key_params(&f.file);
+        ins.execute(params![
+            f.evidence,
+            p,
+            i,
+            path,
+            stage,
+            f.kind,
+            f.value,
+            f.normalized,
+            f.path,
+            f.offset,
+            f.encoding,
+            f.validated,
+            f.context,
+            f.file_id
+        ])?;
+    }
+    Ok(())
+}
+
+fn insert_message_rows(
+    tx: &Connection,
+    stage: &str,
+    rows: &[&MessageRow],
+) -> Result<(), StoreError> {
+    let mut ins = tx.prepare_cached(&format!(
+        "INSERT INTO messages (evidence, stage, sha256, location, \"offset\", size,
+         message_id, date, date_zone, sender, recipients, subject, attachments,
+         analysis, file_id)
+         VALUES (?1, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+         COALESCE(?18, {FILE_ID}))"
+    ))?;
+    for m in rows {
+        let (p, i, path) = key_params(&m.file);
+        ins.execute(params![
+            m.evidence,
+            p,
+            i,
+            path,
+            stage,
+            m.sha256,
+            m.location,
+            m.offset,
+            m.size,
+            m.message_id,
+            m.date,
+            m.date_zone,
+            m.sender,
+            m.recipients,
+            m.subject,
+            m.attachments,
+            m.analysis,
+            m.file_id
+        ])?;
+    }
+    Ok(())
+}
+
+fn upsert_evidence(conn: &Connection, e: &EvidenceRow) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO evidence (id, path, container, size, md5, sha1, sha256)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (id) DO UPDATE SET path = ?2, container = ?3, size = ?4,
+           md5 = COALESCE(?5, md5), sha1 = COALESCE(?6, sha1),
+           sha256 = COALESCE(?7, sha256)",
+    )?
+    .execute(params![
+        e.id,
+        e.path,
+        e.container,
+        e.size,
+        e.md5,
+        e.sha1,
+        e.sha256
+    ])?;
+    Ok(())
+}
+
+fn upsert_enrichment(conn: &Connection, r: &EnrichmentRow) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO enrichment (kind, value, flagged, summary, json)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![r.kind, r.value, r.flagged, r.summary, r.json])?;
+    Ok(())
+}
+
+fn upsert_tag(conn: &Connection, tag: &TagRow) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO tags (target, key, detail, note, examiner, tagged_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        tag.target,
+        tag.key,
+        tag.detail,
+        tag.note,
+        tag.examiner,
+        tag.tagged_at
+    ])?;
+    Ok(())
+}
+
+fn insert_stage(
+    conn: &Connection,
+    evidence: &str,
+    stage: &str,
+    done_at: &str,
+) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO stages (evidence, stage, done_at) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![evidence, stage, done_at])?;
+    Ok(())
+}
+
+/// Calls `each` with every row `sql` selects, as `f` makes it.
+fn each_row<T>(
+    conn: &Connection,
+    sql: &str,
+    f: impl Fn(&Row<'_>) -> rusqlite::Result<T>,
+    each: &mut dyn FnMut(T) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let mut st = conn.prepare(sql)?;
+    let mut rows = st.query([])?;
+    while let Some(r) = rows.next()? {
+        each(f(r)?)?;
+    }
+    Ok(())
+}
+
 impl CaseStore for SqliteStore {
     fn put_evidence(&self, e: &EvidenceRow) -> Result<(), StoreError> {
-        self.conn()?.execute(
-            "INSERT INTO evidence (id, path, container, size, md5, sha1, sha256)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT (id) DO UPDATE SET path = ?2, container = ?3, size = ?4,
-               md5 = COALESCE(?5, md5), sha1 = COALESCE(?6, sha1),
-               sha256 = COALESCE(?7, sha256)",
-            params![e.id, e.path, e.container, e.size, e.md5, e.sha1, e.sha256],
-        )?;
-        Ok(())
+        upsert_evidence(&*self.conn()?, e)
     }
 
     fn insert_files(&self, files: &[FileRow], events: &[TimelineRow]) -> Result<usize, StoreError> {
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
-        let mut added = 0;
-        {
-            let mut ins = tx.prepare_cached(
-                "INSERT OR IGNORE INTO files (evidence, partition, inode, path, fs, name_kind,
-                 deleted, size, mode, uid, gid, atime, mtime, ctime, crtime, md5, sha1, sha256,
-                 mime, recovery)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                 ?16, ?17, ?18, ?19, ?20)",
-            )?;
-            for f in files {
-                added += ins.execute(params![
-                    f.evidence,
-                    f.key.partition,
-                    f.key.inode,
-                    f.key.path,
-                    f.fs,
-                    f.name_kind,
-                    f.deleted,
-                    f.size,
-                    f.mode,
-                    f.uid,
-                    f.gid,
-                    f.atime,
-                    f.mtime,
-                    f.ctime,
-                    f.crtime,
-                    f.md5,
-                    f.sha1,
-                    f.sha256,
-                    f.mime,
-                    f.recovery
-                ])?;
-            }
-            insert_timeline(&tx, "files", events)?;
-        }
+        let added = insert_file_rows(&tx, &files.iter().collect::<Vec<_>>())?;
+        insert_timeline(&tx, "files", &events.iter().collect::<Vec<_>>())?;
         tx.commit()?;
         Ok(added)
     }
@@ -306,33 +445,7 @@ impl CaseStore for SqliteStore {
     fn insert_findings(&self, stage: &str, rows: &[FindingRow]) -> Result<usize, StoreError> {
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
-        {
-            let mut ins = tx.prepare_cached(&format!(
-                "INSERT INTO findings (evidence, stage, kind, value, normalized, path,
-                 \"offset\", encoding, validated, context, file_id)
-                 VALUES (?1, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,
-                 COALESCE(?14, {FILE_ID}))"
-            ))?;
-            for f in rows {
-                let (p, i, path) = key_params(&f.file);
-                ins.execute(params![
-                    f.evidence,
-                    p,
-                    i,
-                    path,
-                    stage,
-                    f.kind,
-                    f.value,
-                    f.normalized,
-                    f.path,
-                    f.offset,
-                    f.encoding,
-                    f.validated,
-                    f.context,
-                    f.file_id
-                ])?;
-            }
-        }
+        insert_finding_rows(&tx, stage, &rows.iter().collect::<Vec<_>>())?;
         tx.commit()?;
         Ok(rows.len())
     }
@@ -350,7 +463,7 @@ impl CaseStore for SqliteStore {
     fn insert_events(&self, stage: &str, rows: &[TimelineRow]) -> Result<usize, StoreError> {
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
-        insert_timeline(&tx, stage, rows)?;
+        insert_timeline(&tx, stage, &rows.iter().collect::<Vec<_>>())?;
         tx.commit()?;
         Ok(rows.len())
     }
@@ -358,38 +471,7 @@ impl CaseStore for SqliteStore {
     fn insert_messages(&self, stage: &str, rows: &[MessageRow]) -> Result<usize, StoreError> {
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
-        {
-            let mut ins = tx.prepare_cached(&format!(
-                "INSERT INTO messages (evidence, stage, sha256, location, \"offset\", size,
-                 message_id, date, date_zone, sender, recipients, subject, attachments,
-                 analysis, file_id)
-                 VALUES (?1, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 COALESCE(?18, {FILE_ID}))"
-            ))?;
-            for m in rows {
-                let (p, i, path) = key_params(&m.file);
-                ins.execute(params![
-                    m.evidence,
-                    p,
-                    i,
-                    path,
-                    stage,
-                    m.sha256,
-                    m.location,
-                    m.offset,
-                    m.size,
-                    m.message_id,
-                    m.date,
-                    m.date_zone,
-                    m.sender,
-                    m.recipients,
-                    m.subject,
-                    m.attachments,
-                    m.analysis,
-                    m.file_id
-                ])?;
-            }
-        }
+        insert_message_rows(&tx, stage, &rows.iter().collect::<Vec<_>>())?;
         tx.commit()?;
         Ok(rows.len())
     }
@@ -442,7 +524,7 @@ impl CaseStore for SqliteStore {
             "SELECT m.*, f.partition AS f_partition, f.inode AS f_inode, f.path AS f_path
              FROM messages m LEFT JOIN files f ON f.id = m.file_id
              WHERE ?1 IS NULL OR m.evidence = ?1
-             ORDER BY m.evidence, COALESCE(f.path, m.location), m.\"offset\", m.sha256",
+             ORDER BY m.evidence, COALESCE(f.path, m.location), m.\"offset\", m.sha256, m.id",
         )?;
         let rows = st.query_map([evidence], message_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -531,11 +613,7 @@ impl CaseStore for SqliteStore {
     }
 
     fn mark_stage(&self, evidence: &str, stage: &str, done_at: &str) -> Result<(), StoreError> {
-        self.conn()?.execute(
-            "INSERT OR IGNORE INTO stages (evidence, stage, done_at) VALUES (?1, ?2, ?3)",
-            params![evidence, stage, done_at],
-        )?;
-        Ok(())
+        insert_stage(&*self.conn()?, evidence, stage, done_at)
     }
 
     fn counts(&self) -> Result<Counts, StoreError> {
@@ -620,7 +698,7 @@ impl CaseStore for SqliteStore {
             "SELECT t.*, f.partition AS f_partition, f.inode AS f_inode, f.path AS f_path
              FROM timeline t LEFT JOIN files f ON f.id = t.file_id
              WHERE (?1 IS NULL OR t.time >= ?1) AND (?2 IS NULL OR t.time < ?2)
-             ORDER BY t.time, t.evidence, t.description, t.macb, t.source",
+             ORDER BY t.time, t.evidence, t.description, t.macb, t.source, t.id",
         )?;
         let rows = st.query_map(params![from, to], timeline_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -666,7 +744,7 @@ impl CaseStore for SqliteStore {
                 "SELECT f.evidence, f.kind, f.value, f.path, f.\"offset\", fi.path
                  FROM findings f LEFT JOIN files fi ON fi.id = f.file_id
                  WHERE {} AND (?2 IS NULL OR f.kind = ?2)
-                 ORDER BY f.evidence, f.\"offset\", f.kind, f.path, f.normalized LIMIT ?3",
+                 ORDER BY f.evidence, f.\"offset\", f.kind, f.path, f.normalized, f.id LIMIT ?3",
                 cond("findings_fts", "f.id", &["f.value", "f.normalized"])
             );
             let mut st = conn.prepare(&sql)?;
@@ -713,7 +791,7 @@ impl CaseStore for SqliteStore {
             let sql = format!(
                 "SELECT t.evidence, t.macb, t.description, t.time, fi.path
                  FROM timeline t LEFT JOIN files fi ON fi.id = t.file_id
-                 WHERE {} ORDER BY t.time, t.evidence, t.description, t.macb LIMIT ?2",
+                 WHERE {} ORDER BY t.time, t.evidence, t.description, t.macb, t.id LIMIT ?2",
                 cond("timeline_fts", "t.id", &["t.description"])
             );
             let mut st = conn.prepare(&sql)?;
@@ -752,14 +830,8 @@ impl CaseStore for SqliteStore {
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
         tx.execute("DELETE FROM enrichment", [])?;
-        {
-            let mut ins = tx.prepare_cached(
-                "INSERT OR REPLACE INTO enrichment (kind, value, flagged, summary, json)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            for r in rows {
-                ins.execute(params![r.kind, r.value, r.flagged, r.summary, r.json])?;
-            }
+        for r in rows {
+            upsert_enrichment(&tx, r)?;
         }
         tx.commit()?;
         Ok(())
@@ -784,20 +856,7 @@ impl CaseStore for SqliteStore {
     }
 
     fn add_tag(&self, tag: &TagRow) -> Result<(), StoreError> {
-        let conn = self.conn()?;
-        conn.execute(
-            "INSERT OR REPLACE INTO tags (target, key, detail, note, examiner, tagged_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                tag.target,
-                tag.key,
-                tag.detail,
-                tag.note,
-                tag.examiner,
-                tag.tagged_at
-            ],
-        )?;
-        Ok(())
+        upsert_tag(&*self.conn()?, tag)
     }
 
     fn remove_tag(&self, target: &str, key: &str, detail: &str) -> Result<bool, StoreError> {
@@ -807,6 +866,10 @@ impl CaseStore for SqliteStore {
             params![target, key, detail],
         )?;
         Ok(n > 0)
+    }
+
+    fn location(&self) -> String {
+        crate::DB_FILE.to_string()
     }
 
     fn tags(&self) -> Result<Vec<TagRow>, StoreError> {
@@ -826,5 +889,170 @@ impl CaseStore for SqliteStore {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn dump(
+        &self,
+        each: &mut dyn FnMut(Record) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        // One read transaction: every table from the same state.
+        let tx = conn.transaction()?;
+        each_row(
+            &tx,
+            "SELECT id, path, container, size, md5, sha1, sha256 FROM evidence ORDER BY id",
+            |r| {
+                Ok(Record::Evidence(EvidenceRow {
+                    id: r.get(0)?,
+                    path: r.get(1)?,
+                    container: r.get(2)?,
+                    size: r.get(3)?,
+                    md5: r.get(4)?,
+                    sha1: r.get(5)?,
+                    sha256: r.get(6)?,
+                }))
+            },
+            each,
+        )?;
+        each_row(
+            &tx,
+            "SELECT * FROM files ORDER BY id",
+            |r| {
+                Ok(Record::File(FileRow {
+                    id: 0,
+                    ..file_row(r)?
+                }))
+            },
+            each,
+        )?;
+        let joined = |table: &str| {
+            format!(
+                "SELECT x.*, f.partition AS f_partition, f.inode AS f_inode, f.path AS f_path
+                 FROM {table} x LEFT JOIN files f ON f.id = x.file_id ORDER BY x.id"
+            )
+        };
+        each_row(
+            &tx,
+            &joined("findings"),
+            |r| {
+                Ok(Record::Finding {
+                    stage: r.get("stage")?,
+                    row: FindingRow {
+                        file_id: None,
+                        ..finding_row(r)?
+                    },
+                })
+            },
+            each,
+        )?;
+        each_row(
+            &tx,
+            &joined("timeline"),
+            |r| {
+                Ok(Record::Event {
+                    stage: r.get("stage")?,
+                    row: TimelineRow {
+                        file_id: None,
+                        ..timeline_row(r)?
+                    },
+                })
+            },
+            each,
+        )?;
+        each_row(
+            &tx,
+            &joined("messages"),
+            |r| {
+                Ok(Record::Message {
+                    stage: r.get("stage")?,
+                    row: MessageRow {
+                        file_id: None,
+                        ..message_row(r)?
+                    },
+                })
+            },
+            each,
+        )?;
+        each_row(
+            &tx,
+            "SELECT kind, value, flagged, summary, json FROM enrichment ORDER BY kind, value",
+            |r| {
+                Ok(Record::Enrichment(EnrichmentRow {
+                    kind: r.get(0)?,
+                    value: r.get(1)?,
+                    flagged: r.get(2)?,
+                    summary: r.get(3)?,
+                    json: r.get(4)?,
+                }))
+            },
+            each,
+        )?;
+        each_row(
+            &tx,
+            "SELECT target, key, detail, note, examiner, tagged_at FROM tags
+             ORDER BY target, key, detail",
+            |r| {
+                Ok(Record::Tag(TagRow {
+                    target: r.get(0)?,
+                    key: r.get(1)?,
+                    detail: r.get(2)?,
+                    note: r.get(3)?,
+                    examiner: r.get(4)?,
+                    tagged_at: r.get(5)?,
+                }))
+            },
+            each,
+        )?;
+        each_row(
+            &tx,
+            "SELECT evidence, stage, done_at FROM stages ORDER BY evidence, stage",
+            |r| {
+                Ok(Record::Stage {
+                    evidence: r.get(0)?,
+                    stage: r.get(1)?,
+                    done_at: r.get(2)?,
+                })
+            },
+            each,
+        )?;
+        tx.finish()?;
+        Ok(())
+    }
+
+    fn load(&self, records: &[Record]) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        for run in runs(records) {
+            match run {
+                Run::Evidence(rows) => {
+                    for e in rows {
+                        upsert_evidence(&tx, e)?;
+                    }
+                }
+                Run::Files(rows) => {
+                    insert_file_rows(&tx, &rows)?;
+                }
+                Run::Findings(stage, rows) => insert_finding_rows(&tx, stage, &rows)?,
+                Run::Events(stage, rows) => insert_timeline(&tx, stage, &rows)?,
+                Run::Messages(stage, rows) => insert_message_rows(&tx, stage, &rows)?,
+                Run::Enrichment(rows) => {
+                    for r in rows {
+                        upsert_enrichment(&tx, r)?;
+                    }
+                }
+                Run::Tags(rows) => {
+                    for t in rows {
+                        upsert_tag(&tx, t)?;
+                    }
+                }
+                Run::Stages(rows) => {
+                    for (evidence, stage, done_at) in rows {
+                        insert_stage(&tx, evidence, stage, done_at)?;
+                    }
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
     }
 }

@@ -473,7 +473,7 @@ impl Run<'_> {
                 "resumed".to_string(),
                 (ran.len() < STAGES.len()).to_string(),
             ),
-            ("store".to_string(), exhibit_store::DB_FILE.to_string()),
+            ("store".to_string(), self.store.location()),
             ("kind".to_string(), kind.name().to_string()),
         ]);
         // A run killed between the custody entry and the stage mark must

@@ -253,6 +253,17 @@ impl App {
                 what,
             };
             let case = Case::open(dir).map_err(|e| case_err(e.to_string()))?;
+            // The workbench's page queries are SQLite's so far: a case on
+            // PostgreSQL is refused here rather than shown empty.
+            if let Some(l) =
+                exhibit_store::link::link(case.dir()).map_err(|e| case_err(e.to_string()))?
+            {
+                return Err(case_err(format!(
+                    "its rows are on PostgreSQL ({}); the workbench serves SQLite cases only so far (`exhibit case migrate {} --to sqlite`)",
+                    l.describe(),
+                    dir.display()
+                )));
+            }
             let store = SqliteStore::open_case(case.dir()).map_err(|e| case_err(e.to_string()))?;
             let number = case.info().number.clone();
             let mut slug: String = number
