@@ -69,6 +69,11 @@ pub enum Command {
     /// Build a searchable case from seized evidence in one command: register, list and hash
     /// every file, build the timeline and scan for leads (resumable; a rerun adds nothing).
     Triage(TriageArgs),
+    /// Process units of distributed triages from a NATS JetStream queue (`exhibit triage
+    /// --distributed`), on any machine that can read the evidence and the case folder.
+    Worker(crate::cmd::distributed::WorkerArgs),
+    /// Units of a case's distributed triage: done, running, waiting, failed (with reasons).
+    Status(crate::cmd::distributed::StatusArgs),
     /// Findings of a triaged case: each value with how often it was found, most frequent first.
     Findings {
         /// Case folder.
@@ -379,6 +384,17 @@ pub struct TriageArgs {
     /// folder records where (`store.json`), so every later command finds them.
     #[arg(long, env = "EXHIBIT_STORE", value_name = "URL")]
     pub store: Option<String>,
+    /// Cut disk and partition images into units (files, ranges of the scan) and hand them to
+    /// `exhibit worker` processes through the NATS JetStream server at --queue; needs a
+    /// PostgreSQL store (--store), and workers that can read the evidence and the case folder.
+    #[arg(long, requires = "queue")]
+    pub distributed: bool,
+    /// NATS server for --distributed (`nats://host:4222`).
+    #[arg(long, env = "EXHIBIT_QUEUE", value_name = "URL")]
+    pub queue: Option<String>,
+    /// With --distributed: MiB of the image each scan unit covers.
+    #[arg(long, default_value_t = 256, value_name = "MIB")]
+    pub scan_unit_mib: u64,
     /// Bytes of each text file's content put in the full-text index (0: file text not indexed).
     #[arg(long, default_value_t = exhibit_triage::TEXT_LIMIT)]
     pub text_limit: usize,

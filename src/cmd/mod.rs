@@ -6,6 +6,7 @@ pub mod crypto;
 mod custody;
 pub mod darknet;
 mod demo;
+pub mod distributed;
 pub mod enrich;
 mod evidence;
 pub mod export;
@@ -45,6 +46,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Timeline(args) => fs::timeline(&args),
         Command::Scan(args) => scan::run(&args),
         Command::Triage(args) => triage::run(&args),
+        Command::Worker(a) => distributed::worker(&a),
+        Command::Status(a) => distributed::status(&a),
         Command::Findings {
             case,
             kind,

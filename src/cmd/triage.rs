@@ -65,8 +65,19 @@ pub fn run(args: &TriageArgs) -> anyhow::Result<()> {
         }
         Progress::Warning(w) => bar.suspend(|| eprintln!("warning: {w}")),
     };
-    let summary =
-        exhibit_triage::triage(&case, store, &args.evidence, &opts, &report).context("triage")?;
+    let summary = match (args.distributed, args.queue.as_deref()) {
+        (true, Some(queue)) => crate::cmd::distributed::coordinate(
+            &case,
+            store,
+            &args.evidence,
+            (queue, args.scan_unit_mib),
+            &opts,
+            &report,
+        )
+        .context("distributed triage")?,
+        _ => exhibit_triage::triage(&case, store, &args.evidence, &opts, &report)
+            .context("triage")?,
+    };
     bar.finish_and_clear();
     let started = std::time::Instant::now();
     let enricher = args.reference.enricher(&args.watchlist)?;

@@ -33,11 +33,37 @@ pub fn scan_source(
     sink: &dyn Sink,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Stats, ScanError> {
+    scan_chunks(
+        source,
+        cfg,
+        sink,
+        progress,
+        0..chunk_count(source.len(), cfg),
+    )
+}
+
+/// Chunks [`scan_source`] cuts a source of `len` bytes into.
+pub fn chunk_count(len: u64, cfg: &ScanConfig) -> u64 {
+    len.div_ceil(cfg.effective_chunk() as u64)
+}
+
+/// [`scan_source`] over some of the chunks only: machines of a distributed
+/// triage each scan a range, and the ranges together find exactly what one
+/// whole scan finds (each chunk reports what starts inside it, whoever
+/// scans it).
+pub fn scan_chunks(
+    source: &dyn Source,
+    cfg: &ScanConfig,
+    sink: &dyn Sink,
+    progress: &(dyn Fn(u64) + Sync),
+    range: std::ops::Range<u64>,
+) -> Result<Stats, ScanError> {
     let len = source.len();
     let chunk = cfg.effective_chunk() as u64;
-    let chunks = len.div_ceil(chunk);
-    let threads = (cfg.effective_threads() as u64).min(chunks).max(1) as usize;
-    let next = AtomicU64::new(0);
+    let chunks = range.end.min(len.div_ceil(chunk));
+    let first = range.start.min(chunks);
+    let threads = (cfg.effective_threads() as u64).min(chunks - first).max(1) as usize;
+    let next = AtomicU64::new(first);
     let done = AtomicU64::new(0);
     let failed = AtomicBool::new(false);
     let job = Job {

@@ -46,7 +46,7 @@ mod sink;
 mod text;
 mod utf16;
 
-pub use chunk::{scan_bytes, scan_source};
+pub use chunk::{chunk_count, scan_bytes, scan_chunks, scan_source};
 pub use config::{ScanConfig, Stats, LEFT_MARGIN, MAX_DEPTH, MIN_MARGIN};
 pub use dirsink::{DirSink, DirSummary};
 pub use error::ScanError;

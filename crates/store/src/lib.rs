@@ -72,6 +72,17 @@ pub trait CaseStore: Send + Sync {
     /// so an interrupted stage can be redone. Clearing `files` clears the
     /// item's files and the rows and marks of all its stages.
     fn clear_stage(&self, evidence: &str, stage: &str) -> Result<(), StoreError>;
+    /// Removes the findings `stage` wrote for an evidence item at offsets
+    /// `from <= offset < to`, and the stage mark `mark`, in one transaction:
+    /// a unit of a distributed scan (a byte range) redone after a worker
+    /// died leaves no duplicates. Returns the rows removed.
+    fn clear_findings_in(
+        &self,
+        evidence: &str,
+        stage: &str,
+        range: (u64, u64),
+        mark: &str,
+    ) -> Result<usize, StoreError>;
     /// Row ids of the files of an evidence item, by key.
     fn file_ids(&self, evidence: &str) -> Result<Vec<(FileKey, i64)>, StoreError>;
     /// Messages of one evidence item or all, by evidence and location.

@@ -1040,6 +1040,29 @@ impl CaseStore for PgStore {
         Ok(rows.len())
     }
 
+    fn clear_findings_in(
+        &self,
+        evidence: &str,
+        stage: &str,
+        (from, to): (u64, u64),
+        mark: &str,
+    ) -> Result<usize, StoreError> {
+        let from = i64::try_from(from).map_err(|_| StoreError::Range("offset"))?;
+        let to = i64::try_from(to).map_err(|_| StoreError::Range("offset"))?;
+        self.write(|tx| {
+            let n = tx.execute(
+                "DELETE FROM findings WHERE evidence = $1 AND stage = $2
+                 AND \"offset\" >= $3 AND \"offset\" < $4",
+                &[&evidence, &stage, &from, &to],
+            )?;
+            tx.execute(
+                "DELETE FROM stages WHERE evidence = $1 AND stage = $2",
+                &[&evidence, &mark],
+            )?;
+            Ok(usize::try_from(n).unwrap_or(usize::MAX))
+        })
+    }
+
     fn clear_stage(&self, evidence: &str, stage: &str) -> Result<(), StoreError> {
         // As in SQLite: clearing the files clears everything of the item.
         let all = stage == "files";

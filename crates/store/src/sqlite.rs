@@ -476,6 +476,29 @@ impl CaseStore for SqliteStore {
         Ok(rows.len())
     }
 
+    fn clear_findings_in(
+        &self,
+        evidence: &str,
+        stage: &str,
+        (from, to): (u64, u64),
+        mark: &str,
+    ) -> Result<usize, StoreError> {
+        let (from, to) = (range_i64(from)?, range_i64(to)?);
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        let n = tx.execute(
+            "DELETE FROM findings WHERE evidence = ?1 AND stage = ?2
+             AND \"offset\" >= ?3 AND \"offset\" < ?4",
+            params![evidence, stage, from, to],
+        )?;
+        tx.execute(
+            "DELETE FROM stages WHERE evidence = ?1 AND stage = ?2",
+            params![evidence, mark],
+        )?;
+        tx.commit()?;
+        Ok(n)
+    }
+
     fn clear_stage(&self, evidence: &str, stage: &str) -> Result<(), StoreError> {
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
@@ -1055,4 +1078,9 @@ impl CaseStore for SqliteStore {
         tx.commit()?;
         Ok(())
     }
+}
+
+/// An offset bound as SQLite stores integers.
+fn range_i64(v: u64) -> Result<i64, StoreError> {
+    i64::try_from(v).map_err(|_| StoreError::Range("offset"))
 }

@@ -328,6 +328,7 @@ fn scan_files(
                 file: Some(f.key.clone()),
                 prefix,
                 base,
+                chunks: None,
             };
             found += scan_into(store, evidence, &source, target, opts, progress)?;
         }

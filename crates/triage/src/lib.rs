@@ -18,6 +18,7 @@ pub mod analyse;
 mod apps;
 mod content;
 mod detect;
+pub mod distributed;
 pub mod enrich;
 mod error;
 mod files;
@@ -226,6 +227,26 @@ impl Run<'_> {
         Ok(())
     }
 
+    /// The `files` stage of an image: every file system's files, their
+    /// hashes, analysers and full-text documents.
+    fn image_files(&mut self, id: &str, source: &Arc<dyn Source>) -> Result<(), TriageError> {
+        let mut ws = Vec::new();
+        let index = open_index(self.case)?;
+        let mut writer = index.writer(2, INDEX_HEAP)?.without_merging();
+        writer.delete_evidence(id)?;
+        let out = files::Output {
+            index: &mut writer,
+            text_limit: self.opts.text_limit,
+            local_tz: self.opts.local_tz.as_deref(),
+        };
+        files::run(self.store, id, source, out, self.progress, &mut |w| {
+            ws.push(w)
+        })?;
+        writer.commit()?;
+        ws.into_iter().for_each(|w| self.warn(w));
+        Ok(())
+    }
+
     /// A disk or partition image. A new item is registered (hashed end to
     /// end) on its own thread while the stages already work on it: its id
     /// is known in advance, and the `registered` custody entry still comes
@@ -282,21 +303,7 @@ impl Run<'_> {
             let mut ran = Vec::new();
             let staged = self
                 .stage(&id, "files", size, &mut ran, &mut |run| {
-                    let store = run.store;
-                    let progress = run.progress;
-                    let mut ws = Vec::new();
-                    let index = open_index(run.case)?;
-                    let mut writer = index.writer(2, INDEX_HEAP)?.without_merging();
-                    writer.delete_evidence(&id)?;
-                    let out = files::Output {
-                        index: &mut writer,
-                        text_limit: run.opts.text_limit,
-                        local_tz: run.opts.local_tz.as_deref(),
-                    };
-                    files::run(store, &id, &source, out, progress, &mut |w| ws.push(w))?;
-                    writer.commit()?;
-                    ws.into_iter().for_each(|w| run.warn(w));
-                    Ok(())
+                    run.image_files(&id, &source)
                 })
                 .and_then(|_| {
                     self.stage(&id, "scan", size, &mut ran, &mut |run| {
@@ -354,45 +361,7 @@ impl Run<'_> {
             }
             Ok::<_, TriageError>(())
         };
-        let record = match self.case.evidence_by_path(path)? {
-            Some(r) => r,
-            None => {
-                let started = Instant::now();
-                (self.progress)(Progress::Step {
-                    evidence: "",
-                    step: "registering",
-                    total: 0,
-                });
-                let r = if kind == EvidenceKind::Folder {
-                    walk(&mut manifest)?;
-                    let m = manifest
-                        .as_ref()
-                        .ok_or_else(|| TriageError::Internal("no manifest".into()))?;
-                    for sk in &m.skipped {
-                        self.warn(format!("{}: {sk}", path.display()));
-                    }
-                    self.case.add_folder_evidence(
-                        path,
-                        &self.opts.examiner,
-                        m,
-                        jiff::Timestamp::now(),
-                    )?
-                } else {
-                    let progress = self.progress;
-                    self.case.add_evidence_of_kind(
-                        path,
-                        &self.opts.examiner,
-                        kind.name(),
-                        jiff::Timestamp::now(),
-                        &mut |done, _| progress(Progress::Bytes(done)),
-                    )?
-                };
-                self.store.put_evidence(&evidence_row(&r))?;
-                self.store.clear_stage(&r.id, "files")?;
-                self.timed(&r.id, "register", started, r.size);
-                r
-            }
-        };
+        let record = self.logical_record(path, kind, &mut manifest)?;
         self.store.put_evidence(&evidence_row(&record))?;
         let id = record.id.clone();
         let files_done = self.store.stage_done(&id, "files")?;
@@ -445,6 +414,60 @@ impl Run<'_> {
             })?;
         }
         self.examined(&record, kind, &ran)
+    }
+
+    /// The record of a folder or single file, registered first if new.
+    fn logical_record(
+        &mut self,
+        path: &Path,
+        kind: EvidenceKind,
+        manifest: &mut Option<exhibit_case::folder::Manifest>,
+    ) -> Result<EvidenceRecord, TriageError> {
+        let walk = |manifest: &mut Option<exhibit_case::folder::Manifest>| {
+            if manifest.is_none() {
+                *manifest = Some(exhibit_case::folder::walk(path)?);
+            }
+            Ok::<_, TriageError>(())
+        };
+        Ok(match self.case.evidence_by_path(path)? {
+            Some(r) => r,
+            None => {
+                let started = Instant::now();
+                (self.progress)(Progress::Step {
+                    evidence: "",
+                    step: "registering",
+                    total: 0,
+                });
+                let r = if kind == EvidenceKind::Folder {
+                    walk(manifest)?;
+                    let m = manifest
+                        .as_ref()
+                        .ok_or_else(|| TriageError::Internal("no manifest".into()))?;
+                    for sk in &m.skipped {
+                        self.warn(format!("{}: {sk}", path.display()));
+                    }
+                    self.case.add_folder_evidence(
+                        path,
+                        &self.opts.examiner,
+                        m,
+                        jiff::Timestamp::now(),
+                    )?
+                } else {
+                    let progress = self.progress;
+                    self.case.add_evidence_of_kind(
+                        path,
+                        &self.opts.examiner,
+                        kind.name(),
+                        jiff::Timestamp::now(),
+                        &mut |done, _| progress(Progress::Bytes(done)),
+                    )?
+                };
+                self.store.put_evidence(&evidence_row(&r))?;
+                self.store.clear_stage(&r.id, "files")?;
+                self.timed(&r.id, "register", started, r.size);
+                r
+            }
+        })
     }
 
     /// The `examined` entry is its own step: a run killed after the last

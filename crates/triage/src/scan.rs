@@ -112,10 +112,43 @@ pub fn run(
         file: None,
         prefix: String::new(),
         base: 0,
+        chunks: None,
     };
     bulk(store, || {
         scan_into(store, evidence, &**source, target, opts, progress)
     })
+}
+
+/// Scans chunks `range` of an image into the store (one unit of a
+/// distributed triage): no bulk mode, since other workers insert at the
+/// same time. Returns the number of findings.
+pub fn run_chunks(
+    store: &dyn CaseStore,
+    evidence: &str,
+    source: &Arc<dyn Source>,
+    opts: &crate::TriageOptions,
+    progress: &(dyn Fn(Progress<'_>) + Sync),
+    range: std::ops::Range<u64>,
+) -> Result<u64, TriageError> {
+    let map = FileMap::build(source.clone(), source.name())
+        .ok()
+        .filter(|m| m.file_systems() > 0);
+    let target = Target {
+        map,
+        file: None,
+        prefix: String::new(),
+        base: 0,
+        chunks: Some(range),
+    };
+    scan_into(store, evidence, &**source, target, opts, progress)
+}
+
+/// The scanner's settings for a triage.
+pub fn config(opts: &crate::TriageOptions) -> ScanConfig {
+    ScanConfig {
+        threads: opts.threads,
+        ..ScanConfig::default()
+    }
 }
 
 /// Where a scan's findings go.
@@ -128,6 +161,9 @@ pub struct Target {
     pub prefix: String,
     /// Added to progress byte counts.
     pub base: u64,
+    /// Only these chunks of the scanner (a unit of a distributed triage);
+    /// `None`: all.
+    pub chunks: Option<std::ops::Range<u64>>,
 }
 
 /// Scans `source` into the store; returns the number of findings.
@@ -155,11 +191,9 @@ pub fn scan_into(
         tx,
         progress,
     };
-    let cfg = ScanConfig {
-        threads: opts.threads,
-        ..ScanConfig::default()
-    };
+    let cfg = config(opts);
     let base = target.base;
+    let chunks = target.chunks;
     std::thread::scope(|s| {
         let writer = s.spawn(move || -> Result<(), TriageError> {
             for rows in rx {
@@ -167,9 +201,11 @@ pub fn scan_into(
             }
             Ok(())
         });
-        let scanned = exhibit_scan::scan_source(source, &cfg, &sink, &|d| {
-            progress(Progress::Bytes(base + d))
-        });
+        let report = |d| progress(Progress::Bytes(base + d));
+        let scanned = match chunks {
+            Some(range) => exhibit_scan::scan_chunks(source, &cfg, &sink, &report, range),
+            None => exhibit_scan::scan_source(source, &cfg, &sink, &report),
+        };
         let rest = std::mem::take(&mut *sink.pending.lock().unwrap_or_else(|p| p.into_inner()));
         if !rest.is_empty() {
             let _ = sink.tx.send(rest);
