@@ -19,9 +19,16 @@ use exhibit_triage::{Progress, Summary, TriageOptions};
 use serde::{Deserialize, Serialize};
 
 /// How long a unit may go without a sign of life before another worker
-/// gets it (workers report progress every [`HEARTBEAT`]).
-const ACK_WAIT: Duration = Duration::from_secs(60);
-const HEARTBEAT: Duration = Duration::from_secs(10);
+/// gets it (workers say they are alive four times as often): 60 s, or
+/// `EXHIBIT_QUEUE_ACK_WAIT` seconds (tests use a few).
+fn ack_wait() -> Duration {
+    let secs = std::env::var("EXHIBIT_QUEUE_ACK_WAIT")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|&s| s > 0)
+        .unwrap_or(60);
+    Duration::from_secs(secs)
+}
 
 const PLAN_FILE: &str = "distributed.json";
 const UNITS_DIR: &str = "units";
@@ -70,7 +77,7 @@ pub fn coordinate(
 ) -> anyhow::Result<Summary> {
     let per_unit = distributed::chunks_in(unit_mib, opts);
     let name = queue_name(case.dir())?;
-    let queue = Queue::connect(queue_url, &name, ACK_WAIT)
+    let queue = Queue::connect(queue_url, &name, ack_wait())
         .with_context(|| format!("queue {}", exhibit_store::link::without_password(queue_url)))?;
     let planned = distributed::register(case, store, paths, opts, progress)?;
     let mut per_item: Vec<(Planned, Unit, Vec<Unit>)> = Vec::new();
@@ -189,7 +196,7 @@ pub fn worker(a: &WorkerArgs) -> anyhow::Result<()> {
     let case = Case::open(&a.case)?;
     let name = queue_name(case.dir())?;
     let store = crate::store::open(case.dir())?;
-    let queue = Queue::connect(&a.queue, &name, ACK_WAIT)
+    let queue = Queue::connect(&a.queue, &name, ack_wait())
         .with_context(|| format!("queue {}", exhibit_store::link::without_password(&a.queue)))?;
     let me = format!(
         "{}:{}",
@@ -260,14 +267,15 @@ pub fn worker(a: &WorkerArgs) -> anyhow::Result<()> {
     }
 }
 
-/// Runs `work` while telling the queue every [`HEARTBEAT`] that the unit is
-/// still being worked on.
+/// Runs `work` while telling the queue, four times per ack wait, that the
+/// unit is still being worked on.
 fn with_heartbeat<T>(d: &Delivery, work: impl FnOnce() -> T) -> T {
+    let beat = ack_wait() / 4;
     let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
     std::thread::scope(|s| {
         s.spawn(move || {
             while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
-                stop_rx.recv_timeout(HEARTBEAT)
+                stop_rx.recv_timeout(beat)
             {
                 if let Err(e) = d.in_progress() {
                     eprintln!("worker: {}: {e}", d.id);
