@@ -51,7 +51,10 @@ impl Nats {
             .unwrap();
         let started = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(15), "nats-server did not start");
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "nats-server did not start"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         Nats {
@@ -136,7 +139,16 @@ fn bin() -> PathBuf {
 
 fn worker(case: &Path, queue: &str) -> Child {
     Command::new(bin())
-        .args(["worker", "--idle-exit", "4", "--threads", "1", "--queue", queue, "--case"])
+        .args([
+            "worker",
+            "--idle-exit",
+            "4",
+            "--threads",
+            "1",
+            "--queue",
+            queue,
+            "--case",
+        ])
         .arg(case)
         .env("EXHIBIT_QUEUE_ACK_WAIT", "3")
         .stdout(Stdio::null())
@@ -148,7 +160,15 @@ fn worker(case: &Path, queue: &str) -> Child {
 fn coordinator(case: &Path, pg: &str, queue: &str, img: &Path) -> Child {
     Command::new(bin())
         .args(["triage", "-q", "--examiner", "tester", "--distributed"])
-        .args(["--scan-unit-mib", "16", "--store", pg, "--queue", queue, "--case"])
+        .args([
+            "--scan-unit-mib",
+            "16",
+            "--store",
+            pg,
+            "--queue",
+            queue,
+            "--case",
+        ])
         .arg(case)
         .arg(img)
         .env("EXHIBIT_QUEUE_ACK_WAIT", "3")
@@ -246,25 +266,23 @@ fn three_workers_give_the_local_case_even_when_one_is_killed() {
     let mut victim = worker(&case, &server.url);
     let started = Instant::now();
     let units = case.join("units");
-    let killed_unit = loop {
-        let running = std::fs::read_dir(&units).ok().and_then(|rd| {
+    let running_unit = || {
+        std::fs::read_dir(&units).ok().and_then(|rd| {
             rd.flatten().find_map(|e| {
                 let v: serde_json::Value =
                     serde_json::from_slice(&std::fs::read(e.path()).ok()?).ok()?;
                 (v["state"] == "running").then(|| e.file_name())
             })
-        });
-        if let Some(u) = running {
-            victim.kill().unwrap();
-            victim.wait().unwrap();
-            break u;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "no unit started"
-        );
-        std::thread::sleep(Duration::from_millis(5));
+        })
     };
+    let mut running = running_unit();
+    while running.is_none() && started.elapsed() < Duration::from_secs(120) {
+        std::thread::sleep(Duration::from_millis(5));
+        running = running_unit();
+    }
+    victim.kill().unwrap();
+    victim.wait().unwrap();
+    let killed_unit = running.expect("a unit started within 2 minutes");
     let workers: Vec<Child> = (0..2).map(|_| worker(&case, &server.url)).collect();
     wait_ok(coord, "distributed triage with a killed worker");
     for mut w in workers {

@@ -274,9 +274,7 @@ fn with_heartbeat<T>(d: &Delivery, work: impl FnOnce() -> T) -> T {
     let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
     std::thread::scope(|s| {
         s.spawn(move || {
-            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
-                stop_rx.recv_timeout(beat)
-            {
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stop_rx.recv_timeout(beat) {
                 if let Err(e) = d.in_progress() {
                     eprintln!("worker: {}: {e}", d.id);
                 }
