@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use exhibit_case::Case;
 use exhibit_report::{Options, ReportError};
-use exhibit_store::{CaseStore, SqliteStore, TagRow};
+use exhibit_store::{CaseStore, TagRow};
 
 use crate::output::examiner;
 
@@ -109,23 +109,23 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
 /// Runs `exhibit tag`.
 pub fn tag(args: &TagArgs) -> anyhow::Result<()> {
     let case = Case::open(&args.case)?;
-    let store = crate::store::sqlite_only(case.dir(), "report")?;
+    let store = crate::store::open(case.dir())?;
     if args.list {
-        return list(&store, args.json);
+        return list(&*store, args.json);
     }
     let (target, key, detail) = if let Some(f) = &args.finding {
         (
             "finding",
-            finding_key(&store, f, args.remove)?,
+            finding_key(&*store, f, args.remove)?,
             String::new(),
         )
     } else if let Some(t) = &args.event {
-        let (key, detail) = event_key(&store, t, args.matching.as_deref(), args.remove)?;
+        let (key, detail) = event_key(&*store, t, args.matching.as_deref(), args.remove)?;
         ("event", key, detail)
     } else if let Some(m) = &args.message {
         (
             "message",
-            message_key(&store, m, args.remove)?,
+            message_key(&*store, m, args.remove)?,
             String::new(),
         )
     } else {
@@ -149,7 +149,7 @@ pub fn tag(args: &TagArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn list(store: &SqliteStore, json: bool) -> anyhow::Result<()> {
+fn list(store: &dyn CaseStore, json: bool) -> anyhow::Result<()> {
     let tags = store.tags()?;
     if json {
         return crate::output::json(&tags);
@@ -172,7 +172,7 @@ fn list(store: &SqliteStore, json: bool) -> anyhow::Result<()> {
 
 /// `kind:value` as stored: the value is looked up among the case's
 /// findings (case-insensitively) and stored as the store spells it.
-fn finding_key(store: &SqliteStore, spec: &str, removing: bool) -> anyhow::Result<String> {
+fn finding_key(store: &dyn CaseStore, spec: &str, removing: bool) -> anyhow::Result<String> {
     let (kind, value) = spec
         .split_once(':')
         .with_context(|| format!("--finding {spec}: expected KIND:VALUE (e.g. email:a@b.com)"))?;
@@ -194,7 +194,7 @@ fn finding_key(store: &SqliteStore, spec: &str, removing: bool) -> anyhow::Resul
 
 /// The event time as stored (UTC, nanoseconds) and the description filter.
 fn event_key(
-    store: &SqliteStore,
+    store: &dyn CaseStore,
     time: &str,
     matching: Option<&str>,
     removing: bool,
@@ -225,7 +225,7 @@ fn event_key(
 }
 
 /// The full SHA-256 of a message given by its hash or a unique prefix.
-fn message_key(store: &SqliteStore, spec: &str, removing: bool) -> anyhow::Result<String> {
+fn message_key(store: &dyn CaseStore, spec: &str, removing: bool) -> anyhow::Result<String> {
     let spec = spec.trim().to_lowercase();
     let mut hits: Vec<String> = store
         .messages(None)?
