@@ -60,3 +60,67 @@ pub fn case_init_args(dir: &Path) -> Vec<String> {
     .map(|s| s.to_string())
     .collect()
 }
+
+/// The PostgreSQL server the tests run against (`EXHIBIT_STORE`), if any:
+/// the same tests run once on SQLite and once on PostgreSQL.
+pub fn store_url() -> Option<String> {
+    std::env::var("EXHIBIT_STORE")
+        .ok()
+        .filter(|v| !v.is_empty())
+}
+
+/// The store of a new case, for tests that call the library: linked to
+/// `EXHIBIT_STORE` when it is set, as `exhibit triage` does, else SQLite.
+pub fn new_store(case_dir: &Path) -> Box<dyn exhibit_store::CaseStore> {
+    if let Some(url) = store_url() {
+        exhibit_store::link::attach(case_dir, &url).expect("link the case to EXHIBIT_STORE");
+    }
+    exhibit_store::open_case_store(case_dir).expect("open the case store")
+}
+
+/// Whether the case has a store (`case.db`, or `store.json` naming one).
+pub fn has_store(case: &Path) -> bool {
+    case.join("case.db").exists() || case.join("store.json").exists()
+}
+
+/// Every row of a case's store, as `exhibit case dump` prints them
+/// (whichever backend holds them).
+pub fn records(case: &Path) -> Vec<serde_json::Value> {
+    let out = exhibit()
+        .args(["case", "dump"])
+        .arg(case)
+        .assert()
+        .success();
+    String::from_utf8(out.get_output().stdout.clone())
+        .expect("UTF-8 dump")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON record"))
+        .collect()
+}
+
+/// The rows of one table (`evidence`, `file`, `finding`, `event`,
+/// `message`, `enrichment`, `tag`, `stage`): the record itself, or its
+/// `row` for findings, events and messages.
+pub fn rows<'a>(records: &'a [serde_json::Value], table: &str) -> Vec<&'a serde_json::Value> {
+    records
+        .iter()
+        .filter(|r| r["table"] == table)
+        .map(|r| r.get("row").unwrap_or(r))
+        .collect()
+}
+
+/// A value as SQLite's `||` renders it: text as is, booleans as 0 or 1,
+/// and NULL as `-` (what the tests' `IFNULL(…, '-')` gave).
+pub fn text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "-".into(),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Bool(b) => u8::from(*b).to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// The path of the file a finding or event belongs to (`-` for none).
+pub fn file_path(row: &serde_json::Value) -> String {
+    text(&row["file"]["path"])
+}

@@ -35,7 +35,7 @@ fn ext2_files_are_hashed_and_a_rerun_adds_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let case = tmp.path().join("case");
     triage(&case, &disk("ext2.E01"));
-    assert!(case.join("case.db").exists());
+    assert!(common::has_store(&case), "case.db or store.json");
     let files = json(&["files", "--json"], &case);
     let pw = files
         .iter()
@@ -138,42 +138,67 @@ fn planted_raw(path: &Path, mib: usize) {
 
 /// Counts per table and a sorted dump of evidence, files, findings,
 /// timeline and stage names: what must not depend on interruptions.
+/// Read through `exhibit case dump`, so on either store backend.
 fn dump(case: &Path) -> Vec<String> {
-    let db = rusqlite::Connection::open(case.join("case.db")).unwrap();
-    let integrity: String = db
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(integrity, "ok");
+    // SQLite's own consistency check, when the rows are in `case.db`.
+    if case.join("case.db").exists() && !case.join("store.json").exists() {
+        let db = rusqlite::Connection::open(case.join("case.db")).unwrap();
+        let integrity: String = db
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(integrity, "ok");
+    }
+    let records = common::records(case);
+    // A row's fields as text, `|`-separated, then the path of its file
+    // (`-` for none) for the tables whose rows name one.
+    let line = |row: &serde_json::Value, keys: &[&str], file: bool| {
+        let mut l: Vec<String> = keys.iter().map(|k| common::text(&row[*k])).collect();
+        if file {
+            l.push(common::file_path(row));
+        }
+        l.join("|")
+    };
     let mut out = Vec::new();
-    for (table, sql) in [
+    for (table, record, keys, file) in [
         (
             "evidence",
-            "SELECT id || '|' || path || '|' || size || '|' || md5 FROM evidence",
+            "evidence",
+            &["id", "path", "size", "md5"][..],
+            false,
         ),
         (
             "files",
-            "SELECT evidence || '|' || partition || '|' || inode || '|' || path || '|' || size
-             || '|' || deleted || '|' || IFNULL(md5, '-') || '|' || IFNULL(mime, '-')
-             || '|' || IFNULL(mtime, '-') FROM files",
+            "file",
+            &[
+                "evidence",
+                "partition",
+                "inode",
+                "path",
+                "size",
+                "deleted",
+                "md5",
+                "mime",
+                "mtime",
+            ][..],
+            false,
         ),
         (
             "findings",
-            "SELECT f.evidence || '|' || f.kind || '|' || f.value || '|' || f.normalized || '|'
-             || f.path || '|' || f.\"offset\" || '|' || IFNULL(fi.path, '-')
-             FROM findings f LEFT JOIN files fi ON fi.id = f.file_id",
+            "finding",
+            &["evidence", "kind", "value", "normalized", "path", "offset"][..],
+            true,
         ),
         (
             "timeline",
-            "SELECT t.evidence || '|' || t.time || '|' || t.macb || '|' || t.description || '|'
-             || IFNULL(fi.path, '-') FROM timeline t LEFT JOIN files fi ON fi.id = t.file_id",
+            "event",
+            &["evidence", "time", "macb", "description"][..],
+            true,
         ),
-        ("stages", "SELECT evidence || '|' || stage FROM stages"),
+        ("stages", "stage", &["evidence", "stage"][..], false),
     ] {
-        let mut st = db.prepare(sql).unwrap();
-        let mut rows: Vec<String> = st
-            .query_map([], |r| r.get::<_, String>(0))
-            .unwrap()
-            .map(Result::unwrap)
+        let mut rows: Vec<String> = common::rows(&records, record)
+            .into_iter()
+            .map(|r| line(r, keys, file))
             .collect();
         rows.sort();
         out.push(format!("{table}: {}", rows.len()));
@@ -265,15 +290,11 @@ fn a_run_killed_after_logging_examined_does_not_log_it_twice() {
         1
     );
     // The state such a kill leaves: the entry is in the log, the stage mark not in the store.
-    let db = rusqlite::Connection::open(case.join("case.db")).unwrap();
-    let n = db
-        .execute(
-            "DELETE FROM stages WHERE evidence = 'E1' AND stage = 'examined'",
-            [],
-        )
-        .unwrap();
-    assert_eq!(n, 1);
-    drop(db);
+    let store = exhibit_store::open_case_store(&case).unwrap();
+    assert!(store.stage_done("E1", "examined").unwrap());
+    store.clear_stage("E1", "examined").unwrap();
+    assert!(!store.stage_done("E1", "examined").unwrap());
+    drop(store);
     triage(&case, &disk("ext2.E01"));
     assert_eq!(custody_actions(&case), before);
     exhibit()

@@ -68,38 +68,60 @@ fn zip(name: &str, content: &[u8]) -> Vec<u8> {
     out
 }
 
-fn query(case: &Path, sql: &str) -> Vec<String> {
-    let db = rusqlite::Connection::open(case.join("case.db")).unwrap();
-    let mut st = db.prepare(sql).unwrap();
-    let mut rows: Vec<String> = st
-        .query_map([], |r| r.get::<_, String>(0))
-        .unwrap()
-        .map(Result::unwrap)
+/// The rows of one table of the case store (read with `exhibit case dump`,
+/// so on either backend) that `line` selects, as the lines it makes, sorted.
+fn query(
+    case: &Path,
+    table: &str,
+    line: impl Fn(&serde_json::Value) -> Option<String>,
+) -> Vec<String> {
+    select(&common::records(case), table, line)
+}
+
+/// [`query`] of records already read.
+fn select(
+    records: &[serde_json::Value],
+    table: &str,
+    line: impl Fn(&serde_json::Value) -> Option<String>,
+) -> Vec<String> {
+    let mut rows: Vec<String> = common::rows(records, table)
+        .into_iter()
+        .filter_map(line)
         .collect();
     rows.sort();
     rows
 }
 
+/// The fields of a row as text, `|`-separated (`-` for a missing value).
+fn fields(row: &serde_json::Value, keys: &[&str]) -> String {
+    keys.iter()
+        .map(|k| common::text(&row[*k]))
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
 /// Files, findings (with their file), timeline and stages.
 fn dump(case: &Path) -> Vec<String> {
-    let mut out = query(
-        case,
-        "SELECT 'file|' || evidence || '|' || path || '|' || size || '|' || IFNULL(sha256, '-')
-         || '|' || IFNULL(mime, '-') FROM files",
-    );
-    out.extend(query(
-        case,
-        "SELECT 'finding|' || f.kind || '|' || f.normalized || '|' || f.path || '|'
-         || IFNULL(fi.path, '-') FROM findings f LEFT JOIN files fi ON fi.id = f.file_id",
-    ));
-    out.extend(query(
-        case,
-        "SELECT 'event|' || time || '|' || description FROM timeline",
-    ));
-    out.extend(query(
-        case,
-        "SELECT 'stage|' || evidence || '|' || stage FROM stages",
-    ));
+    let records = common::records(case);
+    let mut out = select(&records, "file", |f| {
+        Some(format!(
+            "file|{}",
+            fields(f, &["evidence", "path", "size", "sha256", "mime"])
+        ))
+    });
+    out.extend(select(&records, "finding", |f| {
+        Some(format!(
+            "finding|{}|{}",
+            fields(f, &["kind", "normalized", "path"]),
+            common::file_path(f)
+        ))
+    }));
+    out.extend(select(&records, "event", |e| {
+        Some(format!("event|{}", fields(e, &["time", "description"])))
+    }));
+    out.extend(select(&records, "stage", |s| {
+        Some(format!("stage|{}", fields(s, &["evidence", "stage"])))
+    }));
     out
 }
 
@@ -155,10 +177,9 @@ fn a_folder_is_one_evidence_item_with_a_row_per_file() {
     let dump = triage_twice(&case, &dir);
     assert_eq!(common::fingerprint(&dir.join("a.txt")), before);
 
-    let files = query(
-        &case,
-        "SELECT path || '|' || fs || '|' || sha256 || '|' || mime FROM files",
-    );
+    let files = query(&case, "file", |f| {
+        Some(fields(f, &["path", "fs", "sha256", "mime"]))
+    });
     assert_eq!(
         files,
         [
@@ -172,11 +193,17 @@ fn a_folder_is_one_evidence_item_with_a_row_per_file() {
         ],
         "the symlink is not followed"
     );
-    let mails = query(
-        &case,
-        "SELECT DISTINCT f.normalized || '|' || fi.path FROM findings f JOIN files fi ON fi.id = f.file_id
-         WHERE f.kind = 'email'",
-    );
+    // Distinct e-mail addresses of the findings that belong to a file.
+    let mut mails = query(&case, "finding", |f| {
+        (f["kind"] == "email" && !f["file"].is_null()).then(|| {
+            format!(
+                "{}|{}",
+                common::text(&f["normalized"]),
+                common::file_path(f)
+            )
+        })
+    });
+    mails.dedup();
     assert_eq!(
         mails,
         [
@@ -224,17 +251,16 @@ fn a_single_file_is_one_file_row_with_its_findings() {
     let case = tmp.path().join("case");
     triage_twice(&case, &file);
     assert_eq!(
-        query(
-            &case,
-            "SELECT path || '|' || fs || '|' || size || '|' || sha256 FROM files"
-        ),
+        query(&case, "file", |f| Some(fields(
+            f,
+            &["path", "fs", "size", "sha256"]
+        ))),
         [format!("/notes.txt|file|{}|{}", text.len(), sha256(text))]
     );
-    let urls = query(
-        &case,
-        "SELECT f.value || '|' || f.path || '|' || fi.path FROM findings f
-         JOIN files fi ON fi.id = f.file_id WHERE f.kind = 'url'",
-    );
+    let urls = query(&case, "finding", |f| {
+        (f["kind"] == "url" && !f["file"].is_null())
+            .then(|| format!("{}|{}", fields(f, &["value", "path"]), common::file_path(f)))
+    });
     assert_eq!(urls, ["https://drop.example.com/x/y?id=7|19|/notes.txt"]);
     let reg = registered(&case);
     assert_eq!(reg[0]["details"]["kind"], "file");

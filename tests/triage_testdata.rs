@@ -11,7 +11,7 @@ use common::disk;
 use exhibit_case::Case;
 use exhibit_evidence::Source;
 use exhibit_examine::{open_fs, partitions};
-use exhibit_store::SqliteStore;
+use exhibit_store::{CaseStore, FileFilter};
 use exhibit_triage::{triage, TriageOptions};
 use exhibit_vfs::FsOptions;
 
@@ -151,31 +151,30 @@ fn scanner_and_reference_agree_on_planted_addresses() {
     std::fs::write(&path, &data).unwrap();
     let dir = tmp.path().join("case");
     let case = Case::init(&dir, "t", "-", "tester", jiff::Timestamp::now()).unwrap();
-    let store = SqliteStore::open_case(case.dir()).unwrap();
+    let store = common::new_store(case.dir());
     let opts = TriageOptions {
         examiner: "tester".into(),
         threads: 2,
         ..Default::default()
     };
-    triage(&case, &store, &[path], &opts, &|_| {}).unwrap();
-    drop(store);
-    let db = rusqlite::Connection::open(dir.join("case.db")).unwrap();
+    triage(&case, &*store, &[path], &opts, &|_| {}).unwrap();
     let want = reference_emails(&data);
     assert!(want.len() >= 20);
-    assert_eq!(plain_emails(&db, "E1"), want);
+    assert_eq!(plain_emails(&*store, "E1"), want);
 }
 
-fn plain_emails(db: &rusqlite::Connection, id: &str) -> BTreeSet<(u64, String)> {
-    let mut st = db
-        .prepare(
-            "SELECT \"offset\", normalized FROM findings WHERE evidence = ?1
-             AND kind = 'email' AND encoding IS NULL AND path = CAST(\"offset\" AS TEXT)",
-        )
+/// The e-mail findings of an evidence item found as plain text: no
+/// encoding, and a forensic path that is just the offset.
+fn plain_emails(store: &dyn CaseStore, id: &str) -> BTreeSet<(u64, String)> {
+    let mut out = BTreeSet::new();
+    store
+        .each_finding(id, &mut |_, f| {
+            if f.kind == "email" && f.encoding.is_none() && f.path == f.offset.to_string() {
+                out.insert((f.offset, f.normalized));
+            }
+        })
         .unwrap();
-    st.query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+    out
 }
 
 #[test]
@@ -183,15 +182,14 @@ fn every_shared_image_triages() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("case");
     let case = Case::init(&dir, "testdata", "-", "tester", jiff::Timestamp::now()).unwrap();
-    let store = SqliteStore::open_case(case.dir()).unwrap();
+    let store = common::new_store(case.dir());
     let opts = TriageOptions {
         examiner: "tester".into(),
         threads: 2,
         ..Default::default()
     };
     let images = images();
-    triage(&case, &store, &images, &opts, &|_| {}).expect("triage completes");
-    drop(store);
+    triage(&case, &*store, &images, &opts, &|_| {}).expect("triage completes");
 
     let kinds: Vec<(String, String)> = std::fs::read_to_string(dir.join("custody/log.jsonl"))
         .unwrap()
@@ -216,22 +214,22 @@ fn every_shared_image_triages() {
         "partition-image"
     );
 
-    let db = rusqlite::Connection::open(dir.join("case.db")).unwrap();
     for path in &images {
         let record = case.evidence_by_path(path).unwrap().expect("registered");
         let id = record.id;
-        let mut st = db
-            .prepare("SELECT partition, inode, path, deleted FROM files WHERE evidence = ?1")
-            .unwrap();
-        let stored: FileSet = st
-            .query_map([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        let stored: FileSet = store
+            .files(&FileFilter {
+                evidence: Some(id.clone()),
+                ..Default::default()
+            })
             .unwrap()
-            .map(Result::unwrap)
+            .into_iter()
+            .map(|f| (f.key.partition, f.key.inode, f.key.path, f.deleted))
             .collect();
         let want = listed(path);
         assert_eq!(stored, want, "{}: files", path.display());
 
-        let found = plain_emails(&db, &id);
+        let found = plain_emails(&*store, &id);
         assert_eq!(
             found,
             reference_emails(&media(path)),
