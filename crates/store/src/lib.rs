@@ -31,14 +31,16 @@ mod dump;
 mod error;
 pub mod link;
 mod postgres;
+mod postgres_browse;
 mod rows;
 mod schema;
 mod sqlite;
 
+pub use crate::browse::Browse;
 pub use crate::postgres::{drop_schema, PgStore};
 pub use dump::{copy_case, CopyReport, Record};
 pub use error::StoreError;
-pub use link::{open_case_store, StoreLink};
+pub use link::{open_browse, open_case_store, StoreLink};
 pub use rows::{
     Counts, EnrichmentRow, EvidenceRow, FileFilter, FileKey, FileRow, FindingRow, HistogramRow,
     MessageRow, SearchHit, SearchQuery, TagRow, TimelineRow,

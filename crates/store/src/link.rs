@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::{CaseStore, PgStore, SqliteStore, StoreError};
+use crate::{Browse, CaseStore, PgStore, SqliteStore, StoreError};
 
 /// The link file in a case folder.
 pub const LINK_FILE: &str = "store.json";
@@ -52,6 +52,15 @@ pub fn link(case_dir: &Path) -> Result<Option<StoreLink>, StoreError> {
 
 /// Opens the store of the case in `case_dir`, wherever it is.
 pub fn open_case_store(case_dir: &Path) -> Result<Box<dyn CaseStore>, StoreError> {
+    Ok(match link(case_dir)? {
+        Some(l) => Box::new(open_link(&l)?),
+        None => Box::new(SqliteStore::open_case(case_dir)?),
+    })
+}
+
+/// Opens the store of the case in `case_dir`, wherever it is, with the
+/// page queries of the workbench (which serves cases on either backend).
+pub fn open_browse(case_dir: &Path) -> Result<Box<dyn Browse>, StoreError> {
     Ok(match link(case_dir)? {
         Some(l) => Box::new(open_link(&l)?),
         None => Box::new(SqliteStore::open_case(case_dir)?),

@@ -300,7 +300,7 @@ fn to_i64(v: u64, what: &'static str) -> Result<i64, StoreError> {
     i64::try_from(v).map_err(|_| StoreError::Range(what))
 }
 
-fn get_u64(r: &Row, col: &'static str) -> Result<u64, StoreError> {
+pub(crate) fn get_u64(r: &Row, col: &'static str) -> Result<u64, StoreError> {
     let v: i64 = r.try_get(col)?;
     u64::try_from(v).map_err(|_| StoreError::Range(col))
 }
@@ -329,7 +329,7 @@ fn like_pattern(text: &str) -> String {
 }
 
 /// A `files` row (selected with `*`) as a [`FileRow`].
-fn file_row(r: &Row) -> Result<FileRow, StoreError> {
+pub(crate) fn file_row(r: &Row) -> Result<FileRow, StoreError> {
     Ok(FileRow {
         id: r.try_get("id")?,
         evidence: r.try_get("evidence")?,
@@ -371,7 +371,7 @@ fn joined_key(r: &Row) -> Result<Option<FileKey>, StoreError> {
     })
 }
 
-fn finding_row(r: &Row) -> Result<FindingRow, StoreError> {
+pub(crate) fn finding_row(r: &Row) -> Result<FindingRow, StoreError> {
     Ok(FindingRow {
         evidence: r.try_get("evidence")?,
         kind: r.try_get("kind")?,
@@ -387,7 +387,7 @@ fn finding_row(r: &Row) -> Result<FindingRow, StoreError> {
     })
 }
 
-fn timeline_row(r: &Row) -> Result<TimelineRow, StoreError> {
+pub(crate) fn timeline_row(r: &Row) -> Result<TimelineRow, StoreError> {
     Ok(TimelineRow {
         time: r.try_get("time")?,
         macb: r.try_get("macb")?,
@@ -400,7 +400,7 @@ fn timeline_row(r: &Row) -> Result<TimelineRow, StoreError> {
     })
 }
 
-fn message_row(r: &Row) -> Result<MessageRow, StoreError> {
+pub(crate) fn message_row(r: &Row) -> Result<MessageRow, StoreError> {
     Ok(MessageRow {
         evidence: r.try_get("evidence")?,
         sha256: r.try_get("sha256")?,
@@ -923,7 +923,7 @@ impl PgStore {
     /// Runs `f` with a connection of the pool (a new one if all are busy:
     /// a callback may call the store again without waiting for itself),
     /// and gives it back.
-    fn with<T>(
+    pub(crate) fn with<T>(
         &self,
         f: impl FnOnce(&mut Client) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {

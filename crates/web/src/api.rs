@@ -9,7 +9,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use exhibit_store::CaseStore;
 use serde::Deserialize;
 use serde_json::{json, Value};
 

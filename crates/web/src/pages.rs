@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use exhibit_evidence::Source;
 use exhibit_store::browse::{EventFilter, Facet};
-use exhibit_store::{CaseStore, FileRow, SearchHit, TagRow};
+use exhibit_store::{FileRow, SearchHit, TagRow};
 use exhibit_vfs::{FileData, FsOptions, Recovery};
 use serde::Deserialize;
 

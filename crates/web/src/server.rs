@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use exhibit_case::Case;
 use exhibit_store::browse::Facet;
-use exhibit_store::{CaseStore, HistogramRow, SqliteStore, StoreError};
+use exhibit_store::{Browse, HistogramRow, StoreError};
 use serde::Deserialize;
 
 use crate::auth::{same_secret, RateLimiter, Session, Sessions};
@@ -50,8 +50,8 @@ pub struct CaseEntry {
     pub number: String,
     /// The case.
     pub case: Case,
-    /// Its store.
-    pub store: SqliteStore,
+    /// Its store (SQLite or PostgreSQL).
+    pub store: Box<dyn Browse>,
     /// Aggregates over all findings (kinds, top values), which take a
     /// scan of every finding: kept until the case's stages change.
     memo: Mutex<Memo>,
@@ -65,7 +65,7 @@ pub struct CaseEntry {
 /// Findings aggregates of one state of the case store.
 #[derive(Debug, Default)]
 struct Memo {
-    /// The store state they were computed for ([`SqliteStore::version`]).
+    /// The store state they were computed for ([`Browse::version`]).
     version: String,
     kinds: Option<Vec<Facet>>,
     top: BTreeMap<Option<String>, Vec<HistogramRow>>,
@@ -253,18 +253,10 @@ impl App {
                 what,
             };
             let case = Case::open(dir).map_err(|e| case_err(e.to_string()))?;
-            // The workbench's page queries are SQLite's so far: a case on
-            // PostgreSQL is refused here rather than shown empty.
-            if let Some(l) =
-                exhibit_store::link::link(case.dir()).map_err(|e| case_err(e.to_string()))?
-            {
-                return Err(case_err(format!(
-                    "its rows are on PostgreSQL ({}); the workbench serves SQLite cases only so far (`exhibit case migrate {} --to sqlite`)",
-                    l.describe(),
-                    dir.display()
-                )));
-            }
-            let store = SqliteStore::open_case(case.dir()).map_err(|e| case_err(e.to_string()))?;
+            // SQLite or PostgreSQL, as the case's link says: the page
+            // queries give the same pages on both.
+            let store =
+                exhibit_store::open_browse(case.dir()).map_err(|e| case_err(e.to_string()))?;
             let number = case.info().number.clone();
             let mut slug: String = number
                 .chars()
