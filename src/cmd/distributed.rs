@@ -111,6 +111,7 @@ pub fn coordinate(
     }
     let total = plan.units.len() as u64;
     let mut scans_out = vec![false; per_item.len()];
+    let mut bulk = false;
     progress(Progress::Step {
         evidence: "",
         step: "units (exhibit status CASE)",
@@ -124,6 +125,13 @@ pub fn coordinate(
             }
             done += 1;
             if !scans_out[i] {
+                // Findings arrive from every worker at once: the value
+                // indexes are built once at the end instead of kept up to
+                // date row by row (a store opened meanwhile builds them).
+                if !bulk {
+                    store.bulk_findings(true)?;
+                    bulk = true;
+                }
                 for u in scans.iter() {
                     if !u.done(store)? {
                         publish(u)?;
@@ -183,7 +191,8 @@ pub struct WorkerArgs {
     /// Scanner threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Stop after this many seconds without a unit (default: run until stopped).
+    /// Stop once the queue has been empty (nothing waiting, nothing being worked on) for this
+    /// many seconds (default: run until stopped).
     #[arg(long, value_name = "SECONDS")]
     pub idle_exit: Option<u64>,
     /// Time zone of FAT local times, as for `exhibit triage --tz`.
@@ -219,6 +228,12 @@ pub fn worker(a: &WorkerArgs) -> anyhow::Result<()> {
     let mut idle = Instant::now();
     loop {
         let Some(d) = queue.next(Duration::from_secs(1))? else {
+            // Idle only while the queue is empty: a unit another worker
+            // holds may be followed by more (an image's scan after its files).
+            let p = queue.pending()?;
+            if p.waiting > 0 || p.unacked > 0 {
+                idle = Instant::now();
+            }
             if a.idle_exit
                 .is_some_and(|s| idle.elapsed() >= Duration::from_secs(s))
             {

@@ -301,5 +301,7 @@ pub fn finish(
             store.mark_stage(&p.evidence, scan::STAGE, &now())?;
         }
     }
+    // The coordinator dropped the findings' value indexes for the scans.
+    store.bulk_findings(false)?;
     crate::triage(case, store, paths, opts, progress)
 }
