@@ -7,229 +7,14 @@
 //! (without it the test prints `SKIP` and passes). The case's schema is
 //! dropped at the end.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+mod workbench;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+
+use workbench::*;
 
 const PG_ENV: &str = "EXHIBIT_TEST_POSTGRES";
 const NUMBER: &str = "PG-2026-1";
-
-fn exhibit() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_exhibit"));
-    c.env("NO_COLOR", "1");
-    // The store is chosen per test below, never from the environment.
-    c.env_remove("EXHIBIT_STORE");
-    c
-}
-
-fn run_ok(c: &mut Command) -> String {
-    let out = c.output().expect("run exhibit");
-    assert!(
-        out.status.success(),
-        "{:?} failed: {}",
-        c,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn add_user(users: &Path, name: &str, role: &str, cases: &[&str], password: &str) {
-    let mut c = exhibit();
-    c.args([
-        "user",
-        "add",
-        name,
-        "--role",
-        role,
-        "--password-stdin",
-        "--users",
-    ])
-    .arg(users);
-    for case in cases {
-        c.args(["--case", case]);
-    }
-    let mut child = c
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{password}\n").as_bytes())
-        .unwrap();
-    assert!(child.wait().unwrap().success(), "user add {name}");
-}
-
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn serve(case: &Path, users: &Path) -> Server {
-    let mut child = exhibit()
-        .arg("serve")
-        .arg(case)
-        .args(["--listen", "127.0.0.1:0", "--users"])
-        .arg(users)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    if line.is_empty() {
-        let mut err = String::new();
-        let _ = child.stderr.take().unwrap().read_to_string(&mut err);
-        panic!("exhibit serve {} did not start: {err}", case.display());
-    }
-    let addr = line
-        .trim()
-        .trim_start_matches("listening on http://")
-        .trim_end_matches('/')
-        .to_string();
-    assert!(addr.starts_with("127.0.0.1:"), "{line}");
-    Server { child, addr }
-}
-
-struct Resp {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-/// One HTTP/1.1 request over a fresh connection.
-fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Resp {
-    let mut s = TcpStream::connect(addr).unwrap();
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    req.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
-    s.write_all(req.as_bytes()).unwrap();
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let headers = lines
-        .filter_map(|l| l.split_once(": "))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    Resp {
-        status,
-        headers,
-        body: body.to_string(),
-    }
-}
-
-fn form(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| {
-            let enc: String = v
-                .bytes()
-                .map(|b| {
-                    if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                        (b as char).to_string()
-                    } else {
-                        format!("%{b:02X}")
-                    }
-                })
-                .collect();
-            format!("{k}={enc}")
-        })
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn set_cookie(r: &Resp, name: &str) -> Option<String> {
-    r.headers
-        .iter()
-        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
-        .filter_map(|(_, v)| v.split(';').next())
-        .find(|c| c.starts_with(&format!("{name}=")) && c.len() > name.len() + 1)
-        .map(str::to_string)
-}
-
-/// A logged-in session.
-struct Client {
-    addr: String,
-    cookie: String,
-    csrf: String,
-}
-
-impl Client {
-    fn login(addr: &str, user: &str, password: &str) -> Client {
-        let page = http(addr, "GET", "/login", &[], "");
-        let pre = set_cookie(&page, "exhibit_login").expect("login cookie");
-        let token = pre.split_once('=').unwrap().1.to_string();
-        let body = form(&[("user", user), ("password", password), ("csrf", &token)]);
-        let r = http(
-            addr,
-            "POST",
-            "/login",
-            &[
-                ("Cookie", &pre),
-                ("Content-Type", "application/x-www-form-urlencoded"),
-            ],
-            &body,
-        );
-        assert_eq!(r.status, 303, "login {user}: {}", r.body);
-        let cookie = set_cookie(&r, "exhibit_session").expect("session cookie");
-        let s = http(addr, "GET", "/api/session", &[("Cookie", &cookie)], "");
-        assert_eq!(s.status, 200);
-        let v: serde_json::Value = serde_json::from_str(&s.body).unwrap();
-        Client {
-            addr: addr.to_string(),
-            cookie,
-            csrf: v["csrf"].as_str().unwrap().to_string(),
-        }
-    }
-
-    fn get(&self, path: &str) -> Resp {
-        http(&self.addr, "GET", path, &[("Cookie", &self.cookie)], "")
-    }
-
-    /// A page's body (200 required), with this session's CSRF token
-    /// blanked: two sessions' pages then compare equal.
-    fn page(&self, path: &str) -> String {
-        let r = self.get(path);
-        assert_eq!(r.status, 200, "{path}: {}", r.body);
-        r.body.replace(&self.csrf, "CSRF")
-    }
-
-    fn post_json(&self, path: &str, body: &serde_json::Value) -> Resp {
-        http(
-            &self.addr,
-            "POST",
-            path,
-            &[
-                ("Cookie", &self.cookie),
-                ("Content-Type", "application/json"),
-                ("X-CSRF-Token", &self.csrf),
-            ],
-            &body.to_string(),
-        )
-    }
-}
 
 /// Drops the case's PostgreSQL schema at the end, however the test ends.
 struct DropSchema {
@@ -323,8 +108,8 @@ fn workbench_serves_a_postgres_case() {
     add_user(&users, "ann", "investigator", &[NUMBER], "ann-password");
     add_user(&users, "ben", "investigator", &[NUMBER], "ben-password");
 
-    let pg = serve(&pg_case, &users);
-    let lite = serve(&lite_case, &users);
+    let pg = serve(&[&pg_case], &users);
+    let lite = serve(&[&lite_case], &users);
     let ann = Client::login(&pg.addr, "ann", "ann-password");
     let ben = Client::login(&pg.addr, "ben", "ben-password");
     let ann_lite = Client::login(&lite.addr, "ann", "ann-password");
@@ -386,7 +171,7 @@ fn workbench_serves_a_postgres_case() {
             start.wait();
             for key in keys {
                 let body = serde_json::json!({"target": "finding", "key": key, "note": "seen"});
-                let r = who.post_json(&format!("/api/case/{NUMBER}/tags"), &body);
+                let r = who.post_json(&format!("/api/case/{NUMBER}/tags"), &body, true);
                 assert_eq!(r.status, 200, "tag {key}: {}", r.body);
             }
         })
