@@ -24,13 +24,20 @@ fn stdout_then(args: &[&str], case: &Path, after: &[&str]) -> String {
     String::from_utf8_lossy(&out.get_output().stdout).into_owned()
 }
 
+/// The test server's URL, or `None` (and a SKIP line) without one.
+fn postgres() -> Option<String> {
+    let url = std::env::var("EXHIBIT_TEST_POSTGRES")
+        .ok()
+        .filter(|v| !v.is_empty());
+    if url.is_none() {
+        eprintln!("SKIP: EXHIBIT_TEST_POSTGRES not set");
+    }
+    url
+}
+
 #[test]
 fn a_case_moves_to_postgres_and_back_with_every_row() {
-    let Some(pg) = std::env::var("EXHIBIT_TEST_POSTGRES")
-        .ok()
-        .filter(|v| !v.is_empty())
-    else {
-        eprintln!("SKIP: EXHIBIT_TEST_POSTGRES not set");
+    let Some(pg) = postgres() else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
@@ -91,11 +98,7 @@ fn a_case_moves_to_postgres_and_back_with_every_row() {
 
 #[test]
 fn a_case_with_rows_is_not_silently_linked_elsewhere() {
-    let Some(pg) = std::env::var("EXHIBIT_TEST_POSTGRES")
-        .ok()
-        .filter(|v| !v.is_empty())
-    else {
-        eprintln!("SKIP: EXHIBIT_TEST_POSTGRES not set");
+    let Some(pg) = postgres() else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();

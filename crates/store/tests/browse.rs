@@ -8,77 +8,12 @@
 //! PostgreSQL variants print `SKIP` and pass. `same_pages_on_both` fills
 //! both backends and compares every query's answer directly.
 
+#[macro_use]
+mod backend;
+
+use backend::Backend;
 use exhibit_store::browse::{EventFilter, Facet};
-use exhibit_store::{
-    drop_schema, Browse, EvidenceRow, FileKey, FileRow, FindingRow, MessageRow, PgStore,
-    SqliteStore, StoreError, TimelineRow,
-};
-
-const PG_ENV: &str = "EXHIBIT_TEST_POSTGRES";
-
-/// Where a test's store lives; a PostgreSQL schema is dropped at the end.
-enum Backend {
-    Sqlite(tempfile::TempDir),
-    Postgres { url: String, schema: String },
-}
-
-impl Backend {
-    fn sqlite() -> Backend {
-        Backend::Sqlite(tempfile::tempdir().unwrap())
-    }
-
-    /// A fresh schema named after the test (tests run in parallel), or
-    /// `None` when no server is configured.
-    fn postgres(test: &str) -> Option<Backend> {
-        let Ok(url) = std::env::var(PG_ENV) else {
-            println!("SKIP: {PG_ENV} not set");
-            return None;
-        };
-        let name: String = test.chars().take(40).collect();
-        let schema = format!("tb_{name}_{}", std::process::id());
-        drop_schema(&url, &schema).unwrap();
-        Some(Backend::Postgres { url, schema })
-    }
-
-    fn open(&self) -> Result<Box<dyn Browse>, StoreError> {
-        Ok(match self {
-            Backend::Sqlite(dir) => Box::new(SqliteStore::open_case(dir.path())?),
-            Backend::Postgres { url, schema } => Box::new(PgStore::open(url, schema)?),
-        })
-    }
-}
-
-impl Drop for Backend {
-    fn drop(&mut self) {
-        if let Backend::Postgres { url, schema } = self {
-            let _ = drop_schema(url, schema);
-        }
-    }
-}
-
-/// `sqlite::name` and `postgres::name` for each test body `name(&Backend)`.
-macro_rules! on_both {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[test]
-                fn $name() {
-                    super::$name(&super::Backend::sqlite());
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[test]
-                fn $name() {
-                    if let Some(b) = super::Backend::postgres(stringify!($name)) {
-                        super::$name(&b);
-                    }
-                }
-            )*
-        }
-    };
-}
+use exhibit_store::{Browse, EvidenceRow, FileKey, FileRow, FindingRow, MessageRow, TimelineRow};
 
 on_both!(
     files_pages_and_path_search,

@@ -103,14 +103,7 @@ pub fn register(
     progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<Vec<Planned>, TriageError> {
     let mut out = Vec::new();
-    let mut run = Run {
-        case,
-        store,
-        opts,
-        progress,
-        warnings: 0,
-        times: Vec::new(),
-    };
+    let mut run = Run::new(case, store, opts, progress);
     for path in paths {
         let kind = detect::detect(path)?;
         if kind.logical() {
@@ -230,14 +223,7 @@ pub fn run_unit(
     let source = open(&unit.path)?;
     match unit.work {
         Work::Files => {
-            let mut run = Run {
-                case,
-                store,
-                opts,
-                progress,
-                warnings: 0,
-                times: Vec::new(),
-            };
+            let mut run = Run::new(case, store, opts, progress);
             let mut ran = Vec::new();
             run.stage(
                 &unit.evidence,

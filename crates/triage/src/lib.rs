@@ -155,14 +155,7 @@ pub fn triage(
     opts: &TriageOptions,
     progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<Summary, TriageError> {
-    let mut run = Run {
-        case,
-        store,
-        opts,
-        progress,
-        warnings: 0,
-        times: Vec::new(),
-    };
+    let mut run = Run::new(case, store, opts, progress);
     for path in paths {
         let kind = detect::detect(path)?;
         if kind.logical() {
@@ -186,7 +179,23 @@ struct Run<'a> {
     times: Vec<StageTime>,
 }
 
-impl Run<'_> {
+impl<'a> Run<'a> {
+    fn new(
+        case: &'a Case,
+        store: &'a dyn CaseStore,
+        opts: &'a TriageOptions,
+        progress: &'a (dyn Fn(Progress<'_>) + Sync),
+    ) -> Self {
+        Run {
+            case,
+            store,
+            opts,
+            progress,
+            warnings: 0,
+            times: Vec::new(),
+        }
+    }
+
     fn warn(&mut self, w: String) {
         self.warnings += 1;
         (self.progress)(Progress::Warning(w));
