@@ -30,6 +30,7 @@ pub mod browse;
 mod dump;
 mod error;
 pub mod link;
+mod nul;
 mod postgres;
 mod postgres_browse;
 mod rows;

@@ -18,6 +18,7 @@ use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, Config, IsolationLevel, NoTls, Row, Transaction};
 
 use crate::dump::{runs, Run};
+use crate::nul::nul_free;
 use crate::{
     browse::Facet, CaseStore, Counts, EnrichmentRow, EvidenceRow, FileFilter, FileKey, FileRow,
     FindingRow, HistogramRow, MessageRow, Record, SearchHit, SearchQuery, StoreError, TagRow,
@@ -1004,6 +1005,7 @@ impl CaseStore for PgStore {
     }
 
     fn insert_files(&self, files: &[FileRow], events: &[TimelineRow]) -> Result<usize, StoreError> {
+        let (files, events) = (nul_free(files), nul_free(events));
         self.write(|tx| {
             let added = insert_file_rows(tx, &files.iter().collect::<Vec<_>>())?;
             insert_timeline(tx, "files", &events.iter().collect::<Vec<_>>())?;
@@ -1012,6 +1014,7 @@ impl CaseStore for PgStore {
     }
 
     fn insert_findings(&self, stage: &str, rows: &[FindingRow]) -> Result<usize, StoreError> {
+        let rows = nul_free(rows);
         self.write(|tx| insert_finding_rows(tx, stage, &rows.iter().collect::<Vec<_>>()))?;
         Ok(rows.len())
     }
@@ -1031,11 +1034,13 @@ impl CaseStore for PgStore {
     }
 
     fn insert_events(&self, stage: &str, rows: &[TimelineRow]) -> Result<usize, StoreError> {
+        let rows = nul_free(rows);
         self.write(|tx| insert_timeline(tx, stage, &rows.iter().collect::<Vec<_>>()))?;
         Ok(rows.len())
     }
 
     fn insert_messages(&self, stage: &str, rows: &[MessageRow]) -> Result<usize, StoreError> {
+        let rows = nul_free(rows);
         self.write(|tx| insert_message_rows(tx, stage, &rows.iter().collect::<Vec<_>>()))?;
         Ok(rows.len())
     }
@@ -1551,6 +1556,8 @@ impl CaseStore for PgStore {
     }
 
     fn load(&self, records: &[Record]) -> Result<(), StoreError> {
+        let records = nul_free(records);
+        let records: &[Record] = &records;
         self.write(|tx| {
             for run in runs(records) {
                 match run {

@@ -28,6 +28,7 @@ on_both!(
     copy_case_refuses_a_filled_store,
     large_batches_and_bulk_loads,
     threads_share_the_store,
+    text_with_nul_is_stored,
 );
 
 fn evidence() -> EvidenceRow {
@@ -1002,4 +1003,34 @@ fn threads_share_the_store(b: &Backend) {
         })
         .unwrap();
     assert_eq!(seen, 1_000);
+}
+
+/// Evidence can hold U+0000 (a damaged name, an event log string): the
+/// batch is stored all the same — as is on SQLite, as U+FFFD on PostgreSQL,
+/// whose text cannot hold it.
+fn text_with_nul_is_stored(b: &Backend) {
+    let store = b.open().unwrap();
+    store.put_evidence(&evidence()).unwrap();
+    let f = file("/bad\0name.txt", "7", true, "text/plain");
+    let mut ev = event(&f);
+    ev.description = "logon by a\0b".into();
+    store.insert_files(&[f.clone()], &[ev]).unwrap();
+    let mut fi = finding("x@example.com", "7", Some(f.key.clone()));
+    fi.context = Some("before\0after".into());
+    store.insert_findings("scan", &[fi]).unwrap();
+    let nul = match b {
+        Backend::Sqlite(_) => "\0",
+        Backend::Postgres { .. } => "\u{FFFD}",
+    };
+    let files = store.files(&FileFilter::default()).unwrap();
+    assert_eq!(files[0].key.path, format!("/bad{nul}name.txt"));
+    let events = store.timeline(None, None).unwrap();
+    assert!(events
+        .iter()
+        .any(|e| e.description == format!("logon by a{nul}b")));
+    let mut contexts = Vec::new();
+    store
+        .each_finding("E1", &mut |_, r| contexts.push(r.context))
+        .unwrap();
+    assert_eq!(contexts, [Some(format!("before{nul}after"))]);
 }
