@@ -1014,7 +1014,7 @@ fn text_with_nul_is_stored(b: &Backend) {
     let f = file("/bad\0name.txt", "7", true, "text/plain");
     let mut ev = event(&f);
     ev.description = "logon by a\0b".into();
-    store.insert_files(&[f.clone()], &[ev]).unwrap();
+    store.insert_files(std::slice::from_ref(&f), &[ev]).unwrap();
     let mut fi = finding("x@example.com", "7", Some(f.key.clone()));
     fi.context = Some("before\0after".into());
     store.insert_findings("scan", &[fi]).unwrap();
