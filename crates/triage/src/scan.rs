@@ -99,21 +99,12 @@ pub fn run(
     opts: &crate::TriageOptions,
     progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<u64, TriageError> {
-    let map = FileMap::build(source.clone(), source.name())
-        .ok()
-        .filter(|m| m.file_systems() > 0);
+    let target = image_target(source, None);
     progress(Progress::Step {
         evidence,
         step: "scan",
         total: source.len(),
     });
-    let target = Target {
-        map,
-        file: None,
-        prefix: String::new(),
-        base: 0,
-        chunks: None,
-    };
     bulk(store, || {
         scan_into(store, evidence, &**source, target, opts, progress)
     })
@@ -130,17 +121,23 @@ pub fn run_chunks(
     progress: &(dyn Fn(Progress<'_>) + Sync),
     range: std::ops::Range<u64>,
 ) -> Result<u64, TriageError> {
+    let target = image_target(source, Some(range));
+    scan_into(store, evidence, &**source, target, opts, progress)
+}
+
+/// Where an image's findings go: mapped to files when it has a file
+/// system, from chunks `chunks` only when given.
+fn image_target(source: &Arc<dyn Source>, chunks: Option<std::ops::Range<u64>>) -> Target {
     let map = FileMap::build(source.clone(), source.name())
         .ok()
         .filter(|m| m.file_systems() > 0);
-    let target = Target {
+    Target {
         map,
         file: None,
         prefix: String::new(),
         base: 0,
-        chunks: Some(range),
-    };
-    scan_into(store, evidence, &**source, target, opts, progress)
+        chunks,
+    }
 }
 
 /// The scanner's settings for a triage.
