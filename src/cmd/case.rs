@@ -221,12 +221,7 @@ fn aside_name(db: &Path) -> PathBuf {
 }
 
 fn verify_custody(case: &Case) -> anyhow::Result<()> {
-    let cps = case.checkpoints_path();
-    let report = exhibit_custody::verify(
-        &case.custody_log_path(),
-        cps.exists().then_some(cps.as_path()),
-        &[],
-    )?;
+    let report = case.verify_custody(&[])?;
     anyhow::ensure!(
         report.problems.is_empty(),
         "{}: the custody log does not verify ({} problem(s)): run `exhibit custody verify`",

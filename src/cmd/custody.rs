@@ -1,5 +1,5 @@
 use exhibit_case::Case;
-use exhibit_custody::{checkpoint, fingerprint, load_signing_key, load_verifying_key, verify};
+use exhibit_custody::{checkpoint, fingerprint, load_signing_key, load_verifying_key};
 
 use crate::cli::CustodyCommand;
 use crate::exit::VerificationFailed;
@@ -66,12 +66,7 @@ pub fn run(cmd: CustodyCommand) -> anyhow::Result<()> {
             for p in &trust {
                 keys.push(load_verifying_key(p)?);
             }
-            let cps = case.checkpoints_path();
-            let report = verify(
-                &case.custody_log_path(),
-                cps.exists().then_some(cps.as_path()),
-                &keys,
-            )?;
+            let report = case.verify_custody(&keys)?;
             if json {
                 crate::output::json(&report)?;
             } else {

@@ -288,6 +288,20 @@ impl Case {
         self.dir.join(CUSTODY_CHECKPOINTS)
     }
 
+    /// Verifies the custody log with its checkpoints, when there are any
+    /// (`trusted`: the keys whose signatures count; empty: any key).
+    pub fn verify_custody(
+        &self,
+        trusted: &[exhibit_custody::VerifyingKey],
+    ) -> Result<exhibit_custody::VerifyReport, CaseError> {
+        let cps = self.checkpoints_path();
+        Ok(exhibit_custody::verify(
+            &self.custody_log_path(),
+            cps.exists().then_some(cps.as_path()),
+            trusted,
+        )?)
+    }
+
     /// Appends a custody entry for an action on evidence (`verified`,
     /// `examined`, `exported`, `acquired`, …).
     pub fn record_action(

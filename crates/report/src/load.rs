@@ -184,7 +184,7 @@ fn custody(case: &Case) -> Custody {
     let log = case.custody_log_path();
     let cps = case.checkpoints_path();
     let cps = cps.is_file().then_some(cps);
-    let verify = exhibit_custody::verify(&log, cps.as_deref(), &[]).map_err(|e| e.to_string());
+    let verify = case.verify_custody(&[]).map_err(|e| e.to_string());
     let lines = match std::fs::read(&log) {
         Ok(raw) => raw
             .split(|&b| b == b'\n')
