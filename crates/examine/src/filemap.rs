@@ -51,6 +51,9 @@ pub struct FileRecord {
 pub struct Hit<'a> {
     /// The file.
     pub file: &'a FileRecord,
+    /// Its position in [`FileMap::records`] (so callers can keep facts per
+    /// file in a plain vector).
+    pub index: usize,
     /// Offset of the byte in the file's content.
     pub offset_in_file: u64,
 }
@@ -274,9 +277,11 @@ impl FileMap {
         if offset < iv.start {
             return None;
         }
-        let file = self.files.get(iv.file as usize)?;
+        let index = iv.file as usize;
+        let file = self.files.get(index)?;
         Some(Hit {
             file,
+            index,
             offset_in_file: iv.file_offset + (offset - iv.start),
         })
     }
@@ -305,12 +310,14 @@ impl FileMap {
     /// disjoint interval, in image order.
     pub fn spans(&self) -> impl Iterator<Item = (u64, u64, Hit<'_>)> + '_ {
         self.intervals.iter().filter_map(|iv| {
-            let file = self.files.get(iv.file as usize)?;
+            let index = iv.file as usize;
+            let file = self.files.get(index)?;
             Some((
                 iv.start,
                 iv.len,
                 Hit {
                     file,
+                    index,
                     offset_in_file: iv.file_offset,
                 },
             ))
@@ -320,6 +327,11 @@ impl FileMap {
     /// How many partitions had a file system that was listed.
     pub fn file_systems(&self) -> usize {
         self.parts.iter().filter(|p| p.read).count()
+    }
+
+    /// The files with content in the map, in the order of [`Hit::index`].
+    pub fn records(&self) -> &[FileRecord] {
+        &self.files
     }
 
     /// How many files have content in the map.

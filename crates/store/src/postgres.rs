@@ -433,14 +433,16 @@ fn joined(table: &str) -> String {
 type KeyArrays<'a> = (Vec<Option<i64>>, Vec<Option<&'a str>>, Vec<Option<&'a str>>);
 
 /// The file key columns of optional keys, as arrays.
-fn key_arrays<'a>(keys: impl Iterator<Item = &'a Option<FileKey>>) -> KeyArrays<'a> {
+fn key_arrays<'a>(keys: impl Iterator<Item = (&'a Option<FileKey>, Option<i64>)>) -> KeyArrays<'a> {
     let mut parts = Vec::new();
     let mut inodes = Vec::new();
     let mut paths = Vec::new();
-    for k in keys {
-        parts.push(k.as_ref().map(|k| k.partition));
-        inodes.push(k.as_ref().map(|k| k.inode.as_str()));
-        paths.push(k.as_ref().map(|k| k.path.as_str()));
+    for (k, id) in keys {
+        // A known id needs no lookup by key: send no path.
+        let k = k.as_ref().filter(|_| id.is_none());
+        parts.push(k.map(|k| k.partition));
+        inodes.push(k.map(|k| k.inode.as_str()));
+        paths.push(k.map(|k| k.path.as_str()));
     }
     (parts, inodes, paths)
 }
@@ -528,7 +530,7 @@ fn insert_finding_rows(
         .collect::<Result<Vec<_>, _>>()?;
     let validated: Vec<bool> = rows.iter().map(|f| f.validated).collect();
     let file_id: Vec<Option<i64>> = rows.iter().map(|f| f.file_id).collect();
-    let (parts, inodes, paths) = key_arrays(rows.iter().map(|f| &f.file));
+    let (parts, inodes, paths) = key_arrays(rows.iter().map(|f| (&f.file, f.file_id)));
     tx.execute(
         &format!(
             "INSERT INTO findings (evidence, stage, kind, value, normalized, path, \"offset\",
@@ -574,7 +576,7 @@ fn insert_timeline(
     let s = |f: fn(&TimelineRow) -> &str| rows.iter().map(|r| f(r)).collect::<Vec<&str>>();
     let zone: Vec<Option<&str>> = rows.iter().map(|e| e.zone.as_deref()).collect();
     let file_id: Vec<Option<i64>> = rows.iter().map(|e| e.file_id).collect();
-    let (parts, inodes, paths) = key_arrays(rows.iter().map(|e| &e.file));
+    let (parts, inodes, paths) = key_arrays(rows.iter().map(|e| (&e.file, e.file_id)));
     tx.execute(
         &format!(
             "INSERT INTO timeline (evidence, time, macb, stage, source, description, zone,
@@ -624,7 +626,7 @@ fn insert_message_rows(
             .collect::<Result<Vec<i64>, _>>()
     };
     let file_id: Vec<Option<i64>> = rows.iter().map(|m| m.file_id).collect();
-    let (parts, inodes, paths) = key_arrays(rows.iter().map(|m| &m.file));
+    let (parts, inodes, paths) = key_arrays(rows.iter().map(|m| (&m.file, m.file_id)));
     tx.execute(
         &format!(
             "INSERT INTO messages (evidence, stage, sha256, location, \"offset\", size,

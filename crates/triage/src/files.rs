@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::mpsc::{sync_channel, Receiver};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 use exhibit_evidence::Source;
 use exhibit_examine::{open_fs, partitions};
@@ -72,13 +72,15 @@ pub fn run(
         let fs: &dyn FileSystem = &*fs;
         let (job_tx, job_rx) = sync_channel::<(u64, Entry)>(1024);
         let job_rx = Mutex::new(job_rx);
-        // Results may carry up to `text_limit` bytes of text each: a short
-        // queue bounds memory.
-        let (row_tx, row_rx) = sync_channel::<(u64, Done)>(64);
+        // Results wait for the writer in a window bounded by bytes, not
+        // count: workers run far ahead of one large file being hashed, and
+        // memory stays bounded however much text each result carries.
+        let (row_tx, row_rx) = sync_channel::<(u64, Done)>(WINDOW_ITEMS);
+        let window = Window::default();
         let (listed, written) = std::thread::scope(|s| {
             for _ in 0..workers {
                 let row_tx = row_tx.clone();
-                let (job_rx, kind, analysers) = (&job_rx, &kind, &analysers);
+                let (job_rx, kind, analysers, window) = (&job_rx, &kind, &analysers, &window);
                 s.spawn(move || {
                     let mut buf = Vec::new();
                     loop {
@@ -105,6 +107,7 @@ pub fn run(
                             warnings,
                             found,
                         };
+                        window.enter(seq, done.weight());
                         if row_tx.send((seq, done)).is_err() {
                             break;
                         }
@@ -113,7 +116,13 @@ pub fn run(
             }
             drop(row_tx);
             let index = &mut *index;
-            let writer = s.spawn(move || write_in_order(store, index, row_rx, progress));
+            let window = &window;
+            let writer = s.spawn(move || {
+                let r = write_in_order(store, index, row_rx, window, progress);
+                // Workers waiting for room must not wait for a writer that stopped.
+                window.close();
+                r
+            });
             let mut seq = 0u64;
             let listed = fs.list_each(&mut |e| {
                 // A closed channel means the writer failed: its error is
@@ -163,6 +172,61 @@ pub(crate) struct Done {
     pub(crate) found: Found,
 }
 
+impl Done {
+    /// Roughly the bytes it holds (the window's unit).
+    fn weight(&self) -> usize {
+        let docs: usize = self.found.docs.iter().map(|d| d.text.len()).sum();
+        let messages: usize = self
+            .found
+            .messages
+            .iter()
+            .map(|m| m.analysis.as_ref().map_or(0, String::len) + 256)
+            .sum();
+        1024 + docs
+            + messages
+            + 256 * (self.events.len() + self.found.events.len() + self.found.findings.len())
+    }
+}
+
+/// Results queued at most (a bound the byte window normally reaches first).
+const WINDOW_ITEMS: usize = 1 << 16;
+/// Bytes of results held for the writer at most.
+const WINDOW_BYTES: usize = 64 << 20;
+
+/// The reorder window between the workers and the in-order writer: a
+/// result may enter when it fits in [`WINDOW_BYTES`], and the one the
+/// writer waits for always may (so the window can never deadlock).
+#[derive(Default)]
+pub(crate) struct Window {
+    /// (next sequence number the writer wants, bytes held, closed)
+    state: Mutex<(u64, usize, bool)>,
+    room: Condvar,
+}
+
+impl Window {
+    fn enter(&self, seq: u64, bytes: usize) {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        while !(st.2 || seq == st.0 || st.1 + bytes <= WINDOW_BYTES) {
+            st = self.room.wait(st).unwrap_or_else(|p| p.into_inner());
+        }
+        st.1 += bytes;
+    }
+
+    /// The writer took `bytes` out and now waits for `next`.
+    fn left(&self, next: u64, bytes: usize) {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        st.0 = next;
+        st.1 = st.1.saturating_sub(bytes);
+        self.room.notify_all();
+    }
+
+    fn close(&self) {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        st.2 = true;
+        self.room.notify_all();
+    }
+}
+
 /// What the writer stored.
 #[derive(Default)]
 pub(crate) struct Written {
@@ -178,6 +242,7 @@ pub(crate) fn write_in_order(
     store: &dyn CaseStore,
     index: &mut exhibit_index::Writer,
     rx: Receiver<(u64, Done)>,
+    window: &Window,
     progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<Written, TriageError> {
     let mut next = 0u64;
@@ -191,6 +256,7 @@ pub(crate) fn write_in_order(
         waiting.insert(seq, done);
         while let Some(mut d) = waiting.remove(&next) {
             next += 1;
+            window.left(next, d.weight());
             out.files += 1;
             out.events += d.events.len() as u64;
             if d.row.md5.is_some() {

@@ -23,8 +23,9 @@ pub const STAGE: &str = "scan";
 struct StoreSink<'a> {
     evidence: &'a str,
     map: Option<FileMap>,
-    /// Row ids of the evidence item's files.
-    ids: HashMap<FileKey, i64>,
+    /// Row id of each of the map's files ([`exhibit_examine::Hit::index`]),
+    /// looked up once rather than per finding.
+    ids: Vec<Option<i64>>,
     /// For a logical file: every finding belongs to it.
     file: Option<(FileKey, Option<i64>)>,
     /// Prepended to every forensic path (the file within a folder).
@@ -39,15 +40,10 @@ impl StoreSink<'_> {
         let (file, file_id) = match &self.file {
             Some((k, id)) => (Some(k.clone()), *id),
             None => match self.map.as_ref().and_then(|m| m.lookup(f.offset)) {
-                Some(hit) => {
-                    let key = FileKey {
-                        partition: i64::try_from(hit.file.partition).unwrap_or(i64::MAX),
-                        inode: hit.file.inode.clone(),
-                        path: hit.file.path.clone(),
-                    };
-                    let id = self.ids.get(&key).copied();
-                    (Some(key), id)
-                }
+                Some(hit) => match self.ids.get(hit.index).copied().flatten() {
+                    Some(id) => (None, Some(id)),
+                    None => (Some(map_key(hit.file)), None),
+                },
                 None => (None, None),
             },
         };
@@ -64,6 +60,15 @@ impl StoreSink<'_> {
             file,
             file_id,
         }
+    }
+}
+
+/// The store's key of a file of the map.
+fn map_key(f: &exhibit_examine::FileRecord) -> FileKey {
+    FileKey {
+        partition: i64::try_from(f.partition).unwrap_or(i64::MAX),
+        inode: f.inode.clone(),
+        path: f.path.clone(),
     }
 }
 
@@ -177,11 +182,19 @@ pub fn scan_into(
         let id = ids.get(&k).copied();
         (k, id)
     });
+    let ids = match (&file, &target.map) {
+        (None, Some(map)) => map
+            .records()
+            .iter()
+            .map(|r| ids.get(&map_key(r)).copied())
+            .collect(),
+        _ => Vec::new(),
+    };
     let (tx, rx) = sync_channel::<Vec<FindingRow>>(2);
     let sink = StoreSink {
         evidence,
         map: target.map,
-        ids: if file.is_some() { HashMap::new() } else { ids },
+        ids,
         file,
         prefix: target.prefix,
         pending: Mutex::new(Vec::new()),
