@@ -63,9 +63,11 @@ pub trait CaseStore: Send + Sync {
     /// Inserts findings written by `stage` in one transaction. Returns the
     /// number of rows.
     fn insert_findings(&self, stage: &str, rows: &[FindingRow]) -> Result<usize, StoreError>;
-    /// Before (`true`) and after (`false`) a bulk load of findings: the
-    /// value index of the findings table is dropped and built again once,
-    /// sorted, which is cheaper than keeping it up to date row by row.
+    /// Before (`true`) and after (`false`) a bulk load (files, events,
+    /// findings): indexes that only serve searches (the findings' value
+    /// index; on PostgreSQL also the trigram indexes) are dropped and built
+    /// again once, sorted, which is cheaper than keeping them up to date row
+    /// by row. Opening the store builds any that a killed load left missing.
     fn bulk_findings(&self, begin: bool) -> Result<(), StoreError>;
     /// Inserts timeline events written by `stage` in one transaction.
     fn insert_events(&self, stage: &str, rows: &[TimelineRow]) -> Result<usize, StoreError>;

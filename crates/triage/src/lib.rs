@@ -310,16 +310,18 @@ impl<'a> Run<'a> {
                 })
             });
             let mut ran = Vec::new();
-            let staged = self
-                .stage(&id, "files", size, &mut ran, &mut |run| {
+            // Both stages load many rows: indexes that only serve searches
+            // are built once after them, not kept up row by row.
+            let store = self.store;
+            let staged = scan::bulk(store, || {
+                self.stage(&id, "files", size, &mut ran, &mut |run| {
                     run.image_files(&id, &source)
+                })?;
+                self.stage(&id, "scan", size, &mut ran, &mut |run| {
+                    scan::run(run.store, &id, &source, run.opts, run.progress).map(|_| ())
                 })
-                .and_then(|_| {
-                    self.stage(&id, "scan", size, &mut ran, &mut |run| {
-                        scan::run(run.store, &id, &source, run.opts, run.progress).map(|_| ())
-                    })
-                })
-                .map(|_| ran);
+            })
+            .map(|_| ran);
             let registered = reg.map(|h| {
                 h.join().unwrap_or_else(|_| {
                     (

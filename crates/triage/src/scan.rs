@@ -110,9 +110,8 @@ pub fn run(
         step: "scan",
         total: source.len(),
     });
-    bulk(store, || {
-        scan_into(store, evidence, &**source, target, opts, progress)
-    })
+    // The caller holds the store in bulk mode (see `bulk`).
+    scan_into(store, evidence, &**source, target, opts, progress)
 }
 
 /// Scans chunks `range` of an image into the store (one unit of a
