@@ -253,7 +253,14 @@ pub fn worker(a: &WorkerArgs) -> anyhow::Result<()> {
         let attempt = d.attempt;
         set_state(case.dir(), &id, "running", &me, attempt, None)?;
         let started = Instant::now();
-        let result = with_heartbeat(&d, || {
+        let beat = || {
+            // The state's time is the last sign of life: `status` tells a
+            // stalled unit (its worker gone) from a running one by it.
+            if let Err(e) = set_state(case.dir(), &id, "running", &me, attempt, None) {
+                eprintln!("worker {me}: {id}: {e:#}");
+            }
+        };
+        let result = with_heartbeat(&d, beat, || {
             distributed::run_unit(&case, &*store, &unit, &opts, &quiet)
         });
         match result {
@@ -284,7 +291,7 @@ pub fn worker(a: &WorkerArgs) -> anyhow::Result<()> {
 
 /// Runs `work` while telling the queue, four times per ack wait, that the
 /// unit is still being worked on.
-fn with_heartbeat<T>(d: &Delivery, work: impl FnOnce() -> T) -> T {
+fn with_heartbeat<T>(d: &Delivery, alive: impl Fn() + Send, work: impl FnOnce() -> T) -> T {
     let beat = ack_wait() / 4;
     let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
     std::thread::scope(|s| {
@@ -293,6 +300,7 @@ fn with_heartbeat<T>(d: &Delivery, work: impl FnOnce() -> T) -> T {
                 if let Err(e) = d.in_progress() {
                     eprintln!("worker: {}: {e}", d.id);
                 }
+                alive();
             }
         });
         let out = work();
@@ -356,6 +364,17 @@ pub struct StatusArgs {
     pub json: bool,
 }
 
+/// Whether a running unit's worker has given no sign of life (it beats four
+/// times per ack wait) for two ack waits: it was most likely killed, and the
+/// queue hands the unit to another worker.
+fn silent_too_long(time: &str) -> bool {
+    let Ok(t) = time.parse::<jiff::Timestamp>() else {
+        return false;
+    };
+    let silent = jiff::Timestamp::now().duration_since(t);
+    silent.as_secs_f64() > 2.0 * ack_wait().as_secs_f64()
+}
+
 /// `exhibit status`.
 pub fn status(a: &StatusArgs) -> anyhow::Result<()> {
     let case = Case::open(&a.case)?;
@@ -374,6 +393,9 @@ pub fn status(a: &StatusArgs) -> anyhow::Result<()> {
         } else {
             match &s {
                 Some(s) if s.state == "done" => "waiting".to_string(),
+                Some(s) if s.state == "running" && silent_too_long(&s.time) => {
+                    "stalled".to_string()
+                }
                 Some(s) => s.state.clone(),
                 None => "waiting".to_string(),
             }
@@ -394,6 +416,7 @@ pub fn status(a: &StatusArgs) -> anyhow::Result<()> {
         "running": count("running"),
         "waiting": count("waiting"),
         "failed": count("failed"),
+        "stalled": count("stalled"),
     });
     if a.json {
         return crate::output::json(&serde_json::json!({
@@ -401,10 +424,11 @@ pub fn status(a: &StatusArgs) -> anyhow::Result<()> {
         }));
     }
     println!(
-        "{} units: {} done, {} running, {} waiting, {} failed (queue {} {})",
+        "{} units: {} done, {} running, {} stalled, {} waiting, {} failed (queue {} {})",
         rows.len(),
         totals["done"],
         totals["running"],
+        totals["stalled"],
         totals["waiting"],
         totals["failed"],
         plan.queue,
@@ -425,4 +449,18 @@ pub fn status(a: &StatusArgs) -> anyhow::Result<()> {
         println!("{line}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_unit_silent_for_two_ack_waits_is_stalled() {
+        let now = jiff::Timestamp::now();
+        assert!(!silent_too_long(&now.to_string()));
+        let long_ago = now - jiff::SignedDuration::from_secs(3600);
+        assert!(silent_too_long(&long_ago.to_string()));
+        assert!(!silent_too_long("not a time"));
+    }
 }

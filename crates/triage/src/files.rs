@@ -45,6 +45,7 @@ pub fn run(
         index,
         text_limit,
         local_tz,
+        threads,
     } = out;
     let (_, parts) = partitions(source.clone(), source.name())?;
     let mut opts = FsOptions::default();
@@ -53,7 +54,10 @@ pub fn run(
             .map_err(|e| TriageError::Internal(format!("unknown time zone `{tz}`: {e}")))?;
     }
     let mut stats = FileStats::default();
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let workers = match threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
     let analysers = crate::analyse::registry();
     for part in &parts {
         progress(Progress::Step {
@@ -324,6 +328,8 @@ pub struct Output<'a> {
     /// Zone of file systems that store local time, by name (`None`: UTC
     /// assumed, and the events say so).
     pub local_tz: Option<&'a str>,
+    /// Worker threads (0: all cores).
+    pub threads: usize,
 }
 
 /// The zone note of events from a file system that stores local time

@@ -55,7 +55,7 @@ const EXAMINING: &str = "examining";
 pub struct TriageOptions {
     /// Examiner named in custody entries.
     pub examiner: String,
-    /// Scanner threads (0: all cores).
+    /// Worker threads of the files and scan stages (0: all cores).
     pub threads: usize,
     /// Bytes of each text file put in the full-text index (0: none).
     pub text_limit: usize,
@@ -247,6 +247,7 @@ impl<'a> Run<'a> {
             index: &mut writer,
             text_limit: self.opts.text_limit,
             local_tz: self.opts.local_tz.as_deref(),
+            threads: self.opts.threads,
         };
         files::run(self.store, id, source, out, self.progress, &mut |w| {
             ws.push(w)
@@ -403,6 +404,7 @@ impl<'a> Run<'a> {
                 index: &mut writer,
                 text_limit: run.opts.text_limit,
                 local_tz: run.opts.local_tz.as_deref(),
+                threads: run.opts.threads,
             };
             detect::files(run.store, &id, kind, &items, out, run.progress, &mut |w| {
                 ws.push(w)
