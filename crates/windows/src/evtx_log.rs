@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::evtx_scan::{scan, Buffers, Scanned};
 use crate::json::Json;
 use jiff::Timestamp;
 
@@ -98,34 +99,26 @@ pub(crate) fn parse_owned(name: &str, data: Vec<u8>) -> Result<Vec<Event>, Windo
         .with_configuration(settings);
     let mut out = Vec::new();
     let mut numbers = BTreeMap::new();
+    let mut bufs = Buffers::default();
+    let mut leaves = Vec::new();
     for rec in parser.records_json() {
         let Ok(rec) = rec else { continue };
         let (number, written, recovered) = (rec.event_record_id, rec.timestamp, rec.recovered);
-        // Only the parts used are built; the rest of the record is skipped
-        // unparsed. A record this shape does not fit (a repeated key, an
-        // odd type) is read whole instead, as before.
-        let events = if let Ok(doc) = serde_json::from_str::<RecordDoc>(&rec.data) {
-            let ev = doc.event.as_ref();
-            let sys = ev.and_then(|e| e.system.as_ref());
-            let get = |k: &str| sys.and_then(|s| s.get(k));
-            let sections = [
-                ev.and_then(|e| e.event_data.as_ref()),
-                ev.and_then(|e| e.user_data.as_ref()),
-            ];
-            record(name, number, written, &get, sections, recovered)
-        } else if let Ok(data) = serde_json::from_str::<Json>(&rec.data) {
-            // As `records_json_value` would, minus its error on bad JSON.
-            let ev = data.get("Event");
-            let sys = ev.and_then(|e| e.get("System"));
-            let get = |k: &str| sys.and_then(|s| s.get(k));
-            let sections = [
-                ev.and_then(|e| e.get("EventData")),
-                ev.and_then(|e| e.get("UserData")),
-            ];
-            record(name, number, written, &get, sections, recovered)
-        } else {
-            continue;
+        // Only the parts used are read, straight from the text; a record
+        // that pass cannot read exactly (see `evtx_scan`) is read through a
+        // tree of the parts used, or failing that the whole record.
+        leaves.clear();
+        let sys = match scan(&rec.data, &mut bufs, &mut leaves) {
+            Some(sys) => sys,
+            None => {
+                leaves.clear();
+                let Some(sys) = read_tree(&rec.data, &mut leaves) else {
+                    continue;
+                };
+                sys
+            }
         };
+        let events = record(name, number, written, &sys, &mut leaves, recovered);
         if !rec.recovered {
             numbers.insert(rec.event_record_id, Some(rec.timestamp));
         }
@@ -133,6 +126,47 @@ pub(crate) fn parse_owned(name: &str, data: Vec<u8>) -> Result<Vec<Event>, Windo
     }
     flag_gaps(name, &numbers, &mut out);
     Ok(out)
+}
+
+/// What [`scan`] reads, from a tree of the record: the parts used, or the
+/// whole record for one of another shape (a repeated key, an odd type).
+fn read_tree(data: &str, leaves: &mut Vec<(String, String)>) -> Option<Scanned<'static>> {
+    fn sys<'j>(get: impl Fn(&str) -> Option<&'j Json<'j>>) -> Scanned<'static> {
+        Scanned {
+            event_id: text(get("EventID")).into(),
+            provider: text(attr(get("Provider"), "Name")).into(),
+            computer: text(get("Computer")).into(),
+            channel: text(get("Channel")).into(),
+            user_sid: text(attr(get("Security"), "UserID")).into(),
+            level: text(get("Level")).into(),
+            created: text(attr(get("TimeCreated"), "SystemTime")).into(),
+        }
+    }
+    let mut leaves_of = |sections: [Option<&Json>; 2]| {
+        for d in sections.into_iter().flatten() {
+            flatten("", d, leaves);
+        }
+    };
+    if let Ok(doc) = serde_json::from_str::<RecordDoc>(data) {
+        let ev = doc.event.as_ref();
+        let system = ev.and_then(|e| e.system.as_ref());
+        leaves_of([
+            ev.and_then(|e| e.event_data.as_ref()),
+            ev.and_then(|e| e.user_data.as_ref()),
+        ]);
+        Some(sys(|k| system.and_then(|s| s.get(k))))
+    } else if let Ok(data) = serde_json::from_str::<Json>(data) {
+        // As `records_json_value` would, minus its error on bad JSON.
+        let ev = data.get("Event");
+        let system = ev.and_then(|e| e.get("System"));
+        leaves_of([
+            ev.and_then(|e| e.get("EventData")),
+            ev.and_then(|e| e.get("UserData")),
+        ]);
+        Some(sys(|k| system.and_then(|s| s.get(k))))
+    } else {
+        None
+    }
 }
 
 fn text(v: Option<&Json>) -> String {
@@ -203,30 +237,40 @@ impl<'a> SystemDoc<'a> {
     }
 }
 
-/// The events of one record: `sys` gives a member of its `System`
-/// element, `sections` its `EventData` and `UserData`.
-fn record<'b, 'a: 'b>(
+/// The events of one record: `sys` holds its `System` element's members,
+/// `leaves` the leaves of its `EventData` and `UserData` in document order
+/// (a repeated name keeps its last value); `leaves` is left empty.
+fn record(
     name: &str,
     number: u64,
     written: Timestamp,
-    sys: &dyn Fn(&str) -> Option<&'b Json<'a>>,
-    sections: [Option<&'b Json<'a>>; 2],
+    sys: &Scanned,
+    leaves: &mut Vec<(String, String)>,
     recovered: bool,
 ) -> Vec<Event> {
-    let event_id: u64 = text(sys("EventID")).trim().parse().unwrap_or(0);
-    let provider = text(attr(sys("Provider"), "Name"));
-    let computer = text(sys("Computer"));
-    let channel = text(sys("Channel"));
-    let user_sid = text(attr(sys("Security"), "UserID"));
-    let level = text(sys("Level"));
-    let created = text(attr(sys("TimeCreated"), "SystemTime"))
-        .parse::<Timestamp>()
-        .ok();
-    let mut fields = BTreeMap::new();
-    for d in sections.into_iter().flatten() {
-        flatten("", d, &mut fields);
+    let event_id: u64 = sys.event_id.trim().parse().unwrap_or(0);
+    let provider = &*sys.provider;
+    let computer = &*sys.computer;
+    let created = sys.created.parse::<Timestamp>().ok();
+    // Sorted once (stable, so the last of a repeated name wins, as inserting
+    // one by one would): a map built in one go, not insert by insert.
+    let system = [
+        ("event_id", event_id.to_string()),
+        ("provider", provider.to_string()),
+        ("record_number", number.to_string()),
+        ("computer", computer.to_string()),
+        ("channel", sys.channel.to_string()),
+        ("level", sys.level.to_string()),
+    ];
+    leaves.extend(system.map(|(k, v)| (k.to_string(), v)));
+    if !sys.user_sid.is_empty() {
+        leaves.push(("user_sid".to_string(), sys.user_sid.to_string()));
     }
-    let curated = curated_name(event_id, &provider);
+    if recovered {
+        leaves.push(("recovered".to_string(), "true".to_string()));
+    }
+    let fields: BTreeMap<String, String> = leaves.drain(..).collect();
+    let curated = curated_name(event_id, provider);
     let kind = match curated {
         Some(n) => format!("evtx:{event_id} {n}"),
         None => "evtx:record".to_string(),
@@ -297,22 +341,6 @@ fn record<'b, 'a: 'b>(
     } else {
         format!("record {number}")
     };
-    // The record's fields, built once and shared by its two events.
-    let system = [
-        ("event_id", event_id.to_string()),
-        ("provider", provider),
-        ("record_number", number.to_string()),
-        ("computer", computer),
-        ("channel", channel),
-        ("level", level),
-    ];
-    fields.extend(system.map(|(k, v)| (k.to_string(), v)));
-    if !user_sid.is_empty() {
-        fields.insert("user_sid".to_string(), user_sid);
-    }
-    if recovered {
-        fields.insert("recovered".to_string(), "true".to_string());
-    }
     let fields = std::sync::Arc::new(fields);
     let b = Event {
         time: Some(written),
@@ -328,8 +356,8 @@ fn record<'b, 'a: 'b>(
     vec![a, b]
 }
 
-/// Puts `v`'s leaves in `out` as `data.<path>`.
-fn flatten(prefix: &str, v: &Json, out: &mut BTreeMap<String, String>) {
+/// Appends `v`'s leaves to `out` as `data.<path>`.
+fn flatten(prefix: &str, v: &Json, out: &mut Vec<(String, String)>) {
     match v {
         Json::Obj(m) => {
             // <Data Name="X">v</Data> comes through as X: v; unnamed data as
@@ -355,7 +383,7 @@ fn flatten(prefix: &str, v: &Json, out: &mut BTreeMap<String, String>) {
         }
         Json::Null => {}
         other => {
-            out.insert(format!("data.{prefix}"), text(Some(other)));
+            out.push((format!("data.{prefix}"), text(Some(other))));
         }
     }
 }
@@ -392,5 +420,110 @@ pub(crate) fn flag_gaps(
             }
         }
         prev = Some((n, t));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `System`'s texts and the data leaves of a record.
+    type Read = (Vec<String>, Vec<(String, String)>);
+
+    /// What [`scan`] read, or `None` when it leaves the record to the tree.
+    fn scanned(json: &str) -> Option<Read> {
+        let mut leaves = Vec::new();
+        let s = scan(json, &mut Buffers::default(), &mut leaves)?;
+        Some((texts(&s), leaves))
+    }
+
+    fn texts(s: &Scanned) -> Vec<String> {
+        [
+            &s.event_id,
+            &s.provider,
+            &s.computer,
+            &s.channel,
+            &s.user_sid,
+            &s.level,
+            &s.created,
+        ]
+        .map(|t| t.to_string())
+        .to_vec()
+    }
+
+    fn tree(json: &str) -> Option<Read> {
+        let mut leaves = Vec::new();
+        let s = read_tree(json, &mut leaves)?;
+        Some((texts(&s), leaves))
+    }
+
+    #[test]
+    fn scanning_reads_what_the_tree_reads() {
+        let docs = [
+            r##"{"Event":{"#attributes":{"xmlns":"x"},"System":{"Provider":{"#attributes":{"Name":"P \"q\" \u00e9","Guid":"{g}"}},"EventID":{"#attributes":{"Qualifiers":16384},"#text":7036},"Level":4,"TimeCreated":{"#attributes":{"SystemTime":"2020-01-02T03:04:05.123456Z"}},"EventRecordID":9,"Channel":"System","Computer":"pc","Security":{"#attributes":{"UserID":"S-1-5-18"}}},"EventData":{"Data":[{"#text":"a"},null,"b",1.5,-3,true,[1,2]],"param1":"x\ny","LogonType":10,"Big":123456789012345678901,"Neg0":-0,"E":1e3,"Nested":{"#attributes":{"a":1},"#text":"t","k":{"v":false}},"":{"z":1}}}}"##,
+            r##"{"Event":{"System":{"EventID":4624,"Provider":{"#attributes":{"Name":"A"}},"Provider":{"#attributes":{"Guid":"g"}}},"UserData":{"EventXML":{"Param1":"u","Param3":"1.2.3.4"}},"EventData":{"A":"1"}}}"##,
+            r##"{"Event":{"System":{"EventID":[1,null,"x"],"Computer":{"#text":["a","b"]},"Level":null,"Security":null,"Channel":{"#text":"a","#text":"b"}},"EventData":null}}"##,
+            r##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"x"},"#attributes":{"Other":1}}}}}"##,
+            r##"{"Event":{"EventData":{"A":1,"A":2}}}"##,
+            r##"{"Event":{"EventData":{"A":{"x":1},"A":{"y":2}}}}"##,
+            r##"{"Event":{"EventData":{"Data":[1,2]},"EventData":{"B":1}}}"##,
+            r##"{"Event":{"System":{"EventID":1}},"Event":{}}"##,
+            r##"{"Event":{"System":[1,2,3]}}"##,
+            r##"{"Event":"x"}"##,
+            r##"{"Event":null}"##,
+            r##"{"Other":{"a":[1,{"b":"\u0041"}]},"Event":{"EventData":{"Es\"c":1}}}"##,
+            r##"{"Event":{"EventData":{"a":01}}}"##,
+            r##"{"Event":{"EventData":{"a":1,}}}"##,
+            r##"{"Event":{"EventData":{"a":"\q"}}}"##,
+            r##"{"Event":{"EventData":{"a":"tab	in"}}}"##,
+            r##"{"Event":{}} x"##,
+            r##"[{"Event":{}}]"##,
+            r##" { "Event" : { "EventData" : { "a" : [ 1 , "2" ] } } } "##,
+            &format!(
+                r#"{{"Event":{{"EventData":{}1{}}}}}"#,
+                "[".repeat(120),
+                "]".repeat(120)
+            ),
+        ];
+        let mut fast = Vec::new();
+        for (i, d) in docs.iter().enumerate() {
+            if let Some(s) = scanned(d) {
+                fast.push(i);
+                assert_eq!(Some(s), tree(d), "{d}");
+            }
+        }
+        assert_eq!(fast, [0, 1, 2, 3, 10, 18], "read without the tree");
+    }
+
+    #[test]
+    fn scanning_reads_every_shared_log_as_the_tree() {
+        let dir = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/testdata/windows/evtx"
+        );
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut records = 0;
+        for e in entries.flatten() {
+            let Ok(data) = std::fs::read(e.path()) else {
+                continue;
+            };
+            let Ok(parser) = evtx::EvtxParser::from_buffer(data) else {
+                continue;
+            };
+            let settings = evtx::ParserSettings::new()
+                .num_threads(1)
+                .recover_records(true)
+                .separate_json_attributes(false);
+            let mut parser = parser.with_configuration(settings);
+            for rec in parser.records_json().flatten() {
+                let s = scanned(&rec.data);
+                assert!(s.is_some(), "left to the tree: {}", rec.data);
+                assert_eq!(s, tree(&rec.data), "{}", rec.data);
+                records += 1;
+            }
+        }
+        assert!(records > 0);
     }
 }

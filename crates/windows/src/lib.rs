@@ -40,6 +40,7 @@ mod bytes;
 mod event;
 mod evt;
 mod evtx_log;
+mod evtx_scan;
 mod json;
 mod lnk;
 mod prefetch;
