@@ -104,6 +104,11 @@ pub fn coordinate(
             .with_context(|| format!("publishing unit {}", u.id()))?;
         Ok(())
     };
+    // Rows arrive from every worker at once: the indexes that only serve
+    // searches are built once at the end (`finish`) instead of kept up row
+    // by row. The store's bulk lock keeps workers opening the case meanwhile
+    // from building them again.
+    store.bulk_findings(true)?;
     for (_, files, _) in &per_item {
         if !files.done(store)? {
             publish(files)?;
@@ -111,7 +116,6 @@ pub fn coordinate(
     }
     let total = plan.units.len() as u64;
     let mut scans_out = vec![false; per_item.len()];
-    let mut bulk = false;
     progress(Progress::Step {
         evidence: "",
         step: "units (exhibit status CASE)",
@@ -125,13 +129,6 @@ pub fn coordinate(
             }
             done += 1;
             if !scans_out[i] {
-                // Findings arrive from every worker at once: the value
-                // indexes are built once at the end instead of kept up to
-                // date row by row (a store opened meanwhile builds them).
-                if !bulk {
-                    store.bulk_findings(true)?;
-                    bulk = true;
-                }
                 for u in scans.iter() {
                     if !u.done(store)? {
                         publish(u)?;

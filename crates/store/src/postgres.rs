@@ -169,6 +169,17 @@ pub struct PgStore {
     /// search then uses trigram indexes.
     trgm: Option<String>,
     idle: Mutex<Vec<Client>>,
+    /// During a bulk load: the session holding the case's bulk lock (see
+    /// [`bulk_lock_key`]); dropped, it releases the lock.
+    bulk: Mutex<Option<Client>>,
+}
+
+/// The advisory lock a bulk load holds on its own session: a process
+/// opening the case meanwhile leaves the dropped indexes to the load
+/// (building them at open would undo its point); a load whose process died
+/// lost its session, and with it the lock, so the next open builds them.
+fn bulk_lock_key(schema: &str) -> String {
+    format!("exhibit-bulk:{schema}")
 }
 
 impl std::fmt::Debug for PgStore {
@@ -945,7 +956,15 @@ fn migrate(client: &mut Client, schema: &str) -> Result<Option<String>, StoreErr
         )?;
     }
     let trgm = trigram_schema(&mut tx)?;
-    ensure_indexes(&mut tx, schema, trgm.as_deref())?;
+    let loading = !tx
+        .query_one(
+            "SELECT pg_try_advisory_xact_lock_shared(hashtextextended($1::text, 0))",
+            &[&bulk_lock_key(schema)],
+        )?
+        .try_get::<_, bool>(0)?;
+    if !loading {
+        ensure_indexes(&mut tx, schema, trgm.as_deref())?;
+    }
     tx.commit()?;
     Ok(trgm)
 }
@@ -965,6 +984,7 @@ impl PgStore {
             schema: schema.to_string(),
             trgm,
             idle: Mutex::new(vec![client]),
+            bulk: Mutex::new(None),
         })
     }
 
@@ -1122,6 +1142,20 @@ impl CaseStore for PgStore {
     }
 
     fn bulk_findings(&self, begin: bool) -> Result<(), StoreError> {
+        {
+            let mut bulk = self
+                .bulk
+                .lock()
+                .map_err(|_| StoreError::Poisoned("a bulk load panicked".into()))?;
+            if begin && bulk.is_none() {
+                let mut c = connect(&self.config, &self.url, &self.schema)?;
+                c.execute(
+                    "SELECT pg_advisory_lock(hashtextextended($1::text, 0))",
+                    &[&bulk_lock_key(&self.schema)],
+                )?;
+                *bulk = Some(c);
+            }
+        }
         self.write(|tx| {
             if begin {
                 // The trigram indexes cost far more kept up row by row
@@ -1139,6 +1173,9 @@ impl CaseStore for PgStore {
         })?;
         if !begin {
             self.build_indexes()?;
+            // Ends the session, and with it the lock.
+            let done = self.bulk.lock().ok().and_then(|mut b| b.take());
+            drop(done);
         }
         Ok(())
     }

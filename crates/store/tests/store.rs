@@ -1034,3 +1034,35 @@ fn text_with_nul_is_stored(b: &Backend) {
         .unwrap();
     assert_eq!(contexts, [Some(format!("before{nul}after"))]);
 }
+
+/// A process opening a PostgreSQL case during another's bulk load leaves
+/// the dropped indexes to that load; once the load's session is gone
+/// (finished, or its process died), opening builds any still missing.
+#[test]
+fn postgres_open_during_a_bulk_load_leaves_the_indexes_to_it() {
+    let Some(b) = Backend::postgres("open_during_bulk") else {
+        return;
+    };
+    let index_count = || {
+        b.number(
+            "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema()
+             AND indexname IN ('findings_value', 'timeline_description_trgm')",
+        )
+    };
+    let loader = b.open().unwrap();
+    let full = index_count();
+    assert!(full >= 1);
+    loader.bulk_findings(true).unwrap();
+    assert_eq!(index_count(), 0);
+    // Another process opens the case meanwhile: nothing is built.
+    drop(b.open().unwrap());
+    assert_eq!(index_count(), 0);
+    loader.bulk_findings(false).unwrap();
+    assert_eq!(index_count(), full);
+    // A load that died: its session, and so its lock, went with it.
+    loader.bulk_findings(true).unwrap();
+    drop(loader);
+    assert_eq!(index_count(), 0);
+    drop(b.open().unwrap());
+    assert_eq!(index_count(), full);
+}

@@ -314,14 +314,24 @@ impl<'a> Run<'a> {
             // Both stages load many rows: indexes that only serve searches
             // are built once after them, not kept up row by row.
             let store = self.store;
-            let staged = scan::bulk(store, || {
+            let mut stages = || {
                 self.stage(&id, "files", size, &mut ran, &mut |run| {
                     run.image_files(&id, &source)
                 })?;
                 self.stage(&id, "scan", size, &mut ran, &mut |run| {
                     scan::run(run.store, &id, &source, run.opts, run.progress).map(|_| ())
                 })
-            })
+            };
+            // (Both done, as after a distributed triage: nothing to load,
+            // and the indexes stay.)
+            let done = store
+                .stage_done(&id, "files")
+                .and_then(|f| Ok(f && store.stage_done(&id, "scan")?));
+            let staged = match done {
+                Ok(true) => stages(),
+                Ok(false) => scan::bulk(store, stages),
+                Err(e) => Err(e.into()),
+            }
             .map(|_| ran);
             let registered = reg.map(|h| {
                 h.join().unwrap_or_else(|_| {
