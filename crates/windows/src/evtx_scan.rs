@@ -214,22 +214,34 @@ impl<'a> Scan<'a, '_> {
         &mut self,
         mut member: impl FnMut(&mut Self, &str, usize) -> Option<()>,
     ) -> Option<()> {
+        self.sequence(b'{', b'}', |sc| {
+            let (k, start, _) = sc.string()?;
+            let Cow::Borrowed(k) = k else { return None };
+            if !sc.eat(b':') {
+                return None;
+            }
+            member(sc, k, start)
+        })
+    }
+
+    /// Reads `open`, items separated by commas (each read by `each`), `close`.
+    fn sequence(
+        &mut self,
+        open: u8,
+        close: u8,
+        mut each: impl FnMut(&mut Self) -> Option<()>,
+    ) -> Option<()> {
         self.depth += 1;
-        if self.depth > MAX_DEPTH || !self.eat(b'{') {
+        if self.depth > MAX_DEPTH || !self.eat(open) {
             return None;
         }
-        if !self.eat(b'}') {
+        if !self.eat(close) {
             loop {
-                let (k, start, _) = self.string()?;
-                let Cow::Borrowed(k) = k else { return None };
-                if !self.eat(b':') {
-                    return None;
-                }
-                member(self, k, start)?;
+                each(self)?;
                 if self.eat(b',') {
                     continue;
                 }
-                if self.eat(b'}') {
+                if self.eat(close) {
                     break;
                 }
                 return None;
@@ -254,26 +266,12 @@ impl<'a> Scan<'a, '_> {
     }
 
     fn array(&mut self, mut item: impl FnMut(&mut Self, usize) -> Option<()>) -> Option<()> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH || !self.eat(b'[') {
-            return None;
-        }
-        if !self.eat(b']') {
-            let mut i = 0;
-            loop {
-                item(self, i)?;
-                i += 1;
-                if self.eat(b',') {
-                    continue;
-                }
-                if self.eat(b']') {
-                    break;
-                }
-                return None;
-            }
-        }
-        self.depth -= 1;
-        Some(())
+        let mut i = 0;
+        self.sequence(b'[', b']', |sc| {
+            item(sc, i)?;
+            i += 1;
+            Some(())
+        })
     }
 
     /// Reads any value, checking it.
