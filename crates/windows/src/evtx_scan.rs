@@ -288,18 +288,7 @@ impl<'a> Scan<'a, '_> {
     /// array's items' joined by spaces, nothing for null.
     fn text(&mut self) -> Option<Cow<'a, str>> {
         match self.peek()? {
-            b'{' => {
-                let mut t = Cow::Borrowed("");
-                self.object(|sc, k, _| {
-                    if k == "#text" {
-                        t = sc.text()?;
-                        Some(())
-                    } else {
-                        sc.skip()
-                    }
-                })?;
-                Some(t)
-            }
+            b'{' => self.member_text("#text"),
             b'[' => {
                 let mut parts: Vec<Cow<'a, str>> = Vec::new();
                 self.array(|sc, _| {
@@ -329,14 +318,23 @@ impl<'a> Scan<'a, '_> {
             if sc.peek()? != b'{' {
                 return sc.skip();
             }
-            sc.object(|sc, k, _| {
-                if k == a {
-                    t = sc.text()?;
-                    Some(())
-                } else {
-                    sc.skip()
-                }
-            })
+            t = sc.member_text(a)?;
+            Some(())
+        })?;
+        Some(t)
+    }
+
+    /// The text of member `key` of an object (the last, as in the tree;
+    /// empty when there is none).
+    fn member_text(&mut self, key: &str) -> Option<Cow<'a, str>> {
+        let mut t = Cow::Borrowed("");
+        self.object(|sc, k, _| {
+            if k == key {
+                t = sc.text()?;
+                Some(())
+            } else {
+                sc.skip()
+            }
         })?;
         Some(t)
     }
