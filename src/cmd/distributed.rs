@@ -179,13 +179,14 @@ fn given_up(case: &Path, plan: &Plan) -> anyhow::Result<Option<(String, String)>
 /// Flags of `exhibit worker`.
 #[derive(clap::Args, Debug)]
 pub struct WorkerArgs {
-    /// Case folder (shared with the coordinator; the case must be on PostgreSQL).
+    /// Case folder (shared with the coordinator; the case must be on PostgreSQL). A worker
+    /// started before the coordinator waits for its plan there.
     #[arg(long)]
     pub case: PathBuf,
     /// NATS server (`nats://host:4222`).
     #[arg(long, env = "EXHIBIT_QUEUE", value_name = "URL")]
     pub queue: String,
-    /// Scanner threads (default: all cores).
+    /// Worker threads of a unit (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
     /// Stop once the queue has been empty (nothing waiting, nothing being worked on) for this
@@ -199,6 +200,7 @@ pub struct WorkerArgs {
 
 /// `exhibit worker`.
 pub fn worker(a: &WorkerArgs) -> anyhow::Result<()> {
+    wait_for_plan(a)?;
     let case = Case::open(&a.case)?;
     let name = queue_name(case.dir())?;
     let store = crate::store::open(case.dir())?;
@@ -284,6 +286,32 @@ pub fn worker(a: &WorkerArgs) -> anyhow::Result<()> {
         }
         idle = Instant::now();
     }
+}
+
+/// Workers may be started before the coordinator has made the case: wait
+/// for its plan (at most `--idle-exit` seconds when given).
+fn wait_for_plan(a: &WorkerArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let mut told = false;
+    while !a.case.join(PLAN_FILE).is_file() {
+        if let Some(limit) = a.idle_exit {
+            if started.elapsed() >= Duration::from_secs(limit) {
+                anyhow::bail!(
+                    "{}: no distributed triage planned here after {limit} s (`exhibit triage --distributed` makes it)",
+                    a.case.display()
+                );
+            }
+        }
+        if !told {
+            eprintln!(
+                "worker: waiting for {} (`exhibit triage --distributed` makes it)",
+                a.case.join(PLAN_FILE).display()
+            );
+            told = true;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    Ok(())
 }
 
 /// Runs `work` while telling the queue, four times per ack wait, that the
