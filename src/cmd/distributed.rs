@@ -292,8 +292,9 @@ pub fn worker(a: &WorkerArgs) -> anyhow::Result<()> {
 /// for its plan (at most `--idle-exit` seconds when given).
 fn wait_for_plan(a: &WorkerArgs) -> anyhow::Result<()> {
     let started = Instant::now();
+    let plan = a.case.join(PLAN_FILE);
     let mut told = false;
-    while !a.case.join(PLAN_FILE).is_file() {
+    while !plan.is_file() {
         if let Some(limit) = a.idle_exit {
             if started.elapsed() >= Duration::from_secs(limit) {
                 anyhow::bail!(
@@ -305,7 +306,7 @@ fn wait_for_plan(a: &WorkerArgs) -> anyhow::Result<()> {
         if !told {
             eprintln!(
                 "worker: waiting for {} (`exhibit triage --distributed` makes it)",
-                a.case.join(PLAN_FILE).display()
+                plan.display()
             );
             told = true;
         }

@@ -859,7 +859,7 @@ fn index_missing(
         .try_get(0)?)
 }
 
-/// The indexes [`ensure_indexes`] keeps, the costliest to build first.
+/// The indexes [`ensure_indexes`] keeps, the cheapest to build first.
 fn wanted_indexes(trgm: Option<&str>) -> Vec<(&'static str, String)> {
     let mut wanted = vec![(
         "findings_value",
@@ -888,8 +888,6 @@ fn wanted_indexes(trgm: Option<&str>) -> Vec<(&'static str, String)> {
             ),
         ]);
     }
-    // Costliest first, so that parallel builds finish together.
-    wanted.reverse();
     wanted
 }
 
@@ -1041,9 +1039,9 @@ impl PgStore {
     /// each on a connection of its own (a GIN build uses one core), with
     /// more sort memory than a row-by-row session needs.
     fn build_indexes(&self) -> Result<(), StoreError> {
-        let mut wanted = wanted_indexes(self.trgm.as_deref());
-        wanted.reverse(); // popped from the end: costliest first
-        let queue = Mutex::new(wanted);
+        // Popped from the end: the costliest first, so that parallel
+        // builds finish together.
+        let queue = Mutex::new(wanted_indexes(self.trgm.as_deref()));
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let next = || queue.lock().ok().and_then(|mut q| q.pop());
         std::thread::scope(|s| {
@@ -1156,27 +1154,22 @@ impl CaseStore for PgStore {
                 *bulk = Some(c);
             }
         }
-        self.write(|tx| {
-            if begin {
-                // The trigram indexes cost far more kept up row by row
-                // (every trigram of every description) than built once.
-                tx.batch_execute(
+        if begin {
+            // The trigram indexes cost far more kept up row by row (every
+            // trigram of every description) than built once.
+            return self.write(|tx| {
+                Ok(tx.batch_execute(
                     "DROP INDEX IF EXISTS findings_value;
                      DROP INDEX IF EXISTS findings_value_trgm;
                      DROP INDEX IF EXISTS files_path_trgm;
                      DROP INDEX IF EXISTS timeline_description_trgm;",
-                )?;
-                Ok(())
-            } else {
-                Ok(())
-            }
-        })?;
-        if !begin {
-            self.build_indexes()?;
-            // Ends the session, and with it the lock.
-            let done = self.bulk.lock().ok().and_then(|mut b| b.take());
-            drop(done);
+                )?)
+            });
         }
+        self.build_indexes()?;
+        // Ends the session, and with it the lock.
+        let done = self.bulk.lock().ok().and_then(|mut b| b.take());
+        drop(done);
         Ok(())
     }
 

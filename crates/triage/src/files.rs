@@ -79,7 +79,7 @@ pub fn run(
         // Results wait for the writer in a window bounded by bytes, not
         // count: workers run far ahead of one large file being hashed, and
         // memory stays bounded however much text each result carries.
-        let (row_tx, row_rx) = sync_channel::<(u64, Done)>(WINDOW_ITEMS);
+        let (row_tx, row_rx) = sync_channel::<(u64, usize, Done)>(WINDOW_ITEMS);
         let window = Window::default();
         let (listed, written) = std::thread::scope(|s| {
             for _ in 0..workers {
@@ -111,8 +111,9 @@ pub fn run(
                             warnings,
                             found,
                         };
-                        window.enter(seq, done.weight());
-                        if row_tx.send((seq, done)).is_err() {
+                        let weight = done.weight();
+                        window.enter(seq, weight);
+                        if row_tx.send((seq, weight, done)).is_err() {
                             break;
                         }
                     }
@@ -245,22 +246,22 @@ pub(crate) struct Written {
 pub(crate) fn write_in_order(
     store: &dyn CaseStore,
     index: &mut exhibit_index::Writer,
-    rx: Receiver<(u64, Done)>,
+    rx: Receiver<(u64, usize, Done)>,
     window: &Window,
     progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<Written, TriageError> {
     let mut next = 0u64;
-    let mut waiting: BTreeMap<u64, Done> = BTreeMap::new();
+    let mut waiting: BTreeMap<u64, (usize, Done)> = BTreeMap::new();
     let mut files = Vec::new();
     let mut events = Vec::new();
     let mut found = Found::default();
     let mut out = Written::default();
     let mut bytes = 0u64;
-    for (seq, done) in rx {
-        waiting.insert(seq, done);
-        while let Some(mut d) = waiting.remove(&next) {
+    for (seq, weight, done) in rx {
+        waiting.insert(seq, (weight, done));
+        while let Some((weight, mut d)) = waiting.remove(&next) {
             next += 1;
-            window.left(next, d.weight());
+            window.left(next, weight);
             out.files += 1;
             out.events += d.events.len() as u64;
             if d.row.md5.is_some() {

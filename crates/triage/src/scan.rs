@@ -229,8 +229,8 @@ pub fn scan_into(
     })
 }
 
-/// Runs `work` (which inserts many findings) between the store's bulk
-/// markers; the index is rebuilt even when `work` fails.
+/// Runs `work` (which inserts many rows) between the store's bulk
+/// markers; the indexes are rebuilt even when `work` fails.
 pub fn bulk<T>(
     store: &dyn CaseStore,
     work: impl FnOnce() -> Result<T, TriageError>,
