@@ -65,9 +65,10 @@ pub trait CaseStore: Send + Sync {
     fn insert_findings(&self, stage: &str, rows: &[FindingRow]) -> Result<usize, StoreError>;
     /// Before (`true`) and after (`false`) a bulk load (files, events,
     /// findings): indexes that only serve searches (the findings' value
-    /// index; on PostgreSQL also the trigram indexes) are dropped and built
-    /// again once, sorted, which is cheaper than keeping them up to date row
-    /// by row. Opening the store builds any that a killed load left missing.
+    /// index; on PostgreSQL also the trigram indexes, and the foreign keys
+    /// of findings, events and messages) are dropped and built (checked)
+    /// again once, which is cheaper than keeping them up to date row by
+    /// row. Opening the store builds any that a killed load left missing.
     fn bulk_findings(&self, begin: bool) -> Result<(), StoreError>;
     /// Inserts timeline events written by `stage` in one transaction.
     fn insert_events(&self, stage: &str, rows: &[TimelineRow]) -> Result<usize, StoreError>;

@@ -1043,10 +1043,15 @@ fn postgres_open_during_a_bulk_load_leaves_the_indexes_to_it() {
     let Some(b) = Backend::postgres("open_during_bulk") else {
         return;
     };
+    // The indexes, and the foreign keys dropped with them.
     let index_count = || {
         b.number(
             "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema()
              AND indexname IN ('findings_value', 'timeline_description_trgm')",
+        ) + b.number(
+            "SELECT COUNT(*) FROM pg_constraint WHERE contype = 'f'
+             AND connamespace = current_schema()::regnamespace
+             AND conname IN ('findings_file_id_fkey', 'messages_evidence_fkey')",
         )
     };
     let loader = b.open().unwrap();
@@ -1065,4 +1070,34 @@ fn postgres_open_during_a_bulk_load_leaves_the_indexes_to_it() {
     assert_eq!(index_count(), 0);
     drop(b.open().unwrap());
     assert_eq!(index_count(), full);
+}
+
+/// A case made before the findings' trigram index was split in two gets
+/// the two on its next open, and loses the old one.
+#[test]
+fn postgres_open_replaces_the_old_findings_trigram_index() {
+    let Some(b) = Backend::postgres("old_trgm") else {
+        return;
+    };
+    drop(b.open().unwrap());
+    let named = |name: &str| {
+        b.number(&format!(
+            "SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema()
+             AND indexname = '{name}'"
+        ))
+    };
+    if named("findings_normalized_trgm") == 0 {
+        return; // no pg_trgm here
+    }
+    b.pg()
+        .batch_execute(
+            "DROP INDEX findings_normalized_trgm; DROP INDEX findings_raw_trgm;
+             CREATE INDEX findings_value_trgm ON findings
+             USING gin (value public.gin_trgm_ops, normalized public.gin_trgm_ops)",
+        )
+        .unwrap();
+    drop(b.open().unwrap());
+    assert_eq!(named("findings_value_trgm"), 0);
+    assert_eq!(named("findings_normalized_trgm"), 1);
+    assert_eq!(named("findings_raw_trgm"), 1);
 }
