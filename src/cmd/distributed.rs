@@ -79,7 +79,47 @@ pub fn coordinate(
     let name = queue_name(case.dir())?;
     let queue = Queue::connect(queue_url, &name, ack_wait())
         .with_context(|| format!("queue {}", exhibit_store::link::without_password(queue_url)))?;
-    let planned = distributed::register(case, store, paths, opts, progress)?;
+    let (planned, pending) = distributed::register(case, store, paths, opts, progress)?;
+    // The images are hashed while their units run; `finish` needs them
+    // registered (its `examined` entries follow `registered`).
+    std::thread::scope(|s| {
+        let registering = s.spawn(|| distributed::complete(case, store, &pending, opts));
+        let ran = run_units(
+            case,
+            store,
+            (&queue, queue_url, name),
+            (&planned, per_unit),
+            opts,
+            progress,
+        );
+        let registered = registering.join().unwrap_or_else(|_| {
+            Err(exhibit_triage::TriageError::Internal(
+                "registration panicked".into(),
+            ))
+        });
+        ran?;
+        registered?;
+        Ok(distributed::finish(
+            case,
+            store,
+            paths,
+            (&planned, per_unit),
+            opts,
+            progress,
+        )?)
+    })
+}
+
+/// Publishes the units of the planned images and waits until every one is
+/// done (or one failed on every try).
+fn run_units(
+    case: &Case,
+    store: &dyn CaseStore,
+    (queue, queue_url, name): (&Queue, &str, String),
+    (planned, per_unit): (&[Planned], u64),
+    opts: &TriageOptions,
+    progress: &(dyn Fn(Progress<'_>) + Sync),
+) -> anyhow::Result<()> {
     let mut per_item: Vec<(Planned, Unit, Vec<Unit>)> = Vec::new();
     for p in planned.iter().filter(|p| p.distributed) {
         per_item.push((
@@ -154,14 +194,7 @@ pub fn coordinate(
         }
         std::thread::sleep(Duration::from_millis(300));
     }
-    Ok(distributed::finish(
-        case,
-        store,
-        paths,
-        (&planned, per_unit),
-        opts,
-        progress,
-    )?)
+    Ok(())
 }
 
 /// A unit that failed as often as the queue delivers one, with its reason.

@@ -109,6 +109,8 @@ pub trait CaseStore: Send + Sync {
         evidence: &str,
         each: &mut dyn FnMut(i64, TimelineRow),
     ) -> Result<(), StoreError>;
+    /// The path of evidence item `evidence`'s row, if it has one.
+    fn evidence_path(&self, evidence: &str) -> Result<Option<String>, StoreError>;
     /// Whether a stage of an evidence item is done.
     fn stage_done(&self, evidence: &str, stage: &str) -> Result<bool, StoreError>;
     /// Marks a stage done at `done_at` (RFC 3339).

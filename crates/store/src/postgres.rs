@@ -1383,6 +1383,16 @@ impl CaseStore for PgStore {
         })
     }
 
+    fn evidence_path(&self, evidence: &str) -> Result<Option<String>, StoreError> {
+        self.with(|c| {
+            Ok(
+                c.query_opt("SELECT path FROM evidence WHERE id = $1", &[&evidence])?
+                    .map(|r| r.try_get(0))
+                    .transpose()?,
+            )
+        })
+    }
+
     fn stage_done(&self, evidence: &str, stage: &str) -> Result<bool, StoreError> {
         self.with(|c| {
             Ok(c.query_opt(

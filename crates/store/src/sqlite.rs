@@ -630,6 +630,17 @@ impl CaseStore for SqliteStore {
         Ok(())
     }
 
+    fn evidence_path(&self, evidence: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn()?
+            .query_row(
+                "SELECT path FROM evidence WHERE id = ?1",
+                params![evidence],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     fn stage_done(&self, evidence: &str, stage: &str) -> Result<bool, StoreError> {
         Ok(self
             .conn()?

@@ -1,7 +1,8 @@
 //! Distributed triage: an image's stages cut into units that worker
 //! processes on any machine take from a queue.
 //!
-//! The coordinator registers each item as a local triage does ([`register`]),
+//! The coordinator registers each item as a local triage does ([`register`];
+//! an image is hashed by [`complete`] while its units already run),
 //! hands out a `files` unit per image, and once an image's files are stored,
 //! its `scan` units (ranges of the scanner's chunks, [`SCAN_UNIT_CHUNKS`]
 //! each): each chunk reports what starts inside it, so the ranges together
@@ -91,24 +92,36 @@ pub struct Planned {
     pub distributed: bool,
 }
 
-/// Registers every item in the order given (hashed end to end, a
-/// `registered` custody entry, its evidence row) as a local triage would;
-/// images are then cut into units, folders and single files are left to
-/// [`finish`].
+/// An image whose registration (hashing it end to end, then its
+/// `registered` custody entry) runs while its units do, under the id it
+/// will get: a terabyte image's workers need not wait for its hashes.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    evidence: String,
+    path: PathBuf,
+    kind: &'static str,
+}
+
+/// Registers every item in the order given, so that evidence ids are those
+/// a local triage gives: folders and single files now, images by
+/// [`complete`] (their rows are in the store already, without hashes, so
+/// units can run meanwhile). Images are then cut into units, folders and
+/// single files are left to [`finish`].
 pub fn register(
     case: &Case,
     store: &dyn CaseStore,
     paths: &[PathBuf],
     opts: &TriageOptions,
     progress: &(dyn Fn(Progress<'_>) + Sync),
-) -> Result<Vec<Planned>, TriageError> {
+) -> Result<(Vec<Planned>, Vec<Pending>), TriageError> {
     let mut out = Vec::new();
+    let mut pending: Vec<Pending> = Vec::new();
     let mut run = Run::new(case, store, opts, progress);
     for path in paths {
         let kind = detect::detect(path)?;
         if kind.logical() {
-            // Registered here too, in the order given, so that evidence
-            // ids are those a local triage gives.
+            // The images before it get their ids first.
+            complete(case, store, &std::mem::take(&mut pending), opts)?;
             let record = run.logical_record(path, kind, &mut None)?;
             out.push(Planned {
                 evidence: record.id,
@@ -118,32 +131,74 @@ pub fn register(
             });
             continue;
         }
-        let record = match case.evidence_by_path(path)? {
-            Some(r) => r,
-            None => {
-                progress(Progress::Step {
-                    evidence: "",
-                    step: "registering",
-                    total: std::fs::metadata(path).map_or(0, |m| m.len()),
-                });
-                case.add_evidence_of_kind(
-                    path,
-                    &opts.examiner,
-                    kind.name(),
-                    jiff::Timestamp::now(),
-                    &mut |done, _| progress(Progress::Bytes(done)),
-                )?
-            }
+        let id = if let Some(r) = case.evidence_by_path(path)? {
+            store.put_evidence(&evidence_row(&r))?;
+            r.id
+        } else if let Some(p) = pending.iter().find(|p| &p.path == path) {
+            p.evidence.clone()
+        } else {
+            let next = case.next_evidence_id()?;
+            let id = next
+                .strip_prefix('E')
+                .and_then(|n| n.parse::<usize>().ok())
+                .map(|n| format!("E{}", n + pending.len()))
+                .ok_or_else(|| TriageError::Internal(format!("evidence id {next}")))?;
+            store.put_evidence(&exhibit_store::EvidenceRow {
+                id: id.clone(),
+                path: path.display().to_string(),
+                container: String::new(),
+                size: open(path)?.len(),
+                md5: None,
+                sha1: None,
+                sha256: None,
+            })?;
+            // Rows an interrupted run left for an item that never got
+            // registered belong to nothing: start clean.
+            store.clear_stage(&id, "files")?;
+            pending.push(Pending {
+                evidence: id.clone(),
+                path: path.clone(),
+                kind: kind.name(),
+            });
+            id
         };
-        store.put_evidence(&evidence_row(&record))?;
         out.push(Planned {
-            evidence: record.id,
+            evidence: id,
             path: path.clone(),
             kind: kind.name().to_string(),
             distributed: true,
         });
     }
-    Ok(out)
+    Ok((out, pending))
+}
+
+/// Registers the images [`register`] left pending, in order, each under
+/// the id it was given, and completes their rows with the hashes.
+pub fn complete(
+    case: &Case,
+    store: &dyn CaseStore,
+    pending: &[Pending],
+    opts: &TriageOptions,
+) -> Result<(), TriageError> {
+    for p in pending {
+        let r = case.add_evidence_of_kind(
+            &p.path,
+            &opts.examiner,
+            p.kind,
+            jiff::Timestamp::now(),
+            &mut |_, _| {},
+        )?;
+        if r.id != p.evidence {
+            return Err(TriageError::Internal(format!(
+                "{}: registered as {} while triaged as {}: was evidence added to the case meanwhile?",
+                p.path.display(),
+                r.id,
+                p.evidence
+            )));
+        }
+        store.put_evidence(&evidence_row(&r))?;
+    }
+    Ok(())
 }
 
 /// The `files` unit of an image.
@@ -210,14 +265,22 @@ pub fn run_unit(
     if unit.done(store)? {
         return Ok(false);
     }
-    let record = case.evidence_by_id(&unit.evidence)?;
-    if record.path != unit.path {
+    let known = match case.evidence_by_id(&unit.evidence) {
+        Ok(r) => Some(r.path.display().to_string()),
+        // Still being registered (hashed): the coordinator's row says
+        // which file the id is.
+        Err(exhibit_case::CaseError::UnknownEvidence { .. }) => {
+            store.evidence_path(&unit.evidence)?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let path = unit.path.display().to_string();
+    if known.as_deref() != Some(path.as_str()) {
         return Err(TriageError::Internal(format!(
-            "unit {}: the case has {} as {}, not {}",
+            "unit {}: the case has {} as {}, not {path}",
             unit.id(),
-            record.path.display(),
+            known.as_deref().unwrap_or("nothing"),
             unit.evidence,
-            unit.path.display()
         )));
     }
     let source = open(&unit.path)?;
