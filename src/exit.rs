@@ -87,6 +87,23 @@ pub fn code(err: &anyhow::Error) -> i32 {
     OTHER
 }
 
+/// The error and its causes joined by `: `, each cause left out when the
+/// message before already says it (library errors often name their
+/// source in their own message too).
+fn one_line(err: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if out.is_empty() {
+            out = text;
+        } else if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+    }
+    out
+}
+
 /// Prints a one-line error (if any) and returns the exit code.
 pub fn report(result: anyhow::Result<()>) -> i32 {
     match result {
@@ -95,11 +112,27 @@ pub fn report(result: anyhow::Result<()>) -> i32 {
         Err(err) => {
             let code = code(&err);
             if err.downcast_ref::<VerificationFailed>().is_none() {
-                eprintln!("exhibit: error: {err:#}");
+                eprintln!("exhibit: error: {}", one_line(&err));
             } else {
                 eprintln!("exhibit: {err}");
             }
             code
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cause_the_message_already_says_is_not_repeated() {
+        let inner = anyhow::anyhow!("a.img: zero-length image");
+        let err = inner
+            .context("a.img: a.img: zero-length image")
+            .context("triage");
+        assert_eq!(one_line(&err), "triage: a.img: a.img: zero-length image");
+        let err = anyhow::anyhow!("disk full").context("writing the report");
+        assert_eq!(one_line(&err), "writing the report: disk full");
     }
 }

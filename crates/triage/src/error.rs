@@ -12,7 +12,7 @@ pub enum TriageError {
     #[error(transparent)]
     Store(#[from] exhibit_store::StoreError),
     /// The evidence could not be opened or read.
-    #[error("{path}: {source}")]
+    #[error("{}", with_path(path, source))]
     Evidence {
         /// The evidence file.
         path: PathBuf,
@@ -39,4 +39,14 @@ pub enum TriageError {
         /// What went wrong.
         what: String,
     },
+}
+
+/// `path: source`, unless the source's message already starts with the path.
+fn with_path(path: &std::path::Path, source: &exhibit_evidence::EvidenceError) -> String {
+    let (path, text) = (path.display().to_string(), source.to_string());
+    if text.starts_with(&path) {
+        text
+    } else {
+        format!("{path}: {text}")
+    }
 }
