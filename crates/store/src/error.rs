@@ -24,6 +24,15 @@ pub enum StoreError {
         /// The cause.
         source: postgres::Error,
     },
+    /// TLS to the PostgreSQL server could not be set up as its URL asks
+    /// (`sslmode`, `sslrootcert`).
+    #[error("{url}: TLS: {what}")]
+    Tls {
+        /// The connection URL, password masked.
+        url: String,
+        /// What is wrong.
+        what: String,
+    },
     /// A PostgreSQL statement failed.
     #[error("case store: {0}")]
     Postgres(#[from] postgres::Error),

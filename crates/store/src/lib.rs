@@ -36,6 +36,7 @@ mod postgres_browse;
 mod rows;
 mod schema;
 mod sqlite;
+mod tls;
 
 pub use crate::browse::Browse;
 pub use crate::postgres::{drop_schema, PgStore};

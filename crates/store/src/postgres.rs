@@ -15,7 +15,7 @@ use std::str::FromStr;
 use std::sync::Mutex;
 
 use postgres::fallible_iterator::FallibleIterator;
-use postgres::{Client, Config, IsolationLevel, NoTls, Row, Transaction};
+use postgres::{Client, Config, IsolationLevel, Row, Transaction};
 
 use crate::dump::{runs, Run};
 use crate::nul::nul_free;
@@ -161,7 +161,7 @@ const FILE_ID: &str = "COALESCE(u.file_id, (SELECT f.id FROM files f WHERE f.evi
 
 /// The case store in one schema of a PostgreSQL database.
 pub struct PgStore {
-    config: Config,
+    config: Server,
     /// The URL with its password masked, for errors and `Debug`.
     url: String,
     schema: String,
@@ -278,9 +278,17 @@ fn redact_key_values(s: &str) -> String {
 
 /// Connects and points `search_path` at the case schema (which may not
 /// exist yet: [`PgStore::open`] creates it).
-fn connect(config: &Config, url: &str, schema: &str) -> Result<Client, StoreError> {
-    let mut client = config
-        .connect(NoTls)
+/// A server to connect to: the parsed URL and the TLS it asks for.
+#[derive(Clone)]
+struct Server {
+    config: Config,
+    tls: tokio_postgres_rustls::MakeRustlsConnect,
+}
+
+fn connect(server: &Server, url: &str, schema: &str) -> Result<Client, StoreError> {
+    let mut client = server
+        .config
+        .connect(server.tls.clone())
         .map_err(|source| StoreError::Connect {
             url: url.to_string(),
             source,
@@ -289,13 +297,15 @@ fn connect(config: &Config, url: &str, schema: &str) -> Result<Client, StoreErro
     Ok(client)
 }
 
-fn parse_config(url: &str) -> Result<(Config, String), StoreError> {
+fn parse_config(url: &str) -> Result<(Server, String), StoreError> {
     let shown = redact(url);
-    let config = Config::from_str(url).map_err(|source| StoreError::Connect {
+    let (plain, tls) = crate::tls::split(url);
+    let config = Config::from_str(&plain).map_err(|source| StoreError::Connect {
         url: shown.clone(),
         source,
     })?;
-    Ok((config, shown))
+    let tls = crate::tls::connector(&tls, &shown)?;
+    Ok((Server { config, tls }, shown))
 }
 
 /// Drops a case schema and every row in it (tests, and the source of a
