@@ -385,6 +385,17 @@ fn pictures_are_blurred_until_revealed_and_both_are_logged() {
     let log = std::fs::read_to_string(case.join("custody/log.jsonl")).unwrap();
     assert!(log.contains("\"picture revealed\"") && log.contains("\"examiner\":\"ivy\""));
     assert!(log.contains("\"action\":\"categorised\""));
+    // Which picture, by every hash: SHA-256 too, not only MD5 and SHA-1.
+    let categorised = log
+        .lines()
+        .find(|l| l.contains("\"action\":\"categorised\""))
+        .unwrap();
+    let sha256 = categorised
+        .split("\"sha256\":\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default();
+    assert_eq!(sha256.len(), 64, "{categorised}");
     run_ok(exhibit().args(["custody", "verify"]).arg(&case));
     // `exhibit media list` names every picture with the examiner's category.
     let listed = run_ok(exhibit().args(["media", "list"]).arg(&case));

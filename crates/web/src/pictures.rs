@@ -340,6 +340,7 @@ async fn reveal(
                 ("file", f.key.path.clone()),
                 ("file_id", id.to_string()),
                 ("md5", f.md5.clone().unwrap_or_default()),
+                ("sha256", f.sha256.clone().unwrap_or_default()),
             ],
         )?;
         if let Ok(mut set) = app.revealed.lock() {
@@ -385,6 +386,7 @@ async fn categorise(
                 ("category", category),
                 ("md5", f.md5.clone().unwrap_or_default()),
                 ("sha1", f.sha1.clone().unwrap_or_default()),
+                ("sha256", f.sha256.clone().unwrap_or_default()),
                 ("pdq", pdq),
             ],
         )?;
