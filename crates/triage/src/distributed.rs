@@ -25,7 +25,10 @@ use exhibit_evidence::Source;
 use exhibit_store::CaseStore;
 use serde::{Deserialize, Serialize};
 
-use crate::{detect, evidence_row, now, scan, Progress, Run, Summary, TriageError, TriageOptions};
+use crate::{
+    detect, evidence_row, now, provisional_row, scan, Progress, Run, Summary, TriageError,
+    TriageOptions,
+};
 
 /// Scanner chunks per scan unit (16 MiB each by default: 256 MiB).
 pub const SCAN_UNIT_CHUNKS: u64 = 16;
@@ -143,18 +146,7 @@ pub fn register(
                 .and_then(|n| n.parse::<usize>().ok())
                 .map(|n| format!("E{}", n + pending.len()))
                 .ok_or_else(|| TriageError::Internal(format!("evidence id {next}")))?;
-            store.put_evidence(&exhibit_store::EvidenceRow {
-                id: id.clone(),
-                path: path.display().to_string(),
-                container: String::new(),
-                size: open(path)?.len(),
-                md5: None,
-                sha1: None,
-                sha256: None,
-            })?;
-            // Rows an interrupted run left for an item that never got
-            // registered belong to nothing: start clean.
-            store.clear_stage(&id, "files")?;
+            provisional_row(store, &id, path, open(path)?.len())?;
             pending.push(Pending {
                 evidence: id.clone(),
                 path: path.clone(),

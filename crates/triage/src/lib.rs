@@ -277,18 +277,7 @@ impl<'a> Run<'a> {
             }
             None => {
                 let id = self.case.next_evidence_id()?;
-                self.store.put_evidence(&EvidenceRow {
-                    id: id.clone(),
-                    path: path.display().to_string(),
-                    container: String::new(),
-                    size: source.len(),
-                    md5: None,
-                    sha1: None,
-                    sha256: None,
-                })?;
-                // Rows an interrupted run left for an item that never got
-                // registered belong to nothing: start clean.
-                self.store.clear_stage(&id, "files")?;
+                provisional_row(self.store, &id, path, source.len())?;
                 id
             }
         };
@@ -561,6 +550,28 @@ pub fn summary(store: &dyn CaseStore, warnings: u64) -> Result<Summary, TriageEr
         messages: counts.messages,
         stages: Vec::new(),
     })
+}
+
+/// The row of an item whose registration (hashing) is still running, so
+/// that work on it can start: no hashes yet. Rows an interrupted run left
+/// for an item that never got registered belong to nothing: cleared.
+fn provisional_row(
+    store: &dyn CaseStore,
+    id: &str,
+    path: &Path,
+    size: u64,
+) -> Result<(), TriageError> {
+    store.put_evidence(&EvidenceRow {
+        id: id.to_string(),
+        path: path.display().to_string(),
+        container: String::new(),
+        size,
+        md5: None,
+        sha1: None,
+        sha256: None,
+    })?;
+    store.clear_stage(id, "files")?;
+    Ok(())
 }
 
 fn evidence_row(r: &EvidenceRecord) -> EvidenceRow {
