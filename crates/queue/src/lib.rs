@@ -317,6 +317,31 @@ fn redact_url(url: &str) -> String {
     }
 }
 
+/// The server URL without its `?ca=FILE` (the PEM file of the roots its
+/// TLS certificate is checked against), and that file.
+fn split_ca(url: &str) -> (String, Option<std::path::PathBuf>) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_string(), None);
+    };
+    let mut ca = None;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| match pair.strip_prefix("ca=") {
+            Some(path) => {
+                ca = Some(std::path::PathBuf::from(path));
+                false
+            }
+            None => true,
+        })
+        .collect();
+    let url = if kept.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    (url, ca)
+}
+
 fn boxed<E: std::error::Error + Send + Sync + 'static>(err: E) -> BoxError {
     Box::new(err)
 }
@@ -324,6 +349,9 @@ fn boxed<E: std::error::Error + Send + Sync + 'static>(err: E) -> BoxError {
 impl Queue {
     /// Connects to the NATS server at `url` and makes sure the stream
     /// `EXHIBIT_<name>` and its durable pull consumer [`CONSUMER`] exist.
+    /// `tls://host:4222` (or `?ca=FILE`) speaks TLS only, the server's
+    /// certificate checked against the PEM roots in `FILE` (a self-signed
+    /// certificate may be its own root) or the system's.
     ///
     /// `ack_wait` is how long a delivered unit may go without
     /// [`Delivery::ack`] or [`Delivery::in_progress`] before it is delivered
@@ -348,17 +376,30 @@ impl Queue {
         let stream_name = format!("EXHIBIT_{name}");
         let subject = format!("exhibit.{name}.units");
 
-        let (client, context, consumer) = runtime.block_on(async {
-            let client = async_nats::ConnectOptions::new()
-                .name("exhibit-queue")
-                .connection_timeout(Duration::from_secs(5))
-                .ignore_discovered_servers()
-                .connect(url)
-                .await
+        let (server, ca) = split_ca(url);
+        let mut options = async_nats::ConnectOptions::new()
+            .name("exhibit-queue")
+            .connection_timeout(Duration::from_secs(5))
+            .ignore_discovered_servers();
+        if server.starts_with("tls://") || ca.is_some() {
+            // Our own settings (certificate and name checked; a self-signed
+            // server certificate given as `ca` accepted), not the client's.
+            let config = exhibit_tls::client_config(exhibit_tls::Check::Full, ca.as_deref())
                 .map_err(|e| QueueError::Connect {
                     url: redact_url(url),
                     source: boxed(e),
                 })?;
+            options = options.require_tls(true).tls_client_config(config);
+        }
+        let (client, context, consumer) = runtime.block_on(async {
+            let client =
+                options
+                    .connect(server.as_str())
+                    .await
+                    .map_err(|e| QueueError::Connect {
+                        url: redact_url(url),
+                        source: boxed(e),
+                    })?;
             let context = jetstream::new(client.clone());
             let stream = context
                 .get_or_create_stream(stream::Config {
@@ -642,6 +683,22 @@ mod tests {
         assert!(!valid_id("a "));
         assert!(!valid_id("a\r\nb"));
         assert!(!valid_id(&"x".repeat(MAX_ID_LEN + 1)));
+    }
+
+    #[test]
+    fn the_roots_file_leaves_the_url() {
+        assert_eq!(
+            split_ca("tls://h:4222?ca=/etc/ca.pem"),
+            ("tls://h:4222".to_string(), Some("/etc/ca.pem".into()))
+        );
+        assert_eq!(
+            split_ca("nats://h:4222"),
+            ("nats://h:4222".to_string(), None)
+        );
+        assert_eq!(
+            split_ca("nats://h?x=1&ca=/a"),
+            ("nats://h?x=1".to_string(), Some("/a".into()))
+        );
     }
 
     #[test]

@@ -42,11 +42,18 @@ struct Server {
     store: tempfile::TempDir,
     port: u16,
     child: Option<Child>,
+    /// More arguments (TLS).
+    extra: Vec<String>,
 }
 
 impl Server {
     /// Starts a server, or prints SKIP and returns None without one.
     fn start() -> Option<Server> {
+        Server::start_with(Vec::new())
+    }
+
+    /// Starts a server with more arguments.
+    fn start_with(extra: Vec<String>) -> Option<Server> {
         let Some(binary) = nats_server_binary() else {
             println!("SKIP: nats-server not installed");
             return None;
@@ -58,6 +65,7 @@ impl Server {
             store,
             port,
             child: None,
+            extra,
         };
         server.spawn();
         Some(server)
@@ -74,6 +82,7 @@ impl Server {
             .arg("-sd")
             .arg(self.store.path().join("js"))
             .args(["-a", "127.0.0.1", "-p", &self.port.to_string()])
+            .args(&self.extra)
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log"))
             .stderr(log)
@@ -569,4 +578,54 @@ fn connecting_again_with_another_ack_wait_keeps_the_units() {
     d.ack().expect("ack");
     assert!(Queue::connect(&server.url(), "bad name", Duration::from_secs(1)).is_err());
     assert!(Queue::connect(&server.url(), "ok", Duration::ZERO).is_err());
+}
+
+/// A server that speaks only TLS, with a self-signed certificate: trusted
+/// when given as `?ca=`, refused against the system's roots.
+#[test]
+fn tls_with_the_servers_own_certificate() {
+    let certs = tempfile::tempdir().unwrap();
+    let (cert, key) = (certs.path().join("c.pem"), certs.path().join("k.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args(["-subj", "/CN=localhost", "-addext"])
+        .arg("subjectAltName=IP:127.0.0.1,DNS:localhost")
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        println!("SKIP: openssl could not make a certificate");
+        return;
+    }
+    let path = |p: &PathBuf| p.display().to_string();
+    let Some(server) = Server::start_with(vec![
+        "--tls".into(),
+        "--tlscert".into(),
+        path(&cert),
+        "--tlskey".into(),
+        path(&key),
+    ]) else {
+        return;
+    };
+    let tls = format!("tls://127.0.0.1:{}", server.port);
+    let q = connect_retrying(
+        &format!("{tls}?ca={}", path(&cert)),
+        "tlsq",
+        Duration::from_secs(5),
+    );
+    q.publish("u1", b"over tls").unwrap();
+    let d = q.next(Duration::from_secs(5)).unwrap().expect("the unit");
+    assert_eq!(d.payload, b"over tls");
+    d.ack().unwrap();
+    assert!(
+        Queue::connect(&tls, "tlsq", Duration::from_secs(5)).is_err(),
+        "a self-signed certificate is not in the system's roots"
+    );
 }

@@ -1,0 +1,243 @@
+//! TLS client settings for the agency's own servers (the case store's
+//! PostgreSQL, the work queue's NATS), so that both read certificates the
+//! same way: trusted roots from a PEM file or the system, how much of the
+//! server's certificate is checked, and a self-signed server certificate
+//! accepted when it is itself the root given (as libpq and OpenSSL do;
+//! webpki alone refuses a CA certificate as a server's).
+//!
+//! Must never: reach the network (roots come from a file or the system's
+//! store), or accept a certificate unchecked unless the caller asked for
+//! [`Check::None`] (libpq's `prefer`/`require`).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{
+    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
+
+pub use rustls::ClientConfig as Config;
+
+/// How much of the server's certificate is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    /// Not at all: encrypted only (libpq's `prefer` and `require`).
+    None,
+    /// The chain to a trusted root, not the name (`verify-ca`).
+    Chain,
+    /// The chain and the host name (`verify-full`; NATS clients' default).
+    Full,
+}
+
+/// Why no TLS settings could be made.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsError {
+    /// The roots file could not be read or holds no certificate.
+    #[error("trusted roots {}: {what}", path.display())]
+    Roots {
+        /// The PEM file.
+        path: PathBuf,
+        /// What is wrong with it.
+        what: String,
+    },
+    /// No roots given and none on this system.
+    #[error("no trusted roots on this system: give a PEM file of them")]
+    NoRoots,
+    /// rustls refused the settings.
+    #[error("{0}")]
+    Rustls(String),
+}
+
+/// Client settings checking `check` of the server's certificate against
+/// the certificates in `roots` (PEM), or the system's without it.
+pub fn client_config(check: Check, roots: Option<&Path>) -> Result<ClientConfig, TlsError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| TlsError::Rustls(e.to_string()))?;
+    if check == Check::None {
+        return Ok(builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(Unchecked(provider)))
+            .with_no_client_auth());
+    }
+    let mut store = RootCertStore::empty();
+    let mut pinned = Vec::new();
+    match roots {
+        Some(path) => {
+            let err = |what: String| TlsError::Roots {
+                path: path.to_path_buf(),
+                what,
+            };
+            let certs = CertificateDer::pem_file_iter(path)
+                .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+                .map_err(|e| err(e.to_string()))?;
+            pinned.clone_from(&certs);
+            let (added, _) = store.add_parsable_certificates(certs);
+            if added == 0 {
+                return Err(err("no certificate in it".into()));
+            }
+        }
+        None => {
+            store.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+            if store.is_empty() {
+                return Err(TlsError::NoRoots);
+            }
+        }
+    }
+    let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider)
+        .build()
+        .map_err(|e| TlsError::Rustls(e.to_string()))?;
+    Ok(builder
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(Checked {
+            webpki,
+            pinned,
+            names: check == Check::Full,
+        }))
+        .with_no_client_auth())
+}
+
+/// `prefer` and `require`: any certificate (libpq's behaviour), but the
+/// handshake's signatures still checked against it.
+#[derive(Debug)]
+struct Unchecked(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for Unchecked {
+    fn verify_server_cert(
+        &self,
+        _: &CertificateDer<'_>,
+        _: &[CertificateDer<'_>],
+        _: &ServerName<'_>,
+        _: &[u8],
+        _: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// `verify-ca` and `verify-full`: the chain checked against the roots,
+/// and for `verify-full` the name. A self-signed server certificate that
+/// is itself in `sslrootcert` is trusted as it is (webpki refuses a CA
+/// certificate as a server's; libpq, and so agencies' set-ups, use them).
+#[derive(Debug)]
+struct Checked {
+    webpki: Arc<WebPkiServerVerifier>,
+    pinned: Vec<CertificateDer<'static>>,
+    names: bool,
+}
+
+impl ServerCertVerifier for Checked {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if self
+            .pinned
+            .iter()
+            .any(|p| p.as_ref() == end_entity.as_ref())
+        {
+            if self.names {
+                webpki::EndEntityCert::try_from(end_entity)
+                    .and_then(|c| c.verify_is_valid_for_subject_name(name))
+                    .map_err(|e| {
+                        rustls::Error::InvalidCertificate(CertificateError::Other(
+                            rustls::OtherError(Arc::new(e)),
+                        ))
+                    })?;
+            }
+            return Ok(ServerCertVerified::assertion());
+        }
+        match self
+            .webpki
+            .verify_server_cert(end_entity, intermediates, name, ocsp, now)
+        {
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            )) if !self.names => Ok(ServerCertVerified::assertion()),
+            other => other,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.webpki.supported_verify_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_roots_file_is_named() {
+        let e = client_config(Check::Full, Some(Path::new("/nonexistent/ca.pem")))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("/nonexistent/ca.pem"), "{e}");
+    }
+
+    #[test]
+    fn unchecked_needs_no_roots() {
+        assert!(client_config(Check::None, None).is_ok());
+    }
+}
