@@ -60,64 +60,109 @@ pub fn client_config(check: Check, roots: Option<&Path>) -> Result<ClientConfig,
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(|e| TlsError::Rustls(e.to_string()))?;
-    if check == Check::None {
-        return Ok(builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(Unchecked(provider)))
-            .with_no_client_auth());
-    }
-    let mut store = RootCertStore::empty();
-    let mut pinned = Vec::new();
-    match roots {
-        Some(path) => {
-            let err = |what: String| TlsError::Roots {
-                path: path.to_path_buf(),
-                what,
-            };
-            let certs = CertificateDer::pem_file_iter(path)
-                .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
-                .map_err(|e| err(e.to_string()))?;
-            pinned.clone_from(&certs);
-            let (added, _) = store.add_parsable_certificates(certs);
-            if added == 0 {
-                return Err(err("no certificate in it".into()));
-            }
-        }
-        None => {
-            store.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
-            if store.is_empty() {
-                return Err(TlsError::NoRoots);
-            }
-        }
-    }
-    let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider)
-        .build()
-        .map_err(|e| TlsError::Rustls(e.to_string()))?;
-    Ok(builder
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(Checked {
+    let chain = if check == Check::None {
+        None
+    } else {
+        let (store, pinned) = trusted(roots)?;
+        let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider.clone())
+            .build()
+            .map_err(|e| TlsError::Rustls(e.to_string()))?;
+        Some(Chain {
             webpki,
             pinned,
             names: check == Check::Full,
-        }))
+        })
+    };
+    Ok(builder
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(Verifier { provider, chain }))
         .with_no_client_auth())
 }
 
-/// `prefer` and `require`: any certificate (libpq's behaviour), but the
-/// handshake's signatures still checked against it.
-#[derive(Debug)]
-struct Unchecked(Arc<CryptoProvider>);
+/// The roots (from `roots`, or the system's), and the certificates of
+/// `roots` as given (a self-signed server certificate may be one).
+fn trusted(
+    roots: Option<&Path>,
+) -> Result<(RootCertStore, Vec<CertificateDer<'static>>), TlsError> {
+    let mut store = RootCertStore::empty();
+    let Some(path) = roots else {
+        store.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+        if store.is_empty() {
+            return Err(TlsError::NoRoots);
+        }
+        return Ok((store, Vec::new()));
+    };
+    let err = |what: String| TlsError::Roots {
+        path: path.to_path_buf(),
+        what,
+    };
+    let certs = CertificateDer::pem_file_iter(path)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| err(e.to_string()))?;
+    let (added, _) = store.add_parsable_certificates(certs.clone());
+    if added == 0 {
+        return Err(err("no certificate in it".into()));
+    }
+    Ok((store, certs))
+}
 
-impl ServerCertVerifier for Unchecked {
+/// What is checked of a certificate beyond the handshake's signatures.
+#[derive(Debug)]
+struct Chain {
+    webpki: Arc<WebPkiServerVerifier>,
+    /// The roots given: a server certificate among them is trusted as it
+    /// is (webpki refuses a CA certificate as a server's; libpq, and so
+    /// agencies' set-ups, use self-signed ones).
+    pinned: Vec<CertificateDer<'static>>,
+    /// The host name too (`verify-full`).
+    names: bool,
+}
+
+/// The server's certificate checked as [`Check`] says (`chain`: none for
+/// [`Check::None`]); the handshake's signatures always checked against it.
+#[derive(Debug)]
+struct Verifier {
+    provider: Arc<CryptoProvider>,
+    chain: Option<Chain>,
+}
+
+impl ServerCertVerifier for Verifier {
     fn verify_server_cert(
         &self,
-        _: &CertificateDer<'_>,
-        _: &[CertificateDer<'_>],
-        _: &ServerName<'_>,
-        _: &[u8],
-        _: UnixTime,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
+        let Some(chain) = &self.chain else {
+            return Ok(ServerCertVerified::assertion());
+        };
+        if chain
+            .pinned
+            .iter()
+            .any(|p| p.as_ref() == end_entity.as_ref())
+        {
+            if chain.names {
+                webpki::EndEntityCert::try_from(end_entity)
+                    .and_then(|c| c.verify_is_valid_for_subject_name(name))
+                    .map_err(|e| {
+                        rustls::Error::InvalidCertificate(CertificateError::Other(
+                            rustls::OtherError(Arc::new(e)),
+                        ))
+                    })?;
+            }
+            return Ok(ServerCertVerified::assertion());
+        }
+        match chain
+            .webpki
+            .verify_server_cert(end_entity, intermediates, name, ocsp, now)
+        {
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            )) if !chain.names => Ok(ServerCertVerified::assertion()),
+            other => other,
+        }
     }
 
     fn verify_tls12_signature(
@@ -130,7 +175,7 @@ impl ServerCertVerifier for Unchecked {
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
@@ -144,82 +189,14 @@ impl ServerCertVerifier for Unchecked {
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-/// `verify-ca` and `verify-full`: the chain checked against the roots,
-/// and for `verify-full` the name. A self-signed server certificate that
-/// is itself in `sslrootcert` is trusted as it is (webpki refuses a CA
-/// certificate as a server's; libpq, and so agencies' set-ups, use them).
-#[derive(Debug)]
-struct Checked {
-    webpki: Arc<WebPkiServerVerifier>,
-    pinned: Vec<CertificateDer<'static>>,
-    names: bool,
-}
-
-impl ServerCertVerifier for Checked {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        name: &ServerName<'_>,
-        ocsp: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        if self
-            .pinned
-            .iter()
-            .any(|p| p.as_ref() == end_entity.as_ref())
-        {
-            if self.names {
-                webpki::EndEntityCert::try_from(end_entity)
-                    .and_then(|c| c.verify_is_valid_for_subject_name(name))
-                    .map_err(|e| {
-                        rustls::Error::InvalidCertificate(CertificateError::Other(
-                            rustls::OtherError(Arc::new(e)),
-                        ))
-                    })?;
-            }
-            return Ok(ServerCertVerified::assertion());
-        }
-        match self
-            .webpki
-            .verify_server_cert(end_entity, intermediates, name, ocsp, now)
-        {
-            Err(rustls::Error::InvalidCertificate(
-                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
-            )) if !self.names => Ok(ServerCertVerified::assertion()),
-            other => other,
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.webpki.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.webpki.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.webpki.supported_verify_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
