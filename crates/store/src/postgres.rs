@@ -847,7 +847,7 @@ fn ensure_indexes(
     schema: &str,
     trgm: Option<&str>,
 ) -> Result<(), StoreError> {
-    add_foreign_keys(tx, schema)?;
+    add_foreign_keys(tx, schema, false)?;
     // Until 2026-11 one trigram index covered both columns.
     if !index_missing(tx, schema, "findings_value_trgm")? {
         tx.batch_execute("DROP INDEX findings_value_trgm")?;
@@ -891,8 +891,14 @@ fn drop_foreign_keys(tx: &mut Transaction<'_>) -> Result<(), StoreError> {
 
 /// Adds those of [`BULK_FOREIGN_KEYS`] that are missing, each checked
 /// against every row: a row pointing nowhere fails the whole transaction
-/// with the constraint's name.
-fn add_foreign_keys(tx: &mut Transaction<'_>, schema: &str) -> Result<(), StoreError> {
+/// with the constraint's name. Unless `strict` (the end of a load, which
+/// reports it), such a key is added unchecked instead (`NOT VALID`: kept
+/// for new rows), so that a case a load left so can still be opened.
+fn add_foreign_keys(
+    tx: &mut Transaction<'_>,
+    schema: &str,
+    strict: bool,
+) -> Result<(), StoreError> {
     for (table, column, target) in BULK_FOREIGN_KEYS {
         let name = foreign_key_name(table, column);
         let missing: bool = tx
@@ -902,11 +908,22 @@ fn add_foreign_keys(tx: &mut Transaction<'_>, schema: &str) -> Result<(), StoreE
                 &[&format!("\"{schema}\".{table}"), &name],
             )?
             .try_get(0)?;
-        if missing {
-            tx.batch_execute(&format!(
-                "ALTER TABLE {table} ADD CONSTRAINT {name}
-                 FOREIGN KEY ({column}) REFERENCES {target}(id)"
-            ))?;
+        if !missing {
+            continue;
+        }
+        let add = format!(
+            "ALTER TABLE {table} ADD CONSTRAINT {name} FOREIGN KEY ({column}) REFERENCES {target}(id)"
+        );
+        if strict {
+            tx.batch_execute(&add)?;
+            continue;
+        }
+        let mut sp = tx.transaction()?;
+        if sp.batch_execute(&add).is_ok() {
+            sp.commit()?;
+        } else {
+            drop(sp);
+            tx.batch_execute(&format!("{add} NOT VALID"))?;
         }
     }
     Ok(())
@@ -1250,7 +1267,7 @@ impl CaseStore for PgStore {
         }
         // Before the indexes: adding a key locks out an index build on
         // the same table.
-        self.write(|tx| add_foreign_keys(tx, &self.schema))?;
+        self.write(|tx| add_foreign_keys(tx, &self.schema, true))?;
         self.build_indexes()?;
         // Ends the session, and with it the lock.
         let done = self.bulk.lock().ok().and_then(|mut b| b.take());

@@ -1101,3 +1101,36 @@ fn postgres_open_replaces_the_old_findings_trigram_index() {
     assert_eq!(named("findings_normalized_trgm"), 1);
     assert_eq!(named("findings_raw_trgm"), 1);
 }
+
+/// A load that left a finding pointing at no file: its end says so, and
+/// the case still opens (the key then checks only new rows).
+#[test]
+fn postgres_a_dangling_row_fails_the_load_not_the_case() {
+    let Some(b) = Backend::postgres("dangling_row") else {
+        return;
+    };
+    let loader = b.open().unwrap();
+    loader.bulk_findings(true).unwrap();
+    b.pg()
+        .batch_execute(
+            "INSERT INTO evidence (id, path, container, size) VALUES ('E9', '/x', '', 0);
+             INSERT INTO findings (evidence, stage, kind, value, normalized, path, \"offset\",
+               validated, file_id) VALUES ('E9', 'scan', 'email', 'a@b.c', 'a@b.c', '1', 1, false, 424242)",
+        )
+        .unwrap();
+    let err = loader.bulk_findings(false).unwrap_err();
+    let mut e = err.to_string();
+    let mut cause = std::error::Error::source(&err);
+    while let Some(c) = cause {
+        e.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    assert!(e.contains("findings_file_id_fkey"), "{e}");
+    drop(loader);
+    drop(b.open().unwrap());
+    let keys = b.number(
+        "SELECT COUNT(*) FROM pg_constraint WHERE conname = 'findings_file_id_fkey'
+         AND connamespace = current_schema()::regnamespace AND NOT convalidated",
+    );
+    assert_eq!(keys, 1);
+}
