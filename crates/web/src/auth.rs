@@ -95,6 +95,16 @@ impl Sessions {
     pub fn end(&mut self, id: &str) {
         self.by_token.remove(id);
     }
+
+    /// The CSRF tokens of the sessions live at `now` (what a session
+    /// unlocked is keyed by them).
+    pub fn live_csrf(&self, now: Instant) -> std::collections::BTreeSet<String> {
+        self.by_token
+            .values()
+            .filter(|s| s.expires > now)
+            .map(|s| s.csrf.clone())
+            .collect()
+    }
 }
 
 /// Failed logins per (user, address).

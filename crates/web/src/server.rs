@@ -244,6 +244,17 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 impl App {
+    /// Forgets the pictures revealed to sessions that ended or expired
+    /// (at each login and logout: the set never outgrows the live sessions).
+    pub(crate) fn forget_revealed(&self, now: Instant) {
+        let Some(live) = self.sessions.lock().ok().map(|s| s.live_csrf(now)) else {
+            return;
+        };
+        if let Ok(mut set) = self.revealed.lock() {
+            set.retain(|(csrf, _, _)| live.contains(csrf));
+        }
+    }
+
     /// Opens the cases and prepares the state.
     pub fn new(opts: &ServeOptions) -> Result<App, WebError> {
         let mut cases = Vec::new();
@@ -535,6 +546,7 @@ fn do_login(app: &App, req: &Req, f: &LoginForm) -> Result<Response, Reject> {
     if id.is_empty() {
         return Err(Reject::Internal("no randomness for a session".into()));
     }
+    app.forget_revealed(now);
     let mut r = redirect("/");
     let h = r.headers_mut();
     for c in [
@@ -571,6 +583,7 @@ async fn logout(
     if let (Some(id), Ok(mut s)) = (cookie(&req.headers, SESSION_COOKIE), app.sessions.lock()) {
         s.end(id);
     }
+    app.forget_revealed(Instant::now());
     let mut r = redirect("/login");
     if let Ok(v) = HeaderValue::from_str(&format!(
         "{SESSION_COOKIE}={}; Max-Age=0",
@@ -787,6 +800,23 @@ mod tests {
             .insert("x-csrf-token", HeaderValue::from_str(&csrf).unwrap());
         assert!(app.check_csrf(&ctx, &with_header, None).is_ok());
         assert!(app.ctx(&other_req).unwrap().s.role == Role::Reviewer);
+    }
+
+    #[test]
+    fn revealed_pictures_go_with_their_session() {
+        let (_dir, app) = setup();
+        let (_, csrf) = login(&app, "inv");
+        {
+            let mut set = app.revealed.lock().unwrap();
+            set.insert((csrf.clone(), "A-1".into(), 7));
+            set.insert(("a session that ended".into(), "A-1".into(), 8));
+        }
+        app.forget_revealed(Instant::now());
+        let left: Vec<i64> = app.revealed.lock().unwrap().iter().map(|r| r.2).collect();
+        assert_eq!(left, [7]);
+        // Once its session has expired, the picture it revealed is hidden again.
+        app.forget_revealed(Instant::now() + crate::auth::SESSION_LIFETIME);
+        assert!(app.revealed.lock().unwrap().is_empty());
     }
 
     #[test]
