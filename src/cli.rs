@@ -326,6 +326,9 @@ pub struct TimelineArgs {
     /// jsonl).
     #[arg(long, value_enum)]
     pub format: Option<TimelineFormat>,
+    /// Output JSON: `--format jsonl`, as the other listings' `--json`.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
     /// Case folder only: events at or after this time (RFC 3339, e.g. 2021-07-22T14:00:00Z).
     #[arg(long)]
     pub from: Option<String>,

@@ -341,6 +341,15 @@ fn timeline_of_a_case_is_bounded_and_formatted() {
     assert!(events
         .iter()
         .all(|e| e["time"] == first && e["evidence"] == "E1"));
+    // `--json`, as every listing has it, is the JSON lines format.
+    let json = exhibit()
+        .arg("timeline")
+        .arg(&case)
+        .args(["--json", "--from", first, "--to"])
+        .arg(first.replace(".000000000Z", ".000000001Z"))
+        .assert()
+        .success();
+    assert_eq!(json.get_output().stdout, out.get_output().stdout);
     // A bound with an offset is converted to UTC.
     let out = exhibit()
         .arg("timeline")

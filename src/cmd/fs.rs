@@ -210,10 +210,15 @@ pub fn cat(args: &CatArgs) -> anyhow::Result<()> {
 }
 
 pub fn timeline(args: &TimelineArgs) -> anyhow::Result<()> {
+    let asked = if args.json {
+        Some(TimelineFormat::Jsonl)
+    } else {
+        args.format
+    };
     if args.fs.image.join("case.json").is_file() {
         return super::triage::timeline(
             &args.fs.image,
-            args.format.unwrap_or(TimelineFormat::Csv),
+            asked.unwrap_or(TimelineFormat::Csv),
             args.from.as_deref(),
             args.to.as_deref(),
         );
@@ -221,7 +226,7 @@ pub fn timeline(args: &TimelineArgs) -> anyhow::Result<()> {
     if args.from.is_some() || args.to.is_some() {
         anyhow::bail!("--from and --to need a triaged case folder, not an image");
     }
-    let format = args.format.unwrap_or(TimelineFormat::Bodyfile);
+    let format = asked.unwrap_or(TimelineFormat::Bodyfile);
     let out = std::io::stdout();
     let mut out = std::io::BufWriter::new(out.lock());
     let systems = file_systems(&args.fs)?;
