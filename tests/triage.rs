@@ -62,6 +62,12 @@ fn ext2_files_are_hashed_and_a_rerun_adds_nothing() {
     let first = counts(&case);
     let second = counts(&case);
     assert_eq!(first, second);
+    // The summary says how to write the court report, and where it goes.
+    let report = case.join("report.html");
+    assert!(
+        first.contains(&format!("--out {}", report.display())),
+        "{first}"
+    );
     assert_eq!(
         std::fs::read_to_string(&log).unwrap().lines().count(),
         entries,

@@ -153,6 +153,22 @@ pub fn run(args: &TriageArgs) -> anyhow::Result<()> {
         }
     }
     let c = case.dir().display();
+    // The court report is written when the examiner asks (after tagging:
+    // it holds what was tagged), not by every triage.
+    let report = case.dir().join("report.html");
+    if report.is_file() {
+        println!(
+            "  {:<16} {} (written before this triage: write it again)",
+            "report",
+            report.display()
+        );
+    } else {
+        println!(
+            "  {:<16} exhibit report {c} --out {}",
+            "report",
+            report.display()
+        );
+    }
     println!(
         "next: exhibit findings {c} | exhibit search {c} TEXT | exhibit timeline {c} | exhibit messages {c} | exhibit files {c} --deleted"
     );
