@@ -258,6 +258,46 @@ fn picture_bytes(entry: &CaseEntry, f: &FileRow) -> Result<Vec<u8>, Reject> {
 
 /// A PNG thumbnail: colour when `clear`, else grey and blurred past
 /// recognition.
+/// A thumbnail's key: case, file id, the file's SHA-256 (a re-triaged case
+/// may give an id to another file) and whether it is shown clear.
+type ThumbKey = (String, i64, String, bool);
+
+/// Thumbnails already made, at most [`THUMB_CACHE_BYTES`] of them (the
+/// oldest go first): decoding and blurring a picture costs far more than
+/// serving it again, and every examiner's grid shows the same pictures.
+#[derive(Debug, Default)]
+pub(crate) struct Thumbs {
+    map: std::collections::HashMap<ThumbKey, Arc<Vec<u8>>>,
+    order: std::collections::VecDeque<ThumbKey>,
+    bytes: usize,
+}
+
+/// What the thumbnail cache holds at most.
+const THUMB_CACHE_BYTES: usize = 64 << 20;
+
+impl Thumbs {
+    fn get(&self, key: &ThumbKey) -> Option<Arc<Vec<u8>>> {
+        self.map.get(key).cloned()
+    }
+
+    fn put(&mut self, key: ThumbKey, png: Arc<Vec<u8>>) {
+        if png.len() > THUMB_CACHE_BYTES / 16 || self.map.contains_key(&key) {
+            return;
+        }
+        self.bytes += png.len();
+        self.order.push_back(key.clone());
+        self.map.insert(key, png);
+        while self.bytes > THUMB_CACHE_BYTES {
+            let Some(old) = self.order.pop_front() else {
+                break;
+            };
+            if let Some(v) = self.map.remove(&old) {
+                self.bytes -= v.len();
+            }
+        }
+    }
+}
+
 pub(crate) fn thumbnail(bytes: &[u8], clear: bool) -> Result<Vec<u8>, Reject> {
     let img = exhibit_media::decode(bytes)
         .map_err(|e| Reject::Bad(format!("the picture cannot be decoded: {e}")))?;
@@ -295,10 +335,25 @@ async fn thumb(
         let clear = is_revealed(app, &ctx, entry, id);
         // A picture our decoders cannot read gets a flat grey square in the
         // grid (its page says why), not a broken image.
-        let png = match picture_bytes(entry, &f).and_then(|b| thumbnail(&b, clear)) {
-            Ok(png) => png,
-            Err(Reject::Bad(_)) => placeholder()?,
-            Err(e) => return Err(e),
+        let key = (
+            entry.slug.clone(),
+            id,
+            f.sha256.clone().unwrap_or_default(),
+            clear,
+        );
+        let cached = app.thumbs.lock().ok().and_then(|t| t.get(&key));
+        let png = match cached {
+            Some(png) => png.to_vec(),
+            None => match picture_bytes(entry, &f).and_then(|b| thumbnail(&b, clear)) {
+                Ok(png) => {
+                    if let Ok(mut t) = app.thumbs.lock() {
+                        t.put(key, Arc::new(png.clone()));
+                    }
+                    png
+                }
+                Err(Reject::Bad(_)) => placeholder()?,
+                Err(e) => return Err(e),
+            },
         };
         Ok((
             [
@@ -398,6 +453,24 @@ async fn categorise(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_thumbnail_cache_keeps_to_its_size() {
+        let mut t = Thumbs::default();
+        let png = Arc::new(vec![0u8; THUMB_CACHE_BYTES / 16]);
+        let key = |i: i64| ("C-1".to_string(), i, "ab".to_string(), false);
+        for i in 0..40 {
+            t.put(key(i), png.clone());
+        }
+        assert!(t.bytes <= THUMB_CACHE_BYTES);
+        assert_eq!(t.map.len(), 16);
+        assert!(t.get(&key(0)).is_none(), "the oldest went first");
+        assert!(t.get(&key(39)).is_some());
+        // A clear and a hidden thumbnail of one picture are two entries.
+        let mut clear = key(39);
+        clear.3 = true;
+        assert!(t.get(&clear).is_none());
+    }
 
     #[test]
     fn hidden_thumbnails_are_grey_and_blurred() {

@@ -132,6 +132,8 @@ pub struct App {
     secure: bool,
     /// Pictures each session has revealed: (session's CSRF token, case, file id).
     pub(crate) revealed: Mutex<std::collections::BTreeSet<(String, String, i64)>>,
+    /// Thumbnails already made (bounded).
+    pub(crate) thumbs: Mutex<crate::pictures::Thumbs>,
 }
 
 /// Why a request is refused.
@@ -311,6 +313,7 @@ impl App {
             limiter: Mutex::new(RateLimiter::default()),
             secure: opts.secure_cookies,
             revealed: Mutex::default(),
+            thumbs: Mutex::default(),
         })
     }
 
