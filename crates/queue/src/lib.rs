@@ -320,25 +320,14 @@ fn redact_url(url: &str) -> String {
 /// The server URL without its `?ca=FILE` (the PEM file of the roots its
 /// TLS certificate is checked against), and that file.
 fn split_ca(url: &str) -> (String, Option<std::path::PathBuf>) {
-    let Some((base, query)) = url.split_once('?') else {
-        return (url.to_string(), None);
-    };
     let mut ca = None;
-    let kept: Vec<&str> = query
-        .split('&')
-        .filter(|pair| match pair.strip_prefix("ca=") {
-            Some(path) => {
-                ca = Some(std::path::PathBuf::from(path));
-                false
-            }
-            None => true,
-        })
-        .collect();
-    let url = if kept.is_empty() {
-        base.to_string()
-    } else {
-        format!("{base}?{}", kept.join("&"))
-    };
+    let url = exhibit_tls::edit_query(url, |pair| match pair.strip_prefix("ca=") {
+        Some(path) => {
+            ca = Some(std::path::PathBuf::from(path));
+            None
+        }
+        None => Some(pair.to_string()),
+    });
     (url, ca)
 }
 

@@ -161,7 +161,7 @@ const FILE_ID: &str = "COALESCE(u.file_id, (SELECT f.id FROM files f WHERE f.evi
 
 /// The case store in one schema of a PostgreSQL database.
 pub struct PgStore {
-    config: Server,
+    server: Server,
     /// The URL with its password masked, for errors and `Debug`.
     url: String,
     schema: String,
@@ -276,8 +276,6 @@ fn redact_key_values(s: &str) -> String {
     out
 }
 
-/// Connects and points `search_path` at the case schema (which may not
-/// exist yet: [`PgStore::open`] creates it).
 /// A server to connect to: the parsed URL and the TLS it asks for.
 #[derive(Clone)]
 struct Server {
@@ -285,6 +283,8 @@ struct Server {
     tls: tokio_postgres_rustls::MakeRustlsConnect,
 }
 
+/// Connects and points `search_path` at the case schema (which may not
+/// exist yet: [`PgStore::open`] creates it).
 fn connect(server: &Server, url: &str, schema: &str) -> Result<Client, StoreError> {
     let mut client = server
         .config
@@ -312,8 +312,8 @@ fn parse_config(url: &str) -> Result<(Server, String), StoreError> {
 /// case moved elsewhere). Nothing happens if there is no such schema.
 pub fn drop_schema(url: &str, schema: &str) -> Result<(), StoreError> {
     check_schema(schema)?;
-    let (config, shown) = parse_config(url)?;
-    let mut client = connect(&config, &shown, schema)?;
+    let (server, shown) = parse_config(url)?;
+    let mut client = connect(&server, &shown, schema)?;
     client.batch_execute(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"))?;
     Ok(())
 }
@@ -1069,11 +1069,11 @@ impl PgStore {
     /// or `host=… dbname=…`) and migrates it.
     pub fn open(url: &str, schema: &str) -> Result<PgStore, StoreError> {
         check_schema(schema)?;
-        let (config, shown) = parse_config(url)?;
-        let mut client = connect(&config, &shown, schema)?;
+        let (server, shown) = parse_config(url)?;
+        let mut client = connect(&server, &shown, schema)?;
         let trgm = migrate(&mut client, schema)?;
         Ok(PgStore {
-            config,
+            server,
             url: shown,
             schema: schema.to_string(),
             trgm,
@@ -1118,7 +1118,7 @@ impl PgStore {
             .pop();
         let mut client = match idle {
             Some(c) if !c.is_closed() => c,
-            _ => connect(&self.config, &self.url, &self.schema)?,
+            _ => connect(&self.server, &self.url, &self.schema)?,
         };
         let out = f(&mut client);
         if !client.is_closed() {
@@ -1242,7 +1242,7 @@ impl CaseStore for PgStore {
                 .lock()
                 .map_err(|_| StoreError::Poisoned("a bulk load panicked".into()))?;
             if begin && bulk.is_none() {
-                let mut c = connect(&self.config, &self.url, &self.schema)?;
+                let mut c = connect(&self.server, &self.url, &self.schema)?;
                 c.execute(
                     "SELECT pg_advisory_lock(hashtextextended($1::text, 0))",
                     &[&bulk_lock_key(&self.schema)],

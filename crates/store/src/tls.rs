@@ -14,20 +14,10 @@
 
 use std::path::PathBuf;
 
+use exhibit_tls::Check;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::StoreError;
-
-/// How the server's certificate is checked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Check {
-    /// Not at all (`prefer`, `require`, `disable`).
-    None,
-    /// Chain only (`verify-ca`).
-    Chain,
-    /// Chain and host name (`verify-full`).
-    Full,
-}
 
 /// What [`split`] took out of a URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,23 +54,14 @@ pub(crate) fn split(url: &str) -> (String, Tls) {
         }
     };
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let Some((base, query)) = url.split_once('?') else {
-            return (url.to_string(), tls);
-        };
-        let mut kept = Vec::new();
-        for pair in query.split('&') {
+        let url = exhibit_tls::edit_query(url, |pair| {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             match take(k, &percent_decode(v)) {
-                Some("") => {}
-                Some(mode) => kept.push(format!("{k}={mode}")),
-                None => kept.push(pair.to_string()),
+                Some("") => None,
+                Some(mode) => Some(format!("{k}={mode}")),
+                None => Some(pair.to_string()),
             }
-        }
-        let url = if kept.is_empty() {
-            base.to_string()
-        } else {
-            format!("{base}?{}", kept.join("&"))
-        };
+        });
         return (url, tls);
     }
     let mut kept = Vec::new();
@@ -122,16 +103,12 @@ fn percent_decode(s: &str) -> String {
 
 /// The connector for `tls` (`url` names the database in errors).
 pub(crate) fn connector(tls: &Tls, url: &str) -> Result<MakeRustlsConnect, StoreError> {
-    let check = match tls.check {
-        Check::None => exhibit_tls::Check::None,
-        Check::Chain => exhibit_tls::Check::Chain,
-        Check::Full => exhibit_tls::Check::Full,
-    };
-    let config =
-        exhibit_tls::client_config(check, tls.root.as_deref()).map_err(|e| StoreError::Tls {
+    let config = exhibit_tls::client_config(tls.check, tls.root.as_deref()).map_err(|e| {
+        StoreError::Tls {
             url: url.to_string(),
             what: e.to_string(),
-        })?;
+        }
+    })?;
     Ok(MakeRustlsConnect::new(config))
 }
 

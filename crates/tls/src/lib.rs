@@ -53,6 +53,22 @@ pub enum TlsError {
     Rustls(String),
 }
 
+/// `url` with each `key=value` pair of its query passed to `edit`, which
+/// gives the pair to write instead (itself, to keep it) or `None` to drop
+/// it: the servers' URLs carry TLS settings (`sslrootcert`, `ca`) their
+/// clients do not know.
+pub fn edit_query(url: &str, mut edit: impl FnMut(&str) -> Option<String>) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_string();
+    };
+    let kept: Vec<String> = query.split('&').filter_map(&mut edit).collect();
+    if kept.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    }
+}
+
 /// Client settings checking `check` of the server's certificate against
 /// the certificates in `roots` (PEM), or the system's without it.
 pub fn client_config(check: Check, roots: Option<&Path>) -> Result<ClientConfig, TlsError> {
@@ -211,6 +227,21 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(e.contains("/nonexistent/ca.pem"), "{e}");
+    }
+
+    #[test]
+    fn query_pairs_are_kept_dropped_or_replaced() {
+        let edit = |pair: &str| match pair {
+            "drop=1" => None,
+            "mode=a" => Some("mode=b".to_string()),
+            other => Some(other.to_string()),
+        };
+        assert_eq!(
+            edit_query("x://h/d?k=v&drop=1&mode=a", edit),
+            "x://h/d?k=v&mode=b"
+        );
+        assert_eq!(edit_query("x://h/d?drop=1", edit), "x://h/d");
+        assert_eq!(edit_query("x://h/d", edit), "x://h/d");
     }
 
     #[test]
