@@ -5,8 +5,9 @@
 //! buf)` and `len()`. Implementations exist for raw images ([`RawSource`]),
 //! split raw images ([`SplitRawSource`]: `.000/.001…`, `.001/.002…`,
 //! `.aa/.ab…`), Expert Witness images ([`EwfSource`]: `.E01`, single or
-//! multi-segment, compressed or not) and sub-ranges of another source
-//! ([`SubSource`], e.g. a partition).
+//! multi-segment, compressed or not), virtual disks ([`VirtualSource`]: VHD,
+//! VHDX, VMDK, QCOW2; unallocated blocks read as zeros) and sub-ranges of
+//! another source ([`SubSource`], e.g. a partition).
 //!
 //! # What this crate must never do
 //! - Open evidence for writing. Every file is opened with read-only options;
@@ -22,10 +23,15 @@ mod error;
 mod ewf;
 mod mem;
 mod open;
+mod qcow2;
 mod raw;
 mod reader;
 mod split;
 mod sub;
+mod vhd;
+mod vhdx;
+mod virt;
+mod vmdk;
 
 pub use cache::CachedSource;
 pub use error::EvidenceError;
@@ -36,6 +42,7 @@ pub use raw::RawSource;
 pub use reader::SourceReader;
 pub use split::SplitRawSource;
 pub use sub::SubSource;
+pub use virt::VirtualSource;
 
 /// A read-only, random-access byte source: the contract every evidence
 /// container honours. Once opened, the bytes a source returns never change.

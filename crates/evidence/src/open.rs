@@ -1,7 +1,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::raw::{open_read_only, pread_full};
-use crate::{EvidenceError, EwfSource, RawSource, Source, SplitRawSource};
+use crate::{EvidenceError, EwfSource, RawSource, Source, SplitRawSource, VirtualSource};
 
 /// The container formats this crate reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -13,6 +13,14 @@ pub enum ContainerKind {
     SplitRaw,
     /// Expert Witness Format (EnCase / FTK Imager / ewfacquire `.E01`).
     Ewf,
+    /// Microsoft Virtual PC / Hyper-V VHD (fixed or dynamic).
+    Vhd,
+    /// Microsoft Hyper-V VHDX.
+    Vhdx,
+    /// VMware VMDK (sparse, stream-optimized, flat; one file or split).
+    Vmdk,
+    /// QEMU copy-on-write version 2 or 3.
+    Qcow2,
 }
 
 impl ContainerKind {
@@ -22,6 +30,10 @@ impl ContainerKind {
             ContainerKind::Raw => "raw",
             ContainerKind::SplitRaw => "split-raw",
             ContainerKind::Ewf => "ewf",
+            ContainerKind::Vhd => "vhd",
+            ContainerKind::Vhdx => "vhdx",
+            ContainerKind::Vmdk => "vmdk",
+            ContainerKind::Qcow2 => "qcow2",
         }
     }
 
@@ -32,6 +44,11 @@ impl ContainerKind {
         let n = pread_full(&file, path, 0, &mut magic)?;
         if n == 8 && crate::ewf::is_ewf_signature(&magic) {
             return Ok(ContainerKind::Ewf);
+        }
+        if n == 8 {
+            if let Some(kind) = virtual_kind(&file, path, &magic)? {
+                return Ok(kind);
+            }
         }
         if crate::ewf::has_ewf_extension(path) {
             // Silently reading a damaged `.E01` as raw bytes would hash and
@@ -57,6 +74,8 @@ pub enum Evidence {
     SplitRaw(SplitRawSource),
     /// An EWF image.
     Ewf(EwfSource),
+    /// A virtual disk (VHD, VHDX, VMDK, QCOW2).
+    Virtual(VirtualSource),
 }
 
 impl Evidence {
@@ -66,6 +85,7 @@ impl Evidence {
             Evidence::Raw(_) => ContainerKind::Raw,
             Evidence::SplitRaw(_) => ContainerKind::SplitRaw,
             Evidence::Ewf(_) => ContainerKind::Ewf,
+            Evidence::Virtual(v) => v.kind(),
         }
     }
 
@@ -91,6 +111,15 @@ impl Evidence {
                 .into_iter()
                 .map(Path::to_path_buf)
                 .collect(),
+            Evidence::Virtual(v) => v.paths().into_iter().map(Path::to_path_buf).collect(),
+        }
+    }
+
+    /// The virtual-disk reader, for its format's description.
+    pub fn virtual_disk(&self) -> Option<&VirtualSource> {
+        match self {
+            Evidence::Virtual(v) => Some(v),
+            _ => None,
         }
     }
 
@@ -99,6 +128,7 @@ impl Evidence {
             Evidence::Raw(r) => r,
             Evidence::SplitRaw(s) => s,
             Evidence::Ewf(e) => e,
+            Evidence::Virtual(v) => v,
         }
     }
 }
@@ -128,5 +158,49 @@ pub fn open_as(path: impl AsRef<Path>, kind: ContainerKind) -> Result<Evidence, 
         ContainerKind::Raw => Evidence::Raw(RawSource::open(path)?),
         ContainerKind::SplitRaw => Evidence::SplitRaw(SplitRawSource::open(path)?),
         ContainerKind::Ewf => Evidence::Ewf(EwfSource::open(path)?),
+        kind @ (ContainerKind::Vhd
+        | ContainerKind::Vhdx
+        | ContainerKind::Vmdk
+        | ContainerKind::Qcow2) => Evidence::Virtual(VirtualSource::open(path, kind)?),
     })
+}
+
+/// A virtual disk's kind from its signature: at the start (VHDX, QCOW2,
+/// sparse VMDK, a VMDK descriptor, a dynamic VHD's footer copy) or, for a
+/// fixed VHD, in the footer of its last 512 bytes.
+fn virtual_kind(
+    file: &std::fs::File,
+    path: &Path,
+    magic: &[u8; 8],
+) -> Result<Option<ContainerKind>, EvidenceError> {
+    if magic == b"vhdxfile" {
+        return Ok(Some(ContainerKind::Vhdx));
+    }
+    if magic[..4] == *b"QFI\xfb" {
+        return Ok(Some(ContainerKind::Qcow2));
+    }
+    if magic[..4] == *b"KDMV" || magic[..4] == *b"COWD" {
+        return Ok(Some(ContainerKind::Vmdk));
+    }
+    if magic == b"conectix" {
+        return Ok(Some(ContainerKind::Vhd));
+    }
+    if magic[0] == b'#' || magic[..4] == *b"vers" {
+        // A text descriptor (monolithicFlat, twoGbMaxExtent…): small, and
+        // names its extents.
+        let mut head = [0u8; 512];
+        let n = pread_full(file, path, 0, &mut head)?;
+        let text = String::from_utf8_lossy(&head[..n]);
+        if text.contains("# Disk DescriptorFile") || text.contains("createType=") {
+            return Ok(Some(ContainerKind::Vmdk));
+        }
+    }
+    let len = crate::raw::file_len(file, path)?;
+    if len >= 512 {
+        let mut footer = [0u8; 8];
+        if pread_full(file, path, len - 512, &mut footer)? == 8 && &footer == b"conectix" {
+            return Ok(Some(ContainerKind::Vhd));
+        }
+    }
+    Ok(None)
 }

@@ -1,0 +1,11 @@
+//! VHDX virtual disks (not yet read).
+
+use std::path::Path;
+
+use crate::virt::{unsupported, VirtualSource};
+use crate::EvidenceError;
+
+/// Opens a VHDX image read-only.
+pub(crate) fn open(path: &Path) -> Result<VirtualSource, EvidenceError> {
+    Err(unsupported(path, "VHDX is not read yet"))
+}
