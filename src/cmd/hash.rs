@@ -74,7 +74,7 @@ pub fn run(args: &HashArgs) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string(&out)?);
             }
             HashFormat::Text => {
-                let what = if evidence.ewf().is_some() {
+                let what = if evidence.ewf().is_some() || evidence.virtual_disk().is_some() {
                     "media "
                 } else {
                     ""

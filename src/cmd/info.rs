@@ -19,10 +19,14 @@ pub fn run(path: &Path, as_json: bool) -> anyhow::Result<()> {
             "files": files,
             "stored_hashes": ewf.map(|e| e.stored_hashes()),
             "ewf": ewf.map(|e| e.metadata()),
+            "format": evidence.virtual_disk().map(|v| v.format()),
         }));
     }
     println!("{}", path.display());
     println!("  container   {}", evidence.kind().name());
+    if let Some(v) = evidence.virtual_disk() {
+        println!("  format      {}", v.format());
+    }
     println!("  media size  {} bytes", evidence.len());
     for f in &files {
         println!("  file        {f}");

@@ -107,8 +107,11 @@ pub struct VirtualSource {
     files: Vec<Backing>,
     media_len: u64,
     layout: Box<dyn Layout>,
-    cache: Mutex<Vec<((usize, u64), Arc<Vec<u8>>)>>,
+    cache: Mutex<Vec<Inflated>>,
 }
+
+/// A decompressed block, keyed by (file, offset of its compressed bytes).
+type Inflated = ((usize, u64), Arc<Vec<u8>>);
 
 impl std::fmt::Debug for VirtualSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -129,10 +132,7 @@ impl VirtualSource {
         media_len: u64,
         layout: Box<dyn Layout>,
     ) -> Result<Self, EvidenceError> {
-        let first = files
-            .first()
-            .map(|b| b.path.clone())
-            .unwrap_or_default();
+        let first = files.first().map(|b| b.path.clone()).unwrap_or_default();
         if media_len == 0 {
             return Err(EvidenceError::Empty { path: first });
         }
@@ -227,7 +227,11 @@ impl VirtualSource {
 
     fn backing(&self, file: usize) -> Result<&Backing, EvidenceError> {
         self.files.get(file).ok_or_else(|| EvidenceError::Corrupt {
-            path: self.files.first().map(|b| b.path.clone()).unwrap_or_default(),
+            path: self
+                .files
+                .first()
+                .map(|b| b.path.clone())
+                .unwrap_or_default(),
             offset: 0,
             what: format!("extent {file} does not exist"),
         })
@@ -274,16 +278,13 @@ impl Source for VirtualSource {
                     codec,
                 } => {
                     let data = self.packed(file, at, size, len, codec)?;
-                    let within = pos
-                        .checked_sub(start)
-                        .filter(|w| *w < len)
-                        .ok_or_else(|| {
-                            corrupt(
-                                &self.files[file.min(self.files.len() - 1)].path,
-                                at,
-                                format!("block at media offset {start} does not hold {pos}"),
-                            )
-                        })? as usize;
+                    let within = pos.checked_sub(start).filter(|w| *w < len).ok_or_else(|| {
+                        corrupt(
+                            &self.files[file.min(self.files.len() - 1)].path,
+                            at,
+                            format!("block at media offset {start} does not hold {pos}"),
+                        )
+                    })? as usize;
                     let n = (data.len() - within).min(out.len());
                     out[..n].copy_from_slice(&data[within..within + n]);
                     n
