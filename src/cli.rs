@@ -266,7 +266,7 @@ pub struct AcquireArgs {
 /// Options shared by the file-system commands.
 #[derive(Args, Debug)]
 pub struct FsArgs {
-    /// Evidence image (raw, split raw or E01).
+    /// Evidence image (raw, split raw, E01, VHD, VHDX, VMDK or QCOW2).
     pub image: PathBuf,
     /// Only this partition (number as `exhibit ls` shows it; default: all).
     #[arg(long, short)]
@@ -339,7 +339,7 @@ pub struct TimelineArgs {
 
 #[derive(Args, Debug)]
 pub struct ScanArgs {
-    /// Evidence (raw, split raw, E01) or any file.
+    /// Evidence (raw, split raw, E01, VHD(X), VMDK, QCOW2) or any file.
     pub source: PathBuf,
     /// Output folder: features.jsonl, <kind>.txt feature files, <kind>_histogram.txt, and
     /// features-files.jsonl (each feature with the file holding it) when a file system is found.
@@ -364,7 +364,7 @@ pub struct ScanArgs {
 
 #[derive(Args, Debug)]
 pub struct TriageArgs {
-    /// Evidence (raw, split raw, E01), first segment of each item.
+    /// Evidence (raw, split raw, E01, VHD(X), VMDK, QCOW2), first segment of each item.
     #[arg(required = true)]
     pub evidence: Vec<PathBuf>,
     /// Case folder (created if it does not exist).
