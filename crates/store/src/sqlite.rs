@@ -63,7 +63,10 @@ impl SqliteStore {
         // a 64 MiB page cache keeps them in memory.
         conn.pragma_update(None, "cache_size", -65536)
             .map_err(open_err)?;
-        conn.pragma_update(None, "temp_store", "MEMORY")
+        // Sorts that outgrow the page cache (an index built over tens of
+        // millions of findings) spill to temporary files, not to memory:
+        // memory stays bounded whatever the evidence holds.
+        conn.pragma_update(None, "temp_store", "FILE")
             .map_err(open_err)?;
         // Index builds (the findings' value index after a bulk load) sort
         // on every core rather than one.
