@@ -111,7 +111,7 @@ impl Evidence {
                 .into_iter()
                 .map(Path::to_path_buf)
                 .collect(),
-            Evidence::Virtual(v) => v.paths().into_iter().map(Path::to_path_buf).collect(),
+            Evidence::Virtual(v) => v.paths(),
         }
     }
 

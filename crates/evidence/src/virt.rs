@@ -4,8 +4,10 @@
 //! ranges, decompression (bounded) and its cache are shared here.
 //!
 //! Unallocated ranges read as zeros, as TSK (libvhdi, libvmdk) and the
-//! hypervisors read them. Differencing disks (a child that needs its parent)
-//! are refused with a clear error rather than read as if the parent were zeros.
+//! hypervisors read them. A differencing disk (a snapshot: a child holding
+//! only what changed) reads its other bytes from its parent, which must be
+//! beside it and, where the format records one, carry the identity the child
+//! names; a missing or mismatched parent is an error, never zeros.
 
 use std::fs::File;
 use std::io::Read;
@@ -71,6 +73,8 @@ pub(crate) enum Span {
     Zero { len: u64 },
     /// `len` bytes stored as they are in file `file` at `at`.
     Stored { file: usize, at: u64, len: u64 },
+    /// `len` bytes the child never wrote: its parent's, at the same offset.
+    Parent { len: u64 },
     /// A compressed block: `size` bytes at `at` in file `file` inflate to the
     /// media bytes `[start, start + len)`, which hold the offset asked for.
     Packed {
@@ -108,6 +112,7 @@ pub struct VirtualSource {
     media_len: u64,
     layout: Box<dyn Layout>,
     cache: Mutex<Vec<Inflated>>,
+    parent: Option<Box<crate::Evidence>>,
 }
 
 /// A decompressed block, keyed by (file, offset of its compressed bytes).
@@ -144,17 +149,40 @@ impl VirtualSource {
             media_len,
             layout,
             cache: Mutex::new(Vec::new()),
+            parent: None,
         })
+    }
+
+    /// The same disk reading what it never wrote from `parent` (bytes past
+    /// the parent's end read as zeros, as when a child grew the disk).
+    pub(crate) fn with_parent(mut self, parent: crate::Evidence) -> Self {
+        let names = parent.files();
+        let first = names
+            .first()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.format = format!("{} (snapshot of {first})", self.format);
+        self.parent = Some(Box::new(parent));
+        self
     }
 
     /// Opens a virtual disk of the given kind.
     pub fn open(path: impl AsRef<Path>, kind: ContainerKind) -> Result<Self, EvidenceError> {
-        let path = path.as_ref();
+        Self::open_in_chain(path.as_ref(), kind, 0)
+    }
+
+    /// Opens a disk `depth` parents below the one the examiner named.
+    pub(crate) fn open_in_chain(
+        path: &Path,
+        kind: ContainerKind,
+        depth: u32,
+    ) -> Result<Self, EvidenceError> {
         match kind {
-            ContainerKind::Vhd => crate::vhd::open(path),
-            ContainerKind::Vhdx => crate::vhdx::open(path),
-            ContainerKind::Vmdk => crate::vmdk::open(path),
-            ContainerKind::Qcow2 => crate::qcow2::open(path),
+            ContainerKind::Vhd => crate::vhd::open_in(path, depth),
+            ContainerKind::Vhdx => crate::vhdx::open_in(path, depth),
+            ContainerKind::Vmdk => crate::vmdk::open_in(path, depth),
+            ContainerKind::Qcow2 => crate::qcow2::open_in(path, depth),
             other => Err(EvidenceError::Unsupported {
                 path: path.to_path_buf(),
                 what: format!("{} is not a virtual-disk format", other.name()),
@@ -172,9 +200,13 @@ impl VirtualSource {
         &self.format
     }
 
-    /// Every file the disk consists of, in order.
-    pub fn paths(&self) -> Vec<&Path> {
-        self.files.iter().map(|b| b.path.as_path()).collect()
+    /// Every file the disk consists of, in order, then its parents' files.
+    pub fn paths(&self) -> Vec<std::path::PathBuf> {
+        let mut out: Vec<std::path::PathBuf> = self.files.iter().map(|b| b.path.clone()).collect();
+        if let Some(p) = &self.parent {
+            out.extend(p.files());
+        }
+        out
     }
 
     fn packed(
@@ -252,6 +284,20 @@ impl Source for VirtualSource {
                     out[..n].fill(0);
                     n
                 }
+                Span::Parent { len } => {
+                    let n = len.clamp(1, rest) as usize;
+                    let Some(parent) = &self.parent else {
+                        return Err(corrupt(
+                            &self.files[0].path,
+                            0,
+                            format!("media offset {pos} lies in its parent, which was not opened"),
+                        ));
+                    };
+                    let got = parent.read_at(pos, &mut out[..n])?;
+                    // A child may be larger than its parent: the rest is zeros.
+                    out[got..n].fill(0);
+                    n
+                }
                 Span::Stored { file, at, len } => {
                     let n = len.clamp(1, rest) as usize;
                     let b = self.backing(file)?;
@@ -302,6 +348,56 @@ impl Source for VirtualSource {
     fn name(&self) -> &str {
         &self.name
     }
+}
+
+/// Parents deeper than this are refused (a chain that names itself would
+/// otherwise never end).
+pub(crate) const MAX_CHAIN: u32 = 64;
+
+/// Opens the parent a differencing disk at `child` names (`hint`, as the
+/// child records it: relative, or an absolute path from the machine it was
+/// made on). The parent must be beside the child: the hint relative to the
+/// child's folder, else its file name there — never a file elsewhere on the
+/// examiner's machine.
+pub(crate) fn open_parent(
+    child: &Path,
+    hint: &str,
+    depth: u32,
+) -> Result<crate::Evidence, EvidenceError> {
+    if depth >= MAX_CHAIN {
+        return Err(corrupt(
+            child,
+            0,
+            format!("more than {MAX_CHAIN} parent disks in the chain (does it name itself?)"),
+        ));
+    }
+    let dir = child.parent().unwrap_or_else(|| Path::new("."));
+    let unix = hint.replace('\\', "/");
+    let name = unix.rsplit('/').next().unwrap_or(&unix).to_string();
+    let mut tried = Vec::new();
+    let relative = Path::new(&unix);
+    if relative.is_relative() && !unix.contains(':') {
+        tried.push(dir.join(relative));
+    }
+    tried.push(dir.join(&name));
+    let Some(path) = tried.iter().find(|p| p.is_file()) else {
+        return Err(EvidenceError::MissingSegment {
+            path: child.to_path_buf(),
+            expected: format!(
+                "its parent disk {hint:?} (a snapshot holds only what changed: put the parent beside it as {name:?})"
+            ),
+        });
+    };
+    if path.canonicalize().ok() == child.canonicalize().ok() {
+        return Err(corrupt(child, 0, "the disk names itself as its parent"));
+    }
+    let kind = ContainerKind::detect(path)?;
+    Ok(match kind {
+        ContainerKind::Vhd | ContainerKind::Vhdx | ContainerKind::Vmdk | ContainerKind::Qcow2 => {
+            crate::Evidence::Virtual(VirtualSource::open_in_chain(path, kind, depth + 1)?)
+        }
+        other => crate::open_as(path, other)?,
+    })
 }
 
 pub(crate) fn corrupt(path: &Path, offset: u64, what: impl Into<String>) -> EvidenceError {

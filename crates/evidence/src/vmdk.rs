@@ -44,7 +44,7 @@ const MAX_HINT: usize = 256;
 
 /// Opens a VMDK image read-only: a sparse file (monolithicSparse,
 /// streamOptimized, or one sparse extent) or a text descriptor.
-pub(crate) fn open(path: &Path) -> Result<VirtualSource, EvidenceError> {
+pub(crate) fn open_in(path: &Path, _depth: u32) -> Result<VirtualSource, EvidenceError> {
     let b = Backing::open(path)?;
     if b.len == 0 {
         return Err(EvidenceError::Empty {
@@ -808,6 +808,12 @@ impl Layout for VmdkLayout {
             Map::Sparse(s) => self.sparse_span(files, i, e, s, rel),
         }
     }
+}
+
+/// Opens the disk the examiner named (tests).
+#[cfg(test)]
+pub(crate) fn open(path: &Path) -> Result<VirtualSource, EvidenceError> {
+    open_in(path, 0)
 }
 
 #[cfg(test)]
