@@ -148,7 +148,7 @@ fn a_virtual_disk_is_triaged_like_its_raw_image() {
 }
 
 #[test]
-fn a_differencing_disk_is_refused_with_its_reason() {
+fn a_snapshot_reads_through_its_parent_and_needs_it() {
     let tmp = tempfile::tempdir().unwrap();
     let raw = disk("ímynd.dd");
     let Some(disks) = conversions(&raw, tmp.path()) else {
@@ -164,11 +164,26 @@ fn a_differencing_disk_is_refused_with_its_reason() {
         .unwrap()
         .success();
     assert!(ok);
+    // Nothing written since the snapshot: the child is its parent's disk.
+    let (container, md5) = media_md5(&child);
+    assert_eq!(container, "qcow2");
+    assert_eq!(md5, media_md5(&raw).1);
+    let info = stdout(&["info", child.to_str().unwrap()]);
+    assert!(info.contains("snapshot of"), "{info}");
+    assert!(
+        info.contains(base.file_name().unwrap().to_str().unwrap()),
+        "{info}"
+    );
+    // Without its parent beside it, a snapshot is refused (exit 4), never
+    // read as if the parent were zeros.
+    let alone = tmp.path().join("alone");
+    std::fs::create_dir(&alone).unwrap();
+    std::fs::copy(&child, alone.join("child.qcow2")).unwrap();
     let out = exhibit()
-        .args(["hash", child.to_str().unwrap()])
+        .args(["hash", alone.join("child.qcow2").to_str().unwrap()])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(4), "damaged or unsupported");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("backing"), "{err}");
+    assert!(err.contains("parent"), "{err}");
 }

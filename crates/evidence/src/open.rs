@@ -13,13 +13,13 @@ pub enum ContainerKind {
     SplitRaw,
     /// Expert Witness Format (EnCase / FTK Imager / ewfacquire `.E01`).
     Ewf,
-    /// Microsoft Virtual PC / Hyper-V VHD (fixed or dynamic).
+    /// Microsoft Virtual PC / Hyper-V VHD (fixed, dynamic or differencing).
     Vhd,
     /// Microsoft Hyper-V VHDX.
     Vhdx,
-    /// VMware VMDK (sparse, stream-optimized, flat; one file or split).
+    /// VMware VMDK (sparse, stream-optimized, flat; one file or split; snapshots).
     Vmdk,
-    /// QEMU copy-on-write version 2 or 3.
+    /// QEMU copy-on-write version 2 or 3 (with or without a backing file).
     Qcow2,
 }
 

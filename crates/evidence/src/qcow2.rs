@@ -3,15 +3,19 @@
 //! unallocated). Only the active state is read: internal snapshots are the
 //! VM's past, the active L1 table is what it saw last.
 //!
-//! Images that need something else to be read whole (a backing file, an
-//! external data file, a key) are refused with the reason, not read as zeros.
+//! A backing file (a snapshot's parent: clusters the image never wrote are
+//! the parent's) must lie beside the image ([`crate::virt::open_parent`]);
+//! QCOW2 records only its name, no identity to check. Images that need
+//! something else to be read whole (an external data file, a key) are
+//! refused with the reason, not read as zeros.
 
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use crate::virt::{
-    be_u32, be_u64, corrupt, unsupported, Backing, Codec, Layout, Span, VirtualSource, MAX_PACKED,
+    be_u32, be_u64, corrupt, open_parent, unsupported, Backing, Codec, Layout, Span, VirtualSource,
+    MAX_PACKED,
 };
 use crate::{ContainerKind, EvidenceError};
 
@@ -39,9 +43,13 @@ const INCOMPAT_COMPRESSION: u64 = 1 << 3;
 const INCOMPAT_EXTL2: u64 = 1 << 4;
 /// Header extension naming the external data file.
 const EXT_DATA_FILE: u32 = 0x4441_5441;
+/// Header extension naming the backing file's format (reported only: the
+/// parent's kind is detected from its content).
+const EXT_BACKING_FORMAT: u32 = 0xE279_2ACA;
 
-/// Opens a QCOW2 image read-only.
-pub(crate) fn open_in(path: &Path, _depth: u32) -> Result<VirtualSource, EvidenceError> {
+/// Opens a QCOW2 image read-only, `depth` parents below the disk the
+/// examiner named (its backing file, if any, one level deeper).
+pub(crate) fn open_in(path: &Path, depth: u32) -> Result<VirtualSource, EvidenceError> {
     let b = Backing::open(path)?;
     let mut head = vec![0u8; b.len.min(112) as usize];
     b.read_exact(0, &mut head, "QCOW2 header")?;
@@ -111,20 +119,14 @@ pub(crate) fn open_in(path: &Path, _depth: u32) -> Result<VirtualSource, Evidenc
         }
     }
 
+    // As QEMU: no name (offset 0, or an empty name) means no backing file.
     let backing_offset = be_u64(&head, 8);
     let backing_size = u64::from(be_u32(&head, 16));
-    if backing_offset != 0 && backing_size != 0 {
-        let name = read_name(&b, backing_offset, backing_size)
-            .map(|n| format!("\"{n}\""))
-            .unwrap_or_else(|| "(name unreadable)".into());
-        return Err(unsupported(
-            path,
-            format!(
-                "differencing QCOW2: unwritten clusters come from the backing file {name}; \
-                 open the backing image, or a `qemu-img convert` of this one"
-            ),
-        ));
-    }
+    let backing_name = if backing_offset != 0 && backing_size != 0 {
+        Some(read_name(&b, backing_offset, backing_size)?).filter(|n| !n.is_empty())
+    } else {
+        None
+    };
 
     if incompat & INCOMPAT_DATA_FILE != 0 {
         let name = extension(&b, header_len, cluster, EXT_DATA_FILE)
@@ -218,9 +220,28 @@ pub(crate) fn open_in(path: &Path, _depth: u32) -> Result<VirtualSource, Evidenc
         .map(|c| be_u64(c, 0))
         .collect::<Vec<_>>();
 
+    // Opened once the image itself is known to be readable.
+    let parent = match &backing_name {
+        Some(name) => Some(open_parent(path, name, depth)?),
+        None => None,
+    };
+
     let mut format = format!("QCOW2 v{version}");
     let snapshots = be_u32(&head, 60);
     let mut notes = Vec::new();
+    if let Some(parent) = &parent {
+        let recorded = extension(&b, header_len, cluster, EXT_BACKING_FORMAT).map(|f| {
+            String::from_utf8_lossy(&f)
+                .trim_end_matches('\0')
+                .to_string()
+        });
+        if let Some(recorded) = recorded.filter(|r| !same_format(r, parent.kind())) {
+            notes.push(format!(
+                "backing format recorded as {recorded:?}, read as {}",
+                parent.kind().name()
+            ));
+        }
+    }
     if snapshots > 0 {
         notes.push(format!(
             "{snapshots} internal snapshot{}, active state read",
@@ -241,26 +262,60 @@ pub(crate) fn open_in(path: &Path, _depth: u32) -> Result<VirtualSource, Evidenc
         l1_offset,
         l1,
         file_len: b.len,
+        has_parent: parent.is_some(),
         cache_max: ((L2_CACHE_BYTES >> cluster_bits) as usize).clamp(1, L2_CACHE_MAX),
         cache: Mutex::new(L2Cache::default()),
     };
-    VirtualSource::new(
+    let src = VirtualSource::new(
         ContainerKind::Qcow2,
         format,
         vec![b],
         size,
         Box::new(layout),
-    )
+    )?;
+    Ok(match parent {
+        Some(parent) => src.with_parent(parent),
+        None => src,
+    })
 }
 
-/// A file name stored in the header area, if it lies within the file.
-fn read_name(b: &Backing, offset: u64, size: u64) -> Option<String> {
-    if size > MAX_BACKING_NAME || offset.checked_add(size)? > b.len {
-        return None;
+/// The backing file name stored in the header area (UTF-8, lossily).
+fn read_name(b: &Backing, offset: u64, size: u64) -> Result<String, EvidenceError> {
+    if size > MAX_BACKING_NAME {
+        return Err(corrupt(
+            &b.path,
+            16,
+            format!("backing file name of {size} bytes (QEMU allows {MAX_BACKING_NAME})"),
+        ));
+    }
+    if offset.checked_add(size).is_none_or(|end| end > b.len) {
+        return Err(corrupt(
+            &b.path,
+            8,
+            format!(
+                "backing file name ({size} bytes at {offset}) lies beyond the end of the file ({} bytes)",
+                b.len
+            ),
+        ));
     }
     let mut buf = vec![0u8; size as usize];
-    b.read_exact(offset, &mut buf, "backing file name").ok()?;
-    Some(String::from_utf8_lossy(&buf).into_owned())
+    b.read_exact(offset, &mut buf, "backing file name")?;
+    // QEMU reads the name as a C string: it ends at the first NUL.
+    let end = buf.iter().position(|&c| c == 0).unwrap_or(buf.len());
+    Ok(String::from_utf8_lossy(&buf[..end]).into_owned())
+}
+
+/// Whether QEMU's name for a format (`-F`) is the kind the parent was
+/// detected as.
+fn same_format(qemu: &str, kind: ContainerKind) -> bool {
+    matches!(
+        (qemu, kind),
+        ("raw", ContainerKind::Raw | ContainerKind::SplitRaw)
+            | ("qcow2", ContainerKind::Qcow2)
+            | ("vmdk", ContainerKind::Vmdk)
+            | ("vpc", ContainerKind::Vhd)
+            | ("vhdx", ContainerKind::Vhdx)
+    )
 }
 
 /// The data of header extension `want` (v3: after the header, in the first
@@ -300,6 +355,8 @@ struct Qcow2 {
     /// Only the entries the disk size needs.
     l1: Vec<u64>,
     file_len: u64,
+    /// Unallocated clusters read from the backing file (else zeros).
+    has_parent: bool,
     cache_max: usize,
     cache: Mutex<L2Cache>,
 }
@@ -362,9 +419,30 @@ impl Qcow2 {
     }
 }
 
-/// An L2 entry that reads as zeros here (no backing file is ever used).
-fn reads_zero(e: u64) -> bool {
-    e & COMPRESSED == 0 && (e & ZERO_FLAG != 0 || e & OFFSET_MASK == 0)
+/// How an L2 entry that is not compressed reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Plain {
+    /// Zeros: the zero flag (even over a backing file), or unallocated
+    /// without one.
+    Zero,
+    /// Unallocated: the backing file's bytes.
+    Parent,
+    /// Stored in this file.
+    Data,
+}
+
+impl Qcow2 {
+    fn plain(&self, e: u64) -> Plain {
+        if e & ZERO_FLAG != 0 {
+            Plain::Zero
+        } else if e & OFFSET_MASK != 0 {
+            Plain::Data
+        } else if self.has_parent {
+            Plain::Parent
+        } else {
+            Plain::Zero
+        }
+    }
 }
 
 impl Layout for Qcow2 {
@@ -387,8 +465,11 @@ impl Layout for Qcow2 {
         let l1_end = (l1_index + 1) << l1_shift;
         let l2_at = l1_entry & OFFSET_MASK;
         if l2_at == 0 {
-            return Ok(Span::Zero {
-                len: l1_end - offset,
+            let len = l1_end - offset;
+            return Ok(if self.has_parent {
+                Span::Parent { len }
+            } else {
+                Span::Zero { len }
             });
         }
         let l1_pos = self.l1_offset + l1_index * 8;
@@ -421,10 +502,14 @@ impl Layout for Qcow2 {
         if entry & COMPRESSED != 0 {
             return self.packed(entry, offset - within, entry_pos(first));
         }
-        if reads_zero(entry) {
-            let n = run(&|_, e| reads_zero(e));
-            return Ok(Span::Zero {
-                len: (n << cb) - within,
+        let class = self.plain(entry);
+        if class != Plain::Data {
+            let n = run(&|_, e| e & COMPRESSED == 0 && self.plain(e) == class);
+            let len = (n << cb) - within;
+            return Ok(if class == Plain::Parent {
+                Span::Parent { len }
+            } else {
+                Span::Zero { len }
             });
         }
         let host = entry & OFFSET_MASK;
@@ -606,21 +691,351 @@ mod tests {
         same_bytes(&src, &expected);
     }
 
+    /// Runs `prog ARGS` (qemu-img, qemu-io) in `dir`, so that backing file
+    /// names given relative stay relative; `None` where it is not installed.
+    fn qemu(dir: &Path, prog: &str, args: &[&str]) -> Option<()> {
+        match Command::new(prog).args(args).current_dir(dir).output() {
+            Ok(o) if o.status.success() => Some(()),
+            Ok(o) => panic!("{prog} {args:?}: {}", String::from_utf8_lossy(&o.stderr)),
+            Err(_) => {
+                eprintln!("SKIP: {prog} not installed");
+                None
+            }
+        }
+    }
+
+    /// `qemu-img create` of `child` over `backing` (of format `fmt`), with
+    /// extra arguments (options, a size) after the name.
+    fn snapshot(dir: &Path, backing: &str, fmt: &str, child: &str, extra: &[&str]) -> Option<()> {
+        let args = [
+            "create", "-q", "-f", "qcow2", "-b", backing, "-F", fmt, child,
+        ];
+        qemu(dir, "qemu-img", &[&args[..], extra].concat())
+    }
+
+    /// `qemu-io -c CMD…` on a QCOW2 image.
+    fn qemu_io(dir: &Path, img: &str, cmds: &[&str]) -> Option<()> {
+        let mut args = vec!["-f", "qcow2"];
+        for c in cmds {
+            args.extend(["-c", c]);
+        }
+        args.push(img);
+        qemu(dir, "qemu-io", &args)
+    }
+
+    /// `pattern` written over `[at, at + len)` of `data`.
+    fn put(data: &mut [u8], at: usize, len: usize, pattern: u8) {
+        data[at..at + len].fill(pattern);
+    }
+
+    /// Writes in a child: a pattern, explicit zeros over the parent's data
+    /// (the zero flag in v3), a compressed cluster, and a write off any
+    /// cluster boundary (QEMU copies the rest of its clusters up).
+    const WRITES: [&str; 4] = [
+        "write -P 0xab 1M 64k",
+        "write -z 5M 64k",
+        "write -c -P 0x77 7M 64k",
+        "write -P 0xcd 3000k 100k",
+    ];
+
+    fn written(mut data: Vec<u8>) -> Vec<u8> {
+        put(&mut data, 1 << 20, 64 << 10, 0xab);
+        put(&mut data, 5 << 20, 64 << 10, 0);
+        put(&mut data, 7 << 20, 64 << 10, 0x77);
+        put(&mut data, 3000 << 10, 100 << 10, 0xcd);
+        data
+    }
+
     #[test]
-    fn qcow2_backing_file_refused() {
+    fn qcow2_backing_qcow2() {
+        for (child, options, version) in [
+            ("child.qcow2", "compat=1.1", "QCOW2 v3"),
+            ("child2.qcow2", "compat=0.10", "QCOW2 v2"),
+            ("child4k.qcow2", "cluster_size=4096", "QCOW2 v3"),
+        ] {
+            let d = tempfile::tempdir().unwrap();
+            let (raw, data) = raw_image(d.path());
+            let Some(_) = convert(&raw, &d.path().join("base.qcow2"), "qcow2", "") else {
+                return;
+            };
+            if snapshot(d.path(), "base.qcow2", "qcow2", child, &["-o", options]).is_none() {
+                return;
+            }
+            // Before any write the child reads as its parent.
+            let src = open(&d.path().join(child)).unwrap();
+            assert_eq!(src.format(), format!("{version} (snapshot of base.qcow2)"));
+            same_bytes(&src, &data);
+            drop(src);
+            if qemu_io(d.path(), child, &WRITES).is_none() {
+                return;
+            }
+            let src = open(&d.path().join(child)).unwrap();
+            assert_eq!(
+                src.paths(),
+                vec![d.path().join(child), d.path().join("base.qcow2")]
+            );
+            same_bytes(&src, &written(data));
+        }
+    }
+
+    #[test]
+    fn qcow2_backing_raw() {
         let d = tempfile::tempdir().unwrap();
-        let base = d.path().join("base.qcow2");
-        let child = d.path().join("child.qcow2");
-        let (b, c) = (base.to_str().unwrap(), child.to_str().unwrap());
-        if qemu_img(&["create", "-q", "-f", "qcow2", b, "1M"]).is_none()
-            || qemu_img(&["create", "-q", "-f", "qcow2", "-b", b, "-F", "qcow2", c]).is_none()
+        let (_, data) = raw_image(d.path());
+        if snapshot(d.path(), "disk.raw", "raw", "child.qcow2", &[]).is_none()
+            || qemu_io(d.path(), "child.qcow2", &WRITES).is_none()
         {
             return;
         }
-        let what = unsupported_what(open(&child));
-        assert!(what.contains("base.qcow2"), "{what}");
-        assert!(what.contains("backing"), "{what}");
-        assert!(open(&base).is_ok());
+        let src = open(&d.path().join("child.qcow2")).unwrap();
+        assert_eq!(src.format(), "QCOW2 v3 (snapshot of disk.raw)");
+        same_bytes(&src, &written(data));
+    }
+
+    #[test]
+    fn qcow2_backing_format_mismatch_reported() {
+        // Recorded as raw, but the parent is a QCOW2 image: QEMU would read
+        // its container bytes; it is read as QCOW2 and the difference said.
+        let d = tempfile::tempdir().unwrap();
+        let (raw, data) = raw_image(d.path());
+        let Some(_) = convert(&raw, &d.path().join("base.qcow2"), "qcow2", "") else {
+            return;
+        };
+        let base_len = std::fs::metadata(d.path().join("base.qcow2"))
+            .unwrap()
+            .len();
+        let size = (40u64 << 20).to_string();
+        if snapshot(d.path(), "base.qcow2", "raw", "child.qcow2", &[&size]).is_none() {
+            return;
+        }
+        assert!(base_len < 40 << 20);
+        let src = open(&d.path().join("child.qcow2")).unwrap();
+        assert_eq!(
+            src.format(),
+            "QCOW2 v3 (backing format recorded as \"raw\", read as qcow2) (snapshot of base.qcow2)"
+        );
+        same_bytes(&src, &data);
+    }
+
+    #[test]
+    fn qcow2_child_larger_than_base() {
+        let d = tempfile::tempdir().unwrap();
+        let (raw, data) = raw_image(d.path());
+        let Some(_) = convert(&raw, &d.path().join("base.qcow2"), "qcow2", "") else {
+            return;
+        };
+        let edge = (40 << 20) - (32 << 10);
+        let across = format!("write -P 0x22 {edge} 64k");
+        if snapshot(d.path(), "base.qcow2", "qcow2", "child.qcow2", &["64M"]).is_none()
+            || qemu_io(d.path(), "child.qcow2", &[&across, "write -P 0x11 50M 64k"]).is_none()
+        {
+            return;
+        }
+        let mut expected = data;
+        expected.resize(64 << 20, 0);
+        put(&mut expected, edge, 64 << 10, 0x22);
+        put(&mut expected, 50 << 20, 64 << 10, 0x11);
+        same_bytes(&open(&d.path().join("child.qcow2")).unwrap(), &expected);
+    }
+
+    #[test]
+    fn qcow2_grandchild_chain() {
+        let d = tempfile::tempdir().unwrap();
+        let (raw, data) = raw_image(d.path());
+        let Some(_) = convert(&raw, &d.path().join("base.qcow2"), "qcow2", "") else {
+            return;
+        };
+        if snapshot(d.path(), "base.qcow2", "qcow2", "mid.qcow2", &[]).is_none()
+            || qemu_io(d.path(), "mid.qcow2", &WRITES).is_none()
+            || snapshot(d.path(), "mid.qcow2", "qcow2", "top.qcow2", &[]).is_none()
+            || qemu_io(
+                d.path(),
+                "top.qcow2",
+                &[
+                    "write -z 1M 32k",
+                    "write -P 0x33 5M 4k",
+                    "write -P 0x44 20M 1M",
+                    // Written, then zeroed: the zero flag on an allocated
+                    // cluster.
+                    "write -P 0x55 9M 64k",
+                    "write -z 9M 64k",
+                ],
+            )
+            .is_none()
+        {
+            return;
+        }
+        let mut expected = written(data);
+        put(&mut expected, 1 << 20, 32 << 10, 0);
+        put(&mut expected, 5 << 20, 4 << 10, 0x33);
+        put(&mut expected, 20 << 20, 1 << 20, 0x44);
+        put(&mut expected, 9 << 20, 64 << 10, 0);
+        let src = open(&d.path().join("top.qcow2")).unwrap();
+        assert_eq!(src.format(), "QCOW2 v3 (snapshot of mid.qcow2)");
+        assert_eq!(
+            src.paths(),
+            ["top.qcow2", "mid.qcow2", "base.qcow2"].map(|n| d.path().join(n))
+        );
+        same_bytes(&src, &expected);
+    }
+
+    #[test]
+    fn qcow2_backing_found_beside_the_child() {
+        // Named by an absolute path elsewhere (the machine it was made on):
+        // the copy beside the child is read, never the file elsewhere.
+        let d = tempfile::tempdir().unwrap();
+        let elsewhere = d.path().join("elsewhere");
+        let here = d.path().join("here");
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        std::fs::create_dir_all(here.join("parents")).unwrap();
+        let (raw, data) = raw_image(d.path());
+        let Some(_) = convert(&raw, &here.join("base.qcow2"), "qcow2", "") else {
+            return;
+        };
+        std::fs::copy(here.join("base.qcow2"), here.join("parents/base.qcow2")).unwrap();
+        // The file elsewhere holds other bytes (same size).
+        let other = d.path().join("other.raw");
+        std::fs::write(&other, vec![0xeeu8; 40 << 20]).unwrap();
+        convert(&other, &elsewhere.join("base.qcow2"), "qcow2", "");
+        let abs = elsewhere.join("base.qcow2");
+        if snapshot(&here, abs.to_str().unwrap(), "qcow2", "child.qcow2", &[]).is_none()
+            || qemu_io(&here, "child.qcow2", &["write -P 0xab 1M 64k"]).is_none()
+        {
+            return;
+        }
+        let mut expected = data.clone();
+        put(&mut expected, 1 << 20, 64 << 10, 0xab);
+        let src = open(&here.join("child.qcow2")).unwrap();
+        assert_eq!(src.paths()[1], here.join("base.qcow2"));
+        same_bytes(&src, &expected);
+
+        // A relative name into a subfolder is followed there.
+        if snapshot(&here, "parents/base.qcow2", "qcow2", "sub.qcow2", &[]).is_none() {
+            return;
+        }
+        let src = open(&here.join("sub.qcow2")).unwrap();
+        assert_eq!(src.paths()[1], here.join("parents/base.qcow2"));
+        same_bytes(&src, &data);
+    }
+
+    #[test]
+    fn qcow2_missing_backing_is_error() {
+        let d = tempfile::tempdir().unwrap();
+        let base = d.path().join("base.qcow2");
+        if qemu(
+            d.path(),
+            "qemu-img",
+            &["create", "-q", "-f", "qcow2", "base.qcow2", "1M"],
+        )
+        .is_none()
+            || snapshot(d.path(), "base.qcow2", "qcow2", "child.qcow2", &[]).is_none()
+        {
+            return;
+        }
+        assert!(open(&d.path().join("child.qcow2")).is_ok());
+        std::fs::remove_file(&base).unwrap();
+        match open(&d.path().join("child.qcow2")) {
+            Err(e @ EvidenceError::MissingSegment { .. }) => {
+                assert!(e.to_string().contains("base.qcow2"), "{e}")
+            }
+            other => panic!("expected MissingSegment, got {other:?}"),
+        }
+        // A parent whose own parent is missing: the error names that one.
+        if qemu(
+            d.path(),
+            "qemu-img",
+            &["create", "-q", "-f", "qcow2", "base.qcow2", "1M"],
+        )
+        .is_none()
+            || snapshot(d.path(), "child.qcow2", "qcow2", "top.qcow2", &[]).is_none()
+        {
+            return;
+        }
+        std::fs::remove_file(&base).unwrap();
+        let e = open(&d.path().join("top.qcow2")).unwrap_err();
+        assert!(e.to_string().contains("base.qcow2"), "{e}");
+    }
+
+    /// Overwrites the backing file name in the header of `img` with one of
+    /// the same length.
+    fn rename_backing(img: &Path, name: &str) {
+        let mut bytes = std::fs::read(img).unwrap();
+        let at = be_u64(&bytes, 8) as usize;
+        let len = be_u32(&bytes, 16) as usize;
+        assert_eq!(len, name.len());
+        bytes[at..at + len].copy_from_slice(name.as_bytes());
+        std::fs::write(img, &bytes).unwrap();
+    }
+
+    #[test]
+    fn qcow2_backing_loops_are_errors() {
+        let d = tempfile::tempdir().unwrap();
+        if qemu(
+            d.path(),
+            "qemu-img",
+            &["create", "-q", "-f", "qcow2", "base.qcow2", "1M"],
+        )
+        .is_none()
+            || snapshot(d.path(), "base.qcow2", "qcow2", "self.qcow2", &[]).is_none()
+            || snapshot(d.path(), "base.qcow2", "qcow2", "a.qcow2", &[]).is_none()
+            || snapshot(d.path(), "base.qcow2", "qcow2", "b.qcow2", &[]).is_none()
+        {
+            return;
+        }
+        // Names itself.
+        rename_backing(&d.path().join("self.qcow2"), "self.qcow2");
+        let e = open(&d.path().join("self.qcow2")).unwrap_err();
+        assert!(e.to_string().contains("itself"), "{e}");
+        // a → b → a: bounded by the chain depth.
+        rename_backing(&d.path().join("a.qcow2"), "b.qcow2\0\0\0");
+        rename_backing(&d.path().join("b.qcow2"), "a.qcow2\0\0\0");
+        let e = open(&d.path().join("a.qcow2")).unwrap_err();
+        assert!(matches!(e, EvidenceError::Corrupt { .. }), "{e}");
+    }
+
+    #[test]
+    fn qcow2_backing_name_out_of_bounds_is_error() {
+        let d = tempfile::tempdir().unwrap();
+        if qemu(
+            d.path(),
+            "qemu-img",
+            &["create", "-q", "-f", "qcow2", "base.qcow2", "1M"],
+        )
+        .is_none()
+            || snapshot(d.path(), "base.qcow2", "qcow2", "child.qcow2", &[]).is_none()
+        {
+            return;
+        }
+        let img = d.path().join("child.qcow2");
+        let orig = std::fs::read(&img).unwrap();
+        for (at, value) in [(8, u64::MAX - 4), (8, 1 << 40)] {
+            let mut bytes = orig.clone();
+            bytes[at..at + 8].copy_from_slice(&value.to_be_bytes());
+            std::fs::write(&img, &bytes).unwrap();
+            assert!(
+                matches!(open(&img), Err(EvidenceError::Corrupt { .. })),
+                "offset {value}"
+            );
+        }
+        let mut bytes = orig.clone();
+        bytes[16..20].copy_from_slice(&4096u32.to_be_bytes());
+        std::fs::write(&img, &bytes).unwrap();
+        assert!(matches!(open(&img), Err(EvidenceError::Corrupt { .. })));
+        // An empty name is no backing file (as QEMU reads it); so is one
+        // that ends (a C string) before its first byte.
+        let no_backing = |bytes: &[u8]| {
+            std::fs::write(&img, bytes).unwrap();
+            let src = open(&img).unwrap();
+            assert_eq!(src.format(), "QCOW2 v3");
+            same_bytes(&src, &vec![0u8; 1 << 20]);
+        };
+        let mut bytes = orig.clone();
+        bytes[16..20].copy_from_slice(&0u32.to_be_bytes());
+        no_backing(&bytes);
+        let mut bytes = orig.clone();
+        let name = be_u64(&bytes, 8) as usize;
+        bytes[name..name + 10].fill(0);
+        no_backing(&bytes);
     }
 
     #[test]

@@ -4,16 +4,20 @@
 //! twoGbMaxExtent…, VMFS). The layout follows VMware's "Virtual Disk Format
 //! 5.0" and what QEMU and libvmdk read.
 //!
-//! Differencing disks (snapshots: `parentCID` set), ESX redo logs (`COWD`),
-//! SEsparse extents and raw device mappings are refused with a clear error.
+//! Differencing disks (snapshots: `parentCID` set) read what they never
+//! wrote from the parent their `parentFileNameHint` names, found beside them;
+//! the parent's `CID` must be the child's `parentCID` (else the parent changed
+//! after the snapshot, and the disk read would be one that never existed).
+//! ESX redo logs (`COWD`), SEsparse extents and raw device mappings are
+//! refused with a clear error.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use crate::virt::{
-    corrupt, le_u16, le_u32, le_u64, unsupported, Backing, Codec, Layout, Span, VirtualSource,
-    MAX_PACKED,
+    corrupt, le_u16, le_u32, le_u64, open_parent, unsupported, Backing, Codec, Layout, Span,
+    VirtualSource, MAX_PACKED,
 };
 use crate::{ContainerKind, EvidenceError};
 
@@ -41,10 +45,13 @@ const MAX_EXTENTS: usize = 1 << 16;
 /// Grain tables kept for the whole disk (at most 2 KiB each).
 const CACHE_TABLES: usize = 4096;
 const MAX_HINT: usize = 256;
+/// The `parentCID` of a disk without a parent.
+const CID_NOPARENT: &str = "ffffffff";
 
 /// Opens a VMDK image read-only: a sparse file (monolithicSparse,
-/// streamOptimized, or one sparse extent) or a text descriptor.
-pub(crate) fn open_in(path: &Path, _depth: u32) -> Result<VirtualSource, EvidenceError> {
+/// streamOptimized, or one sparse extent) or a text descriptor. `depth` is
+/// how many parents below the disk the examiner named this one is.
+pub(crate) fn open_in(path: &Path, depth: u32) -> Result<VirtualSource, EvidenceError> {
     let b = Backing::open(path)?;
     if b.len == 0 {
         return Err(EvidenceError::Empty {
@@ -56,11 +63,11 @@ pub(crate) fn open_in(path: &Path, _depth: u32) -> Result<VirtualSource, Evidenc
         b.read_exact(0, &mut magic, "signature")?;
     }
     if &magic == MAGIC_SPARSE {
-        open_monolithic(b)
+        open_monolithic(b, depth)
     } else if &magic == MAGIC_COWD {
         Err(cowd(path))
     } else {
-        open_descriptor(b)
+        open_descriptor(b, depth)
     }
 }
 
@@ -72,15 +79,16 @@ fn cowd(path: &Path) -> EvidenceError {
 }
 
 /// A single sparse file: its header gives the capacity; its embedded
-/// descriptor (if any) is read only to refuse a snapshot.
-fn open_monolithic(b: Backing) -> Result<VirtualSource, EvidenceError> {
+/// descriptor (if any) names the parent of a snapshot.
+fn open_monolithic(b: Backing, depth: u32) -> Result<VirtualSource, EvidenceError> {
     let info = open_sparse(&b, 0)?;
-    let mut create_type = None;
-    if let Some(text) = &info.descriptor {
-        let d = Descriptor::parse(text);
-        refuse_differencing(&b.path, &d)?;
-        create_type = d.create_type;
-    }
+    let d = info
+        .descriptor
+        .as_deref()
+        .map(Descriptor::parse)
+        .unwrap_or_default();
+    let parent_cid = parent_cid(&b.path, &d)?;
+    let create_type = d.create_type;
     let derived = if info.map.compressed {
         "streamOptimized"
     } else {
@@ -88,42 +96,52 @@ fn open_monolithic(b: Backing) -> Result<VirtualSource, EvidenceError> {
     };
     let format = format!("VMDK {}", create_type.as_deref().unwrap_or(derived));
     let media_len = info.capacity * SECTOR;
-    let layout = VmdkLayout::new(vec![Extent {
-        start: 0,
-        len: media_len,
-        map: Map::Sparse(info.map),
-    }]);
-    VirtualSource::new(
+    let layout = VmdkLayout::new(
+        vec![Extent {
+            start: 0,
+            len: media_len,
+            map: Map::Sparse(info.map),
+        }],
+        parent_cid.is_some(),
+    );
+    let path = b.path.clone();
+    let disk = VirtualSource::new(
         ContainerKind::Vmdk,
         format,
         vec![b],
         media_len,
         Box::new(layout),
-    )
+    )?;
+    with_parent(disk, &path, parent_cid, d.parent_hint.as_deref(), depth)
 }
 
-/// A text descriptor naming its extents, which concatenate into the disk.
-fn open_descriptor(b: Backing) -> Result<VirtualSource, EvidenceError> {
-    let path = b.path.clone();
-    if b.len > MAX_DESCRIPTOR {
-        return Err(corrupt(
-            &path,
+/// The text of a descriptor file, or an error saying the file is none.
+fn descriptor_text(b: &Backing) -> Result<String, EvidenceError> {
+    let not_vmdk = || {
+        corrupt(
+            &b.path,
             0,
             "neither a sparse extent (no KDMV signature) nor a text descriptor",
-        ));
+        )
+    };
+    if b.len > MAX_DESCRIPTOR {
+        return Err(not_vmdk());
     }
     let mut raw = vec![0u8; b.len as usize];
     b.read_exact(0, &mut raw, "descriptor")?;
     let text = text_until_nul(&raw);
     if !text.contains("# Disk DescriptorFile") && !text.contains("createType") {
-        return Err(corrupt(
-            &path,
-            0,
-            "neither a sparse extent (no KDMV signature) nor a text descriptor",
-        ));
+        return Err(not_vmdk());
     }
+    Ok(text)
+}
+
+/// A text descriptor naming its extents, which concatenate into the disk.
+fn open_descriptor(b: Backing, depth: u32) -> Result<VirtualSource, EvidenceError> {
+    let path = b.path.clone();
+    let text = descriptor_text(&b)?;
     let d = Descriptor::parse(&text);
-    refuse_differencing(&path, &d)?;
+    let parent_cid = parent_cid(&path, &d)?;
     if let Some(t) = &d.create_type {
         let raw_device = [
             "fullDevice",
@@ -186,7 +204,18 @@ fn open_descriptor(b: Backing) -> Result<VirtualSource, EvidenceError> {
                 }
                 let info = open_sparse(&ext, files.len())?;
                 if let Some(text) = &info.descriptor {
-                    refuse_differencing(&ext.path, &Descriptor::parse(text))?;
+                    let inner = Descriptor::parse(text);
+                    if parent_cid.is_none() && parent_cid_of(&inner).is_some() {
+                        return Err(corrupt(
+                            &ext.path,
+                            0,
+                            format!(
+                                "this extent's own descriptor makes it a snapshot (parentCID {}), while {} names no parent: mixed-up files",
+                                inner.parent_cid.as_deref().map(printable).unwrap_or_default(),
+                                path.display()
+                            ),
+                        ));
+                    }
                 }
                 if info.capacity < line.sectors {
                     return Err(corrupt(
@@ -230,13 +259,14 @@ fn open_descriptor(b: Backing) -> Result<VirtualSource, EvidenceError> {
             .ok_or_else(|| corrupt(&path, *at, "extents add up to more than 2^48 sectors"))?;
     }
     let format = format!("VMDK {}", d.create_type.as_deref().unwrap_or("descriptor"));
-    VirtualSource::new(
+    let disk = VirtualSource::new(
         ContainerKind::Vmdk,
         format,
         files,
         start,
-        Box::new(VmdkLayout::new(extents)),
-    )
+        Box::new(VmdkLayout::new(extents, parent_cid.is_some())),
+    )?;
+    with_parent(disk, &path, parent_cid, d.parent_hint.as_deref(), depth)
 }
 
 /// Opens an extent named by a descriptor, beside it. Absolute names are
@@ -269,23 +299,109 @@ fn open_extent(
     })
 }
 
-fn refuse_differencing(path: &Path, d: &Descriptor) -> Result<(), EvidenceError> {
-    let child = d
-        .parent_cid
+/// The child's `parentCID` when the descriptor makes the disk a snapshot
+/// (one other than `ffffffff`).
+fn parent_cid_of(d: &Descriptor) -> Option<&str> {
+    d.parent_cid
         .as_deref()
-        .is_some_and(|c| !c.eq_ignore_ascii_case("ffffffff"));
-    if !child && d.parent_hint.is_none() {
-        return Ok(());
-    }
-    let parent = match (&d.parent_hint, &d.parent_cid) {
-        (Some(h), _) => printable(h),
-        (None, Some(c)) => format!("the disk with CID {}", printable(c)),
-        (None, None) => "its parent".to_string(),
+        .filter(|c| !c.eq_ignore_ascii_case(CID_NOPARENT))
+}
+
+/// The CID of the parent a snapshot was taken of, or `None` for a disk
+/// without a parent. A descriptor naming a parent file while its `parentCID`
+/// says it has none is refused: which of the two is right cannot be told.
+fn parent_cid(path: &Path, d: &Descriptor) -> Result<Option<u32>, EvidenceError> {
+    let hint = d.parent_hint.as_deref().filter(|h| !h.is_empty());
+    let Some(cid) = parent_cid_of(d) else {
+        if let Some(h) = hint {
+            return Err(corrupt(
+                path,
+                0,
+                format!(
+                    "the descriptor names a parent disk ({}) but its parentCID says it has none: a damaged or edited descriptor",
+                    printable(h)
+                ),
+            ));
+        }
+        return Ok(None);
     };
-    Err(unsupported(
-        path,
-        format!("differencing VMDK (a snapshot of {parent}): open the parent image, or a consolidated copy"),
-    ))
+    let value = parse_cid(cid).ok_or_else(|| {
+        corrupt(
+            path,
+            0,
+            format!("parentCID {}: not a hexadecimal CID", printable(cid)),
+        )
+    })?;
+    if hint.is_none() {
+        return Err(corrupt(
+            path,
+            0,
+            format!(
+                "differencing VMDK (a snapshot of the disk with CID {}) whose parent is not named (no parentFileNameHint): open the parent image, or a consolidated copy",
+                printable(cid)
+            ),
+        ));
+    }
+    Ok(Some(value))
+}
+
+fn parse_cid(s: &str) -> Option<u32> {
+    let s = s.trim();
+    if s.is_empty() || s.len() > 8 {
+        return None;
+    }
+    u32::from_str_radix(s, 16).ok()
+}
+
+/// Joins a snapshot to its parent (`hint`, beside `path`), after checking
+/// that the parent is the disk the snapshot was taken of.
+fn with_parent(
+    disk: VirtualSource,
+    path: &Path,
+    parent_cid: Option<u32>,
+    hint: Option<&str>,
+    depth: u32,
+) -> Result<VirtualSource, EvidenceError> {
+    let (Some(want), Some(hint)) = (parent_cid, hint) else {
+        return Ok(disk);
+    };
+    let parent = open_parent(path, hint, depth)?;
+    if parent.kind() == ContainerKind::Vmdk {
+        if let Some(first) = parent.files().first() {
+            let cid = recorded_cid(first)?;
+            if cid.as_deref().and_then(parse_cid) != Some(want) {
+                let what = match cid {
+                    Some(c) => format!(
+                        "parentCID {want:08x} does not match the CID {} of parent {}: the parent was changed after this snapshot was taken, or is another disk",
+                        printable(&c),
+                        first.display()
+                    ),
+                    None => format!(
+                        "parentCID {want:08x}, but parent {} records no CID: it cannot be told to be the disk this snapshot was taken of",
+                        first.display()
+                    ),
+                };
+                return Err(corrupt(path, 0, what));
+            }
+        }
+    }
+    Ok(disk.with_parent(parent))
+}
+
+/// The `CID` in the descriptor of a VMDK file: a text descriptor, or the one
+/// embedded in a sparse extent.
+fn recorded_cid(path: &Path) -> Result<Option<String>, EvidenceError> {
+    let b = Backing::open(path)?;
+    let mut magic = [0u8; 4];
+    if b.len >= 4 {
+        b.read_exact(0, &mut magic, "signature")?;
+    }
+    let text = if &magic == MAGIC_SPARSE {
+        open_sparse(&b, 0)?.descriptor
+    } else {
+        Some(descriptor_text(&b)?)
+    };
+    Ok(text.and_then(|t| Descriptor::parse(&t).cid))
 }
 
 /// Text from the file, safe to put in a message: control characters out,
@@ -306,6 +422,7 @@ fn text_until_nul(raw: &[u8]) -> String {
 #[derive(Debug, Default)]
 struct Descriptor {
     create_type: Option<String>,
+    cid: Option<String>,
     parent_cid: Option<String>,
     parent_hint: Option<String>,
     /// Extent lines: byte offset in the text, and the line's words.
@@ -341,6 +458,8 @@ impl Descriptor {
             let key = key.trim();
             if key.eq_ignore_ascii_case("createType") {
                 d.create_type = Some(printable(&value)).filter(|v| !v.is_empty());
+            } else if key.eq_ignore_ascii_case("CID") {
+                d.cid = Some(value);
             } else if key.eq_ignore_ascii_case("parentCID") {
                 d.parent_cid = Some(value);
             } else if key.eq_ignore_ascii_case("parentFileNameHint") {
@@ -619,15 +738,18 @@ type Table = Arc<Vec<u32>>;
 
 struct VmdkLayout {
     extents: Vec<Extent>,
+    /// A snapshot: what it never wrote is its parent's, not zeros.
+    has_parent: bool,
     /// Grain tables by (extent, directory index), loaded as needed; an empty
     /// table is an unallocated one.
     tables: Mutex<HashMap<(usize, u64), Table>>,
 }
 
 impl VmdkLayout {
-    fn new(extents: Vec<Extent>) -> Self {
+    fn new(extents: Vec<Extent>, has_parent: bool) -> Self {
         VmdkLayout {
             extents,
+            has_parent,
             tables: Mutex::new(HashMap::new()),
         }
     }
@@ -689,6 +811,15 @@ impl VmdkLayout {
         Ok(table)
     }
 
+    /// `len` bytes never written: the parent's in a snapshot, else zeros.
+    fn unwritten(&self, len: u64) -> Span {
+        if self.has_parent {
+            Span::Parent { len }
+        } else {
+            Span::Zero { len }
+        }
+    }
+
     fn sparse_span(
         &self,
         files: &[Backing],
@@ -706,13 +837,17 @@ impl VmdkLayout {
         if table.is_empty() {
             // A whole grain table unallocated.
             let end = ((gt_index + 1) * s.gtes * s.grain).min(e.len);
-            return Ok(Span::Zero { len: end - rel });
+            return Ok(self.unwritten(end - rel));
         }
         let gte = table
             .get((grain_index % s.gtes) as usize)
             .copied()
             .unwrap_or(0);
-        if gte == 0 || (gte == 1 && s.zeroed_gte) {
+        if gte == 0 {
+            return Ok(self.unwritten(grain_end - rel));
+        }
+        if gte == 1 && s.zeroed_gte {
+            // Explicitly zeroed, even in a snapshot.
             return Ok(Span::Zero {
                 len: grain_end - rel,
             });
@@ -1037,39 +1172,411 @@ mod tests {
         p
     }
 
-    #[test]
-    fn differencing_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("child-flat.vmdk"), vec![0u8; 4096]).unwrap();
-        let p = write_descriptor(
-            dir.path(),
-            "child.vmdk",
-            "parentCID=12345678\ncreateType=\"monolithicFlat\"\nparentFileNameHint=\"base.vmdk\"\nRW 8 FLAT \"child-flat.vmdk\" 0\n",
-        );
-        let err = open(&p).unwrap_err();
-        let msg = err.to_string();
-        assert!(matches!(err, EvidenceError::Unsupported { .. }), "{msg}");
-        assert!(
-            msg.contains("differencing VMDK (a snapshot of base.vmdk)"),
-            "{msg}"
-        );
+    /// Runs a command in `dir`; `false` (the test then skips) when the tool
+    /// is not installed.
+    fn run(dir: &Path, tool: &str, args: &[&str]) -> bool {
+        match std::process::Command::new(tool)
+            .args(args)
+            .current_dir(dir)
+            .output()
+        {
+            Ok(o) => {
+                assert!(o.status.success(), "{tool} {args:?}: {o:?}");
+                true
+            }
+            Err(_) => {
+                eprintln!("SKIP: {tool} not installed");
+                false
+            }
+        }
+    }
 
-        // The same in a sparse file's embedded descriptor.
-        let (raw, _) = raw_image(dir.path());
-        let out = dir.path().join("sparse.vmdk");
-        let Some(path) = convert(&raw, &out, "vmdk", "subformat=monolithicSparse") else {
+    /// `qemu-img create` of a VMDK snapshot of `backing` in `dir`, then
+    /// `qemu-io` writes of (pattern, offset, length) into it, also applied to
+    /// `expected`. `false` when qemu is missing.
+    fn snapshot(
+        dir: &Path,
+        child: &str,
+        backing: &str,
+        subformat: &str,
+        writes: &[(u8, u64, u64)],
+        expected: &mut [u8],
+    ) -> bool {
+        let opts = format!("subformat={subformat}");
+        let args = [
+            "create", "-q", "-f", "vmdk", "-o", &opts, "-b", backing, "-F", "vmdk", child,
+        ];
+        if !run(dir, "qemu-img", &args) {
+            return false;
+        }
+        let cmds: Vec<String> = writes
+            .iter()
+            .map(|(p, at, len)| format!("write -P {p:#x} {at} {len}"))
+            .collect();
+        let mut args = vec!["-f", "vmdk"];
+        for c in &cmds {
+            args.extend(["-c", c.as_str()]);
+        }
+        args.push(child);
+        if !run(dir, "qemu-io", &args) {
+            return false;
+        }
+        for (p, at, len) in writes {
+            expected[*at as usize..(*at + *len) as usize].fill(*p);
+        }
+        true
+    }
+
+    /// A qemu `base.vmdk` (monolithicSparse) of the raw test image in `dir`,
+    /// and its bytes.
+    fn base(dir: &Path) -> Option<(PathBuf, Vec<u8>)> {
+        let (raw, data) = raw_image(dir);
+        let path = convert(&raw, &dir.join("base.vmdk"), "vmdk", "")?;
+        Some((path, data))
+    }
+
+    const CHILD_WRITES: [(u8, u64, u64); 3] = [
+        (0xab, 1 << 20, 64 << 10),
+        (0xcd, 39 << 20, 4096),
+        // Part of a grain: the rest of it is the parent's, copied.
+        (0x11, (2 << 20) - 1024, 3072),
+    ];
+
+    #[test]
+    fn snapshot_reads_through_its_parent() {
+        let dir = tempfile::tempdir().unwrap();
+        let Some((base, mut expected)) = base(dir.path()) else {
             return;
         };
-        let mut bytes = std::fs::read(&path).unwrap();
-        let needle = b"parentCID=ffffffff";
+        let d = dir.path();
+        if !snapshot(
+            d,
+            "child.vmdk",
+            "base.vmdk",
+            "monolithicSparse",
+            &CHILD_WRITES,
+            &mut expected,
+        ) {
+            return;
+        }
+        let child = d.join("child.vmdk");
+        let src = open(&child).unwrap();
+        assert!(
+            src.format().contains("snapshot of base.vmdk"),
+            "{}",
+            src.format()
+        );
+        assert_eq!(src.paths(), vec![child.clone(), base.clone()]);
+        same_bytes(&src, &expected);
+        let ev = crate::open(&child).unwrap();
+        assert_eq!(ev.files(), vec![child.clone(), base.clone()]);
+        same_bytes(&ev, &expected);
+
+        // A grandchild, as a text descriptor with a sparse extent.
+        let writes = [(0xef, 1 << 20, 4096), (0x22, 20 << 20, 128 << 10)];
+        if !snapshot(
+            d,
+            "grand.vmdk",
+            "child.vmdk",
+            "twoGbMaxExtentSparse",
+            &writes,
+            &mut expected,
+        ) {
+            return;
+        }
+        let grand = d.join("grand.vmdk");
+        let src = open(&grand).unwrap();
+        assert!(
+            src.format().contains("snapshot of child.vmdk"),
+            "{}",
+            src.format()
+        );
+        assert_eq!(src.paths().len(), 4, "{:?}", src.paths());
+        assert_eq!(src.paths()[2..], [child, base]);
+        same_bytes(&src, &expected);
+    }
+
+    /// A hint naming where the parent was on the machine it was made on: the
+    /// parent is looked for beside the child, under the hint's file name.
+    #[test]
+    fn absolute_hint_finds_the_parent_beside_the_child() {
+        let top = tempfile::tempdir().unwrap();
+        let made = top.path().join("made");
+        std::fs::create_dir(&made).unwrap();
+        let Some((base, mut expected)) = base(&made) else {
+            return;
+        };
+        let backing = base.to_string_lossy().into_owned();
+        if !snapshot(
+            &made,
+            "child.vmdk",
+            &backing,
+            "twoGbMaxExtentSparse",
+            &CHILD_WRITES,
+            &mut expected,
+        ) {
+            return;
+        }
+        let text = std::fs::read_to_string(made.join("child.vmdk")).unwrap();
+        assert!(
+            text.contains(&format!("parentFileNameHint=\"{backing}\"")),
+            "{text}"
+        );
+        let moved = top.path().join("moved");
+        std::fs::rename(&made, &moved).unwrap();
+        let src = open(&moved.join("child.vmdk")).unwrap();
+        assert!(src.paths().contains(&moved.join("base.vmdk")));
+        same_bytes(&src, &expected);
+    }
+
+    #[test]
+    fn zeroed_grain_of_a_snapshot_stays_zero() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let Some((_, mut expected)) = base(d) else {
+            return;
+        };
+        let args = [
+            "create",
+            "-q",
+            "-f",
+            "vmdk",
+            "-o",
+            "zeroed_grain=on",
+            "-b",
+            "base.vmdk",
+            "-F",
+            "vmdk",
+            "child.vmdk",
+        ];
+        if !run(d, "qemu-img", &args)
+            || !run(
+                d,
+                "qemu-io",
+                &["-f", "vmdk", "-c", "write -z 0 1M", "child.vmdk"],
+            )
+        {
+            return;
+        }
+        assert!(expected[..1 << 20].iter().any(|b| *b != 0));
+        expected[..1 << 20].fill(0);
+        same_bytes(&open(&d.join("child.vmdk")).unwrap(), &expected);
+    }
+
+    #[test]
+    fn missing_parent_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let Some((base, mut expected)) = base(d) else {
+            return;
+        };
+        if !snapshot(
+            d,
+            "child.vmdk",
+            "base.vmdk",
+            "monolithicSparse",
+            &CHILD_WRITES[..1],
+            &mut expected,
+        ) {
+            return;
+        }
+        std::fs::remove_file(&base).unwrap();
+        let err = open(&d.join("child.vmdk")).unwrap_err();
+        assert!(matches!(err, EvidenceError::MissingSegment { .. }), "{err}");
+        assert!(err.to_string().contains("base.vmdk"), "{err}");
+    }
+
+    /// Replaces the first `from` in the file by `to` (same length).
+    fn patch(path: &Path, from: &[u8], to: &[u8]) {
+        assert_eq!(from.len(), to.len());
+        let mut bytes = std::fs::read(path).unwrap();
         let at = bytes
-            .windows(needle.len())
-            .position(|w| w == needle)
-            .unwrap();
-        bytes[at..at + needle.len()].copy_from_slice(b"parentCID=12345678");
-        std::fs::write(&path, &bytes).unwrap();
-        let err = open(&path).unwrap_err();
-        assert!(err.to_string().contains("differencing VMDK"), "{err}");
+            .windows(from.len())
+            .position(|w| w == from)
+            .unwrap_or_else(|| {
+                panic!(
+                    "{} not in {}",
+                    String::from_utf8_lossy(from),
+                    path.display()
+                )
+            });
+        bytes[at..at + to.len()].copy_from_slice(to);
+        std::fs::write(path, &bytes).unwrap();
+    }
+
+    /// The `CID=` value of a descriptor (embedded or not) in a file.
+    fn cid_in(path: &Path) -> String {
+        let bytes = std::fs::read(path).unwrap();
+        let at = bytes.windows(5).position(|w| w == b"\nCID=").unwrap() + 5;
+        // qemu writes the CID without leading zeros (`%x`).
+        let end = at + bytes[at..].iter().position(|b| *b == b'\n').unwrap();
+        String::from_utf8_lossy(&bytes[at..end]).into_owned()
+    }
+
+    /// Another CID of the same length (qemu writes it without leading zeros).
+    fn other_cid(cid: &str) -> String {
+        let last = if cid.ends_with('1') { '2' } else { '1' };
+        format!("{}{last}", &cid[..cid.len() - 1])
+    }
+
+    #[test]
+    fn changed_parent_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let Some((base, mut expected)) = base(d) else {
+            return;
+        };
+        if !snapshot(
+            d,
+            "child.vmdk",
+            "base.vmdk",
+            "monolithicSparse",
+            &CHILD_WRITES[..1],
+            &mut expected,
+        ) {
+            return;
+        }
+        let cid = cid_in(&base);
+        let other = other_cid(&cid);
+        patch(
+            &base,
+            format!("\nCID={cid}").as_bytes(),
+            format!("\nCID={other}").as_bytes(),
+        );
+        let err = open(&d.join("child.vmdk")).unwrap_err();
+        let msg = err.to_string();
+        assert!(err.is_corruption(), "{msg}");
+        assert!(msg.contains("parentCID "), "{msg}");
+        assert!(
+            msg.contains(&format!("does not match the CID {other} of parent")),
+            "{msg}"
+        );
+        assert!(msg.contains("base.vmdk"), "{msg}");
+
+        // The same for a text-descriptor parent.
+        let (raw, data) = raw_image(d);
+        let flat = d.join("flat.vmdk");
+        let Some(flat) = convert(&raw, &flat, "vmdk", "subformat=monolithicFlat") else {
+            return;
+        };
+        let cid = cid_in(&flat);
+        let mut expected = data;
+        if !snapshot(
+            d,
+            "fchild.vmdk",
+            "flat.vmdk",
+            "monolithicSparse",
+            &CHILD_WRITES,
+            &mut expected,
+        ) {
+            return;
+        }
+        same_bytes(&open(&d.join("fchild.vmdk")).unwrap(), &expected);
+        let other = other_cid(&cid);
+        patch(
+            &flat,
+            format!("\nCID={cid}").as_bytes(),
+            format!("\nCID={other}").as_bytes(),
+        );
+        let err = open(&d.join("fchild.vmdk")).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(&format!("does not match the CID {other}")),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn raw_parent_is_read_without_a_cid() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let Some((_, mut expected)) = base(d) else {
+            return;
+        };
+        if !snapshot(
+            d,
+            "child.vmdk",
+            "base.vmdk",
+            "monolithicSparse",
+            &CHILD_WRITES,
+            &mut expected,
+        ) {
+            return;
+        }
+        // qemu refuses to make a raw-backed VMDK: name the raw image instead.
+        let child = d.join("child.vmdk");
+        patch(&child, b"\"base.vmdk\"", b"\"disk.raw\" ");
+        std::fs::remove_file(d.join("base.vmdk")).unwrap();
+        let src = open(&child).unwrap();
+        assert!(
+            src.format().contains("snapshot of disk.raw"),
+            "{}",
+            src.format()
+        );
+        same_bytes(&src, &expected);
+    }
+
+    #[test]
+    fn parent_not_named_or_named_in_a_loop_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(d.join("data.bin"), vec![7u8; 4096]).unwrap();
+        // A sparse child, so that its parent is read; made by hand.
+        let sparse = |name: &str, cid: &str, parent_cid: &str, hint: &str| {
+            let mut v = header(8, 8, 512, 3, 0, 0);
+            let desc = format!(
+                "# Disk DescriptorFile\nversion=1\nCID={cid}\nparentCID={parent_cid}\ncreateType=\"monolithicSparse\"\n{hint}RW 8 SPARSE \"{name}\"\n"
+            );
+            let mut desc = desc.into_bytes();
+            desc.resize(512, 0);
+            v.extend_from_slice(&desc);
+            // Grain directory at sector 3: one empty table.
+            v.resize(2048, 0);
+            std::fs::write(d.join(name), &v).unwrap();
+            d.join(name)
+        };
+        let p = sparse("orphan.vmdk", "11111111", "22222222", "");
+        let err = open(&p).unwrap_err();
+        assert!(err.to_string().contains("parent is not named"), "{err}");
+
+        let p = sparse(
+            "self.vmdk",
+            "12345678",
+            "12345678",
+            "parentFileNameHint=\"self.vmdk\"\n",
+        );
+        let err = open(&p).unwrap_err();
+        assert!(err.is_corruption(), "{err}");
+        assert!(err.to_string().contains("names itself"), "{err}");
+
+        // Two disks naming each other: the chain ends at its bound.
+        let a = sparse(
+            "a.vmdk",
+            "aaaaaaaa",
+            "bbbbbbbb",
+            "parentFileNameHint=\"b.vmdk\"\n",
+        );
+        sparse(
+            "b.vmdk",
+            "bbbbbbbb",
+            "aaaaaaaa",
+            "parentFileNameHint=\"a.vmdk\"\n",
+        );
+        let err = open(&a).unwrap_err();
+        assert!(err.is_corruption(), "{err}");
+        assert!(
+            err.to_string().contains("parent disks in the chain"),
+            "{err}"
+        );
+
+        // A hint while parentCID says there is no parent.
+        let p = sparse(
+            "odd.vmdk",
+            "11111111",
+            "ffffffff",
+            "parentFileNameHint=\"a.vmdk\"\n",
+        );
+        assert!(open(&p).unwrap_err().is_corruption());
     }
 
     #[test]
