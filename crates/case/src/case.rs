@@ -508,7 +508,12 @@ impl Case {
             stored_hashes: stored_hash_checks(&evidence, &digests),
             metadata: evidence
                 .ewf()
-                .and_then(|e| serde_json::to_value(e.metadata()).ok()),
+                .and_then(|e| serde_json::to_value(e.metadata()).ok())
+                .or_else(|| {
+                    evidence
+                        .virtual_disk()
+                        .map(|v| serde_json::json!({ "format": v.format() }))
+                }),
             description: description.map(str::to_string),
             registered_at: timestamp(now),
             registered_by: examiner.to_string(),

@@ -21,7 +21,8 @@ pub struct EvidenceRecord {
     pub hashes: BTreeMap<String, String>,
     /// Comparison with hashes stored inside the container (EWF), if any.
     pub stored_hashes: Vec<HashCheck>,
-    /// Container metadata (EWF case fields and geometry), as read.
+    /// Container metadata, as read: EWF case fields and geometry, or a virtual
+    /// disk's format (and the parent it is a snapshot of).
     pub metadata: Option<serde_json::Value>,
     /// Free-text description given by the examiner.
     pub description: Option<String>,
