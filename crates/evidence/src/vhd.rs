@@ -106,18 +106,7 @@ pub(crate) fn open_in(path: &Path, depth: u32) -> Result<VirtualSource, Evidence
             // Only the entries the disk's size needs are read.
             let needed = size.div_ceil(block);
             let bytes = needed * 4;
-            if table.saturating_add(bytes) > b.len {
-                return Err(corrupt(
-                    path,
-                    table,
-                    format!(
-                        "block allocation table of {bytes} bytes lies beyond the end of the file ({} bytes): truncated image",
-                        b.len
-                    ),
-                ));
-            }
-            let mut raw = vec![0u8; bytes as usize];
-            b.read_exact(table, &mut raw, "block allocation table")?;
+            let raw = b.read_table(table, bytes, at + 16, "block allocation table")?;
             let bat = raw
                 .chunks_exact(4)
                 .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]))

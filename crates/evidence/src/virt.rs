@@ -66,6 +66,35 @@ impl Backing {
     }
 }
 
+impl Backing {
+    /// Reads a table (`len` bytes at `at`) that the file's header places:
+    /// one that would run past the end of the file is refused before any
+    /// memory is set aside for it (a damaged header cannot make us allocate
+    /// more than the file holds). `from` is where the table's position was
+    /// read, for the error.
+    pub(crate) fn read_table(
+        &self,
+        at: u64,
+        len: u64,
+        from: u64,
+        what: &str,
+    ) -> Result<Vec<u8>, EvidenceError> {
+        if at.saturating_add(len) > self.len {
+            return Err(corrupt(
+                &self.path,
+                from,
+                format!(
+                    "{what} of {len} bytes at offset {at} lies beyond the end of the file ({} bytes): truncated image",
+                    self.len
+                ),
+            ));
+        }
+        let mut raw = vec![0u8; len as usize];
+        self.read_exact(at, &mut raw, what)?;
+        Ok(raw)
+    }
+}
+
 /// Where the bytes at a media offset live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Span {

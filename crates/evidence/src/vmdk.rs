@@ -784,19 +784,8 @@ impl VmdkLayout {
             Vec::new()
         } else {
             let at = sector * SECTOR;
-            let len = s.gtes * 4;
-            if at.saturating_add(len) > b.len {
-                return Err(corrupt(
-                    &b.path,
-                    gde_at,
-                    format!(
-                        "grain table {index} at sector {sector} lies beyond the end of the file ({} bytes): truncated image",
-                        b.len
-                    ),
-                ));
-            }
-            let mut raw = vec![0u8; len as usize];
-            b.read_exact(at, &mut raw, "grain table")?;
+            let what = format!("grain table {index} (sector {sector})");
+            let raw = b.read_table(at, s.gtes * 4, gde_at, &what)?;
             raw.chunks_exact(4).map(|c| le_u32(c, 0)).collect()
         };
         let table = Arc::new(table);
