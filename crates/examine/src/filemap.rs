@@ -30,6 +30,16 @@ use crate::{open_fs, partitions, ExamineError};
 /// Intervals kept at most (32 bytes each: 256 MiB).
 pub const MAX_INTERVALS: usize = 8 << 20;
 
+/// A file whose content is in the image only encoded (NTFS-compressed): a
+/// scan of the image's bytes cannot see it, so it is scanned decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedFile {
+    /// The file.
+    pub file: FileRecord,
+    /// The encoding (`LZNT1`).
+    pub codec: &'static str,
+}
+
 /// A file whose content lies in the image.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FileRecord {
@@ -141,6 +151,7 @@ pub struct FileMap {
     intervals: Vec<Interval>,
     parts: Vec<PartArea>,
     warnings: Vec<String>,
+    encoded: Vec<EncodedFile>,
 }
 
 impl FileMap {
@@ -185,9 +196,24 @@ impl FileMap {
                 if full || virtual_kind(e.name_kind) || virtual_kind(e.meta_kind) {
                     return;
                 }
+                let is_deleted = e.deleted || !e.meta_allocated;
                 let runs = match fs.extents(&e.inode) {
                     Ok(Some(runs)) => runs,
-                    Ok(None) => return,
+                    Ok(None) => {
+                        if let Ok(Some(codec)) = fs.encoded(&e.inode) {
+                            map.encoded.push(EncodedFile {
+                                file: FileRecord {
+                                    partition: part.number,
+                                    path: e.path,
+                                    inode: e.inode,
+                                    deleted: is_deleted,
+                                    recovery: e.recovery,
+                                },
+                                codec,
+                            });
+                        }
+                        return;
+                    }
                     Err(_) => {
                         // a deleted name whose content is known to be gone
                         // (inode 0) has nothing to locate
@@ -197,7 +223,6 @@ impl FileMap {
                         return;
                     }
                 };
-                let is_deleted = e.deleted || !e.meta_allocated;
                 let Ok(file) = u32::try_from(map.files.len()) else {
                     full = true;
                     return;
@@ -268,6 +293,11 @@ impl FileMap {
         map.intervals = all;
         map.parts.sort_by_key(|p| p.start);
         Ok(map)
+    }
+
+    /// Files whose content the image holds only encoded, in listing order.
+    pub fn encoded(&self) -> &[EncodedFile] {
+        &self.encoded
     }
 
     /// The file whose content holds image byte `offset`.
@@ -476,6 +506,7 @@ mod tests {
                     read: false,
                 },
             ],
+            encoded: Vec::new(),
             warnings: Vec::new(),
         };
         assert_eq!(map.lookup(2005).map(|h| h.offset_in_file), Some(15));

@@ -17,7 +17,7 @@
 pub mod filemap;
 pub mod timeline;
 
-pub use filemap::{Area, FileMap, FileRecord, Hit};
+pub use filemap::{Area, EncodedFile, FileMap, FileRecord, Hit};
 
 use std::sync::Arc;
 

@@ -973,6 +973,14 @@ impl FileSystem for NtfsFs {
         Ok(FileData { source, recovery })
     }
 
+    fn encoded(&self, inode: &str) -> Result<Option<&'static str>, FsError> {
+        let (_, meta, index) = self.find_attr(inode, None)?;
+        Ok(match meta.attrs.get(index).map(|a| &a.data) {
+            Some(AttrData::NonResident { comp_unit: 1.., .. }) => Some("LZNT1"),
+            _ => None,
+        })
+    }
+
     fn extents(&self, inode: &str) -> Result<Option<Vec<Run>>, FsError> {
         let (addr, meta, index) = self.find_attr(inode, None)?;
         let Some(a) = meta.attrs.get(index) else {

@@ -494,6 +494,10 @@ fn ntfs3g_contents_match_icat() {
         .map(|i| format!("line {i} of the compressible text file {}\n", i % 17))
         .collect();
     assert_eq!(text, want.as_bytes());
+    // the scanner must read it decoded: the volume holds it LZNT1-encoded,
+    // while resident and plain data lie in the clear
+    assert_eq!(fs.encoded(&find("/docs/big.txt")).unwrap(), Some("LZNT1"));
+    assert_eq!(fs.encoded(&find("/docs/small.txt")).unwrap(), None);
     // sparse: the hole reads as zeros
     let sparse = fs.open(&find("/sparse.dat"), None).unwrap();
     let mut b = vec![1u8; 4];

@@ -111,7 +111,10 @@ pub fn run(
         total: source.len(),
     });
     // The caller holds the store in bulk mode (see `bulk`).
-    scan_into(store, evidence, &**source, target, opts, progress)
+    let encoded = encoded_files(&target);
+    let found = scan_into(store, evidence, &**source, target, opts, progress)?;
+    let base = source.len();
+    Ok(found + scan_encoded(store, evidence, source, &encoded, (opts, progress), base)?)
 }
 
 /// Scans chunks `range` of an image into the store (one unit of a
@@ -125,8 +128,84 @@ pub fn run_chunks(
     progress: &(dyn Fn(Progress<'_>) + Sync),
     range: std::ops::Range<u64>,
 ) -> Result<u64, TriageError> {
+    // The unit of the first chunk also reads the files held only encoded.
+    let first = range.start == 0;
     let target = image_target(source, Some(range));
-    scan_into(store, evidence, &**source, target, opts, progress)
+    let encoded = if first {
+        encoded_files(&target)
+    } else {
+        Vec::new()
+    };
+    let found = scan_into(store, evidence, &**source, target, opts, progress)?;
+    Ok(found + scan_encoded(store, evidence, source, &encoded, (opts, progress), 0)?)
+}
+
+fn encoded_files(target: &Target) -> Vec<exhibit_examine::EncodedFile> {
+    target
+        .map
+        .as_ref()
+        .map(|m| m.encoded().to_vec())
+        .unwrap_or_default()
+}
+
+/// Scans the decoded content of the files the image holds only encoded
+/// (NTFS-compressed): the image scan saw their compressed bytes, where an
+/// e-mail address or a wallet is broken up or missing. Forensic paths read
+/// `PATH:LZNT1-OFFSET` (offset in the decoded file).
+fn scan_encoded(
+    store: &dyn CaseStore,
+    evidence: &str,
+    source: &Arc<dyn Source>,
+    encoded: &[exhibit_examine::EncodedFile],
+    (opts, progress): (&crate::TriageOptions, &(dyn Fn(Progress<'_>) + Sync)),
+    base: u64,
+) -> Result<u64, TriageError> {
+    if encoded.is_empty() {
+        return Ok(0);
+    }
+    let warn = |what: String| progress(Progress::Warning(format!("{evidence}: scan: {what}")));
+    let (_, parts) = exhibit_examine::partitions(source.clone(), source.name())?;
+    let ids: HashMap<FileKey, i64> = store.file_ids(evidence)?.into_iter().collect();
+    let mut found = 0;
+    for part in &parts {
+        let mine = encoded.iter().filter(|e| e.file.partition == part.number);
+        let mut fs = None;
+        for e in mine {
+            if fs.is_none() {
+                match exhibit_examine::open_fs(part, &exhibit_vfs::FsOptions::default()) {
+                    Ok(f) => fs = Some(f),
+                    Err(err) => {
+                        warn(format!("{}: {err}", part.provenance));
+                        break;
+                    }
+                }
+            }
+            let Some(fs) = fs.as_ref() else { break };
+            let data = match fs.open(&e.file.inode, None) {
+                Ok(d) => d,
+                Err(err) => {
+                    warn(format!("{} ({}): {err}", e.file.path, e.codec));
+                    continue;
+                }
+            };
+            let target = Target {
+                map: None,
+                file: Some(map_key(&e.file)),
+                prefix: format!("{}:{}-", e.file.path, e.codec),
+                base,
+                chunks: None,
+            };
+            found += scan_with_ids(
+                store,
+                evidence,
+                &ids,
+                &*data.source,
+                target,
+                (opts, progress),
+            )?;
+        }
+    }
+    Ok(found)
 }
 
 /// Where an image's findings go: mapped to files when it has a file
@@ -177,6 +256,19 @@ pub fn scan_into(
     progress: &(dyn Fn(Progress<'_>) + Sync),
 ) -> Result<u64, TriageError> {
     let ids: HashMap<FileKey, i64> = store.file_ids(evidence)?.into_iter().collect();
+    scan_with_ids(store, evidence, &ids, source, target, (opts, progress))
+}
+
+/// [`scan_into`] with the evidence's file ids already read (one read for
+/// many files).
+fn scan_with_ids(
+    store: &dyn CaseStore,
+    evidence: &str,
+    ids: &HashMap<FileKey, i64>,
+    source: &dyn Source,
+    target: Target,
+    (opts, progress): (&crate::TriageOptions, &(dyn Fn(Progress<'_>) + Sync)),
+) -> Result<u64, TriageError> {
     let file = target.file.map(|k| {
         let id = ids.get(&k).copied();
         (k, id)

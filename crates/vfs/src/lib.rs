@@ -116,6 +116,16 @@ pub trait FileSystem: Send + Sync {
         let _ = inode;
         Ok(None)
     }
+
+    /// The encoding the content of `inode` has on the volume when a scan of
+    /// the volume's bytes cannot see it in the clear (`LZNT1`: NTFS
+    /// compression), so that the scanner reads it decoded; `None` where the
+    /// bytes lie in the clear (plain runs, or resident inside metadata the
+    /// volume scan reads), and by default.
+    fn encoded(&self, inode: &str) -> Result<Option<&'static str>, FsError> {
+        let _ = inode;
+        Ok(None)
+    }
 }
 
 /// Lists everything and reads every entry's content to its end (at most
