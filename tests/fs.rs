@@ -154,6 +154,25 @@ fn cat_extracts_by_inode_and_path() {
 }
 
 #[test]
+fn cat_extracts_a_named_stream_by_path() {
+    use std::io::Read;
+    let tmp = tempfile::tempdir().unwrap();
+    let img = tmp.path().join("ntfs.img");
+    let gz = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("crates/ntfs/tests/data/ntfs3g-features.img.gz");
+    let mut data = Vec::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(gz).unwrap())
+        .read_to_end(&mut data)
+        .unwrap();
+    std::fs::write(&img, data).unwrap();
+    let out = exhibit()
+        .args(["cat", img.to_str().unwrap(), "/ads.txt", "--stream", "tiny"])
+        .assert()
+        .success();
+    assert_eq!(out.get_output().stdout, b"tiny ads");
+}
+
+#[test]
 fn examination_is_recorded_in_the_custody_log() {
     let tmp = tempfile::tempdir().unwrap();
     let case = tmp.path().join("case");

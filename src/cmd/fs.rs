@@ -167,6 +167,14 @@ pub fn cat(args: &CatArgs) -> anyhow::Result<()> {
         let entries = listing(&p, fs.as_ref())?;
         let hits: Vec<&Entry> = entries.iter().filter(|e| e.path == args.file).collect();
         match hits.as_slice() {
+            // A named stream belongs to the entry (`37`), not to the
+            // default stream's attribute the path lists (`37-128-1`).
+            [one] if args.stream.is_some() => one
+                .inode
+                .split('-')
+                .next()
+                .unwrap_or(&one.inode)
+                .to_string(),
             [one] => one.inode.clone(),
             [] => anyhow::bail!("{}: no such path in {}", args.file, p.provenance),
             _ => anyhow::bail!(
