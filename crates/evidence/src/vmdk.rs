@@ -621,7 +621,7 @@ fn open_sparse(b: &Backing, file: usize) -> Result<SparseInfo, EvidenceError> {
             format!("capacity of {capacity} sectors: implausible"),
         ));
     }
-    if grain_sectors == 0 || grain_sectors * SECTOR > MAX_PACKED {
+    if grain_sectors == 0 || grain_sectors.saturating_mul(SECTOR) > MAX_PACKED {
         return Err(corrupt(
             path,
             header_at + 20,
