@@ -499,7 +499,7 @@ pub(crate) fn open(path: &Path) -> Result<VirtualSource, EvidenceError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::virt::testing::{convert, raw_image, same_bytes};
+    use crate::virt::testing::{convert, raw_image, read_all, same_bytes};
     use crate::Source;
 
     #[test]
@@ -798,21 +798,9 @@ mod tests {
             let f = dir.path().join("cut.vhd");
             std::fs::write(&f, &bytes[..cut]).unwrap();
             let Ok(v) = open(&f) else { continue };
-            let mut buf = vec![0u8; 1 << 20];
-            let mut failed = false;
-            let mut at = 0;
-            while at < v.len() {
-                match v.read_at(at, &mut buf) {
-                    Ok(0) => break,
-                    Ok(k) => at += k as u64,
-                    Err(e) => {
-                        assert!(e.to_string().contains("truncated"), "cut at {cut}: {e}");
-                        failed = true;
-                        break;
-                    }
-                }
-            }
-            assert!(failed, "a differencing VHD cut at {cut} read to its end");
+            let e = read_all(&v)
+                .expect_err(&format!("a differencing VHD cut at {cut} read to its end"));
+            assert!(e.to_string().contains("truncated"), "cut at {cut}: {e}");
         }
         // Only the trailing footer cut: the copy at the start still opens it,
         // and every byte of the media is there.
@@ -847,21 +835,8 @@ mod tests {
         let cut = dir.path().join("cut.vhd");
         std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
         if let Ok(v) = open(&cut) {
-            let mut buf = vec![0u8; 1 << 20];
-            let mut failed = false;
-            let mut at = 0;
-            while at < v.len() {
-                match v.read_at(at, &mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => at += n as u64,
-                    Err(e) => {
-                        assert!(e.to_string().contains("truncated"), "{e}");
-                        failed = true;
-                        break;
-                    }
-                }
-            }
-            assert!(failed, "a VHD cut in half read to its end");
+            let e = read_all(&v).expect_err("a VHD cut in half read to its end");
+            assert!(e.to_string().contains("truncated"), "{e}");
         }
         // Every byte of both footers (of a small disk) flipped in turn:
         // errors or reads, never a panic.

@@ -535,6 +535,19 @@ pub(crate) mod testing {
         }
     }
 
+    /// Reads the whole source; the first error, if any (a read that returns
+    /// nothing before the end is a failure of the reader under test).
+    pub fn read_all(src: &dyn Source) -> Result<(), crate::EvidenceError> {
+        let mut buf = vec![0u8; 1 << 20];
+        let mut at = 0u64;
+        while at < src.len() {
+            let n = src.read_at(at, &mut buf)?;
+            assert!(n > 0, "short read at {at}");
+            at += n as u64;
+        }
+        Ok(())
+    }
+
     /// Reads the whole source in uneven pieces (crossing every block
     /// boundary) and compares it with the expected bytes.
     pub fn same_bytes(src: &dyn Source, expected: &[u8]) {

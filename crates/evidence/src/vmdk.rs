@@ -943,7 +943,7 @@ pub(crate) fn open(path: &Path) -> Result<VirtualSource, EvidenceError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::virt::testing::{convert, raw_image, same_bytes};
+    use crate::virt::testing::{convert, raw_image, read_all, same_bytes};
     use crate::Source;
     use std::io::Write;
 
@@ -1107,16 +1107,6 @@ mod tests {
         let err = open(&path).unwrap_err();
         assert!(err.is_corruption(), "{err}");
         assert!(err.to_string().contains("truncated"), "{err}");
-    }
-
-    /// Reads everything; the first error, if any.
-    fn read_all(src: &dyn Source) -> Result<(), EvidenceError> {
-        let mut buf = vec![0u8; 1 << 20];
-        let mut at = 0;
-        while at < src.len() {
-            at += src.read_at(at, &mut buf)? as u64;
-        }
-        Ok(())
     }
 
     #[test]
