@@ -368,6 +368,17 @@ fn recovery_name(r: Recovery) -> &'static str {
     }
 }
 
+/// Sparse content this large that was never written anywhere (NTFS's
+/// `$BadClus:$Bad`, a hole the size of the volume) is not read: it holds
+/// nothing but zeros, and hashing a terabyte of them would cost the triage
+/// half an hour. Such a file is listed without hashes.
+const UNWRITTEN_SKIPPED: u64 = 256 << 20;
+
+fn unwritten(fs: &dyn FileSystem, e: &Entry) -> bool {
+    e.size >= UNWRITTEN_SKIPPED
+        && matches!(fs.extents(&e.inode), Ok(Some(runs)) if runs.iter().all(|r| r.offset.is_none()))
+}
+
 fn file_row(
     fs: &dyn FileSystem,
     evidence: &str,
@@ -402,7 +413,7 @@ fn file_row(
         recovery: recovery_name(e.recovery).to_string(),
     };
     let regular = e.name_kind == EntryKind::File && e.meta_kind == EntryKind::File;
-    if !regular || e.recovery == Recovery::Lost {
+    if !regular || e.recovery == Recovery::Lost || unwritten(fs, e) {
         return (row, Found::default());
     }
     let data = match fs.open(&e.inode, None) {

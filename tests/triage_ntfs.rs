@@ -1,8 +1,9 @@
-//! Leads inside NTFS-compressed files: the image's bytes hold them LZNT1-
-//! compressed (an address broken up or missing), so triage scans those
-//! files decoded and says so in the forensic path (`PATH:LZNT1-OFFSET`).
-//! The volume is made with mkntfs and ntfs-3g (FUSE, as root); the test
-//! says SKIP where they are missing.
+//! Triage of NTFS volumes made with mkntfs and ntfs-3g (the tests say SKIP
+//! where they are missing; the compressed volume needs root and FUSE):
+//! - leads inside NTFS-compressed files: the image's bytes hold them LZNT1-
+//!   compressed (an address broken up or missing), so triage scans those
+//!   files decoded and says so in the forensic path (`PATH:LZNT1-OFFSET`);
+//! - `$BadClus:$Bad`, a hole the size of the volume, is listed, not hashed.
 
 mod common;
 
@@ -105,4 +106,40 @@ fn leads_in_compressed_ntfs_files_are_found_decoded() {
         .map(|r| r["count"].as_u64().unwrap_or(0))
         .sum();
     assert!(total >= n as u64, "{total} addresses found, {n} written");
+}
+
+#[test]
+fn the_bad_cluster_hole_is_listed_not_hashed() {
+    // `$BadClus:$Bad` is one unwritten hole the size of the volume: on a
+    // terabyte disk, hashing its zeros would cost half an hour.
+    let tmp = tempfile::tempdir().unwrap();
+    let img = tmp.path().join("big.img");
+    std::fs::File::create(&img)
+        .unwrap()
+        .set_len(300 << 20)
+        .unwrap();
+    if !run(Command::new("mkntfs").args(["-F", "-q", "-f"]).arg(&img)) {
+        eprintln!("SKIP: mkntfs (ntfs-3g) not installed");
+        return;
+    }
+    let case = tmp.path().join("case");
+    exhibit()
+        .args(["triage", "-q", "--case"])
+        .arg(&case)
+        .arg(&img)
+        .assert()
+        .success();
+    let out = exhibit()
+        .args(["files", case.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    let files: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let bad = files
+        .iter()
+        .find(|f| f["path"] == "/$BadClus:$Bad")
+        .expect("listed");
+    assert!(bad["size"].as_u64().unwrap() > 256 << 20);
+    assert!(bad["md5"].is_null(), "{bad}");
+    let mft = files.iter().find(|f| f["path"] == "/$MFT").expect("listed");
+    assert!(mft["md5"].is_string(), "{mft}");
 }
