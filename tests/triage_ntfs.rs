@@ -12,6 +12,18 @@ use std::process::Command;
 
 use common::exhibit;
 
+/// Triages `img` into `dir/case`.
+fn triage(dir: &Path, img: &Path) -> std::path::PathBuf {
+    let case = dir.join("case");
+    exhibit()
+        .args(["triage", "-q", "--case"])
+        .arg(&case)
+        .arg(img)
+        .assert()
+        .success();
+    case
+}
+
 fn run(cmd: &mut Command) -> bool {
     cmd.output().map(|o| o.status.success()).unwrap_or(false)
 }
@@ -54,13 +66,7 @@ fn leads_in_compressed_ntfs_files_are_found_decoded() {
     let Some(img) = compressed_volume(tmp.path(), n) else {
         return;
     };
-    let case = tmp.path().join("case");
-    exhibit()
-        .args(["triage", "-q", "--case"])
-        .arg(&case)
-        .arg(&img)
-        .assert()
-        .success();
+    let case = triage(tmp.path(), &img);
     let out = exhibit()
         .args([
             "search",
@@ -122,13 +128,7 @@ fn the_bad_cluster_hole_is_listed_not_hashed() {
         eprintln!("SKIP: mkntfs (ntfs-3g) not installed");
         return;
     }
-    let case = tmp.path().join("case");
-    exhibit()
-        .args(["triage", "-q", "--case"])
-        .arg(&case)
-        .arg(&img)
-        .assert()
-        .success();
+    let case = triage(tmp.path(), &img);
     let out = exhibit()
         .args(["files", case.to_str().unwrap(), "--json"])
         .output()
