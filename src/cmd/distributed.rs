@@ -82,8 +82,9 @@ pub fn coordinate(
     let (planned, pending) = distributed::register(case, store, paths, opts, progress)?;
     // The images are hashed while their units run; `finish` needs them
     // registered (its `examined` entries follow `registered`).
+    let stop = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|s| {
-        let registering = s.spawn(|| distributed::complete(case, store, &pending, opts));
+        let registering = s.spawn(|| distributed::complete(case, store, &pending, opts, &stop));
         let ran = run_units(
             case,
             store,
@@ -92,6 +93,11 @@ pub fn coordinate(
             opts,
             progress,
         );
+        if ran.is_err() {
+            // Nobody waits for the hashes of a triage that failed: the
+            // error is reported now, not after the image was hashed.
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
         let registered = registering.join().unwrap_or_else(|_| {
             Err(exhibit_triage::TriageError::Internal(
                 "registration panicked".into(),

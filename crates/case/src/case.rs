@@ -1,6 +1,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use exhibit_custody::{CustodyLog, NewEntry};
 use exhibit_evidence::{Evidence, Source};
@@ -105,9 +106,30 @@ pub fn hash_source(
     algs: &[Algorithm],
     progress: &mut dyn FnMut(u64),
 ) -> Result<Digests, exhibit_evidence::EvidenceError> {
+    let never = AtomicBool::new(false);
+    hash_source_until(source, algs, progress, &never)?.ok_or_else(|| {
+        exhibit_evidence::EvidenceError::Io {
+            path: source.name().into(),
+            offset: 0,
+            source: std::io::Error::from(std::io::ErrorKind::Interrupted),
+        }
+    })
+}
+
+/// [`hash_source`] that stops, with `None`, once `stop` is set: hashing a
+/// terabyte no one waits for any more need not run to its end.
+fn hash_source_until(
+    source: &dyn Source,
+    algs: &[Algorithm],
+    progress: &mut dyn FnMut(u64),
+    stop: &AtomicBool,
+) -> Result<Option<Digests>, exhibit_evidence::EvidenceError> {
     let mut hasher = MultiHasher::new(algs);
     let mut off = 0u64;
     while off < source.len() {
+        if stop.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
         // Read straight into the hasher's block: no copy on the hot path.
         let n = hasher.update_with(|buf| source.read_at(off, buf))?;
         if n == 0 {
@@ -120,7 +142,7 @@ pub fn hash_source(
         off += n as u64;
         progress(off);
     }
-    Ok(hasher.finish())
+    Ok(Some(hasher.finish()))
 }
 
 /// Compares the hashes an EWF image stores with the computed ones.
@@ -413,7 +435,16 @@ impl Case {
         now: Timestamp,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<EvidenceRecord, CaseError> {
-        self.add_evidence_inner(path, examiner, description, None, before, now, progress)
+        let never = AtomicBool::new(false);
+        self.add_evidence_inner(
+            path,
+            examiner,
+            description,
+            None,
+            before,
+            now,
+            (progress, &never),
+        )
     }
 
     /// Like [`Case::add_evidence`], recording in the `registered` custody
@@ -427,7 +458,39 @@ impl Case {
         now: Timestamp,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<EvidenceRecord, CaseError> {
-        self.add_evidence_inner(path, examiner, None, Some(kind), None, now, progress)
+        let never = AtomicBool::new(false);
+        self.add_evidence_inner(
+            path,
+            examiner,
+            None,
+            Some(kind),
+            None,
+            now,
+            (progress, &never),
+        )
+    }
+
+    /// Like [`Case::add_evidence_of_kind`], given up (with
+    /// [`CaseError::CalledOff`], nothing recorded) once `stop` is set while
+    /// the item is being hashed.
+    pub fn add_evidence_of_kind_until(
+        &self,
+        path: &Path,
+        examiner: &str,
+        kind: &str,
+        now: Timestamp,
+        progress: &mut dyn FnMut(u64, u64),
+        stop: &AtomicBool,
+    ) -> Result<EvidenceRecord, CaseError> {
+        self.add_evidence_inner(
+            path,
+            examiner,
+            None,
+            Some(kind),
+            None,
+            now,
+            (progress, stop),
+        )
     }
 
     /// Registers a folder (a logical collection of files, walked with
@@ -481,12 +544,18 @@ impl Case {
         kind: Option<&str>,
         before: Option<(&str, BTreeMap<String, String>)>,
         now: Timestamp,
-        progress: &mut dyn FnMut(u64, u64),
+        (progress, stop): (&mut dyn FnMut(u64, u64), &AtomicBool),
     ) -> Result<EvidenceRecord, CaseError> {
         let evidence = exhibit_evidence::open(path)?;
         let total = evidence.len();
-        let digests = hash_source(&evidence, &Algorithm::DEFAULT, &mut |done| {
-            progress(done, total)
+        let digests = hash_source_until(
+            &evidence,
+            &Algorithm::DEFAULT,
+            &mut |done| progress(done, total),
+            stop,
+        )?
+        .ok_or_else(|| CaseError::CalledOff {
+            path: path.to_path_buf(),
         })?;
         let id = self.next_evidence_id()?;
         let mut files = Vec::new();
@@ -767,6 +836,35 @@ mod tests {
         let log = CustodyLog::open(case.custody_log_path()).unwrap();
         let entries = log.entries().unwrap();
         entries.iter().filter(|e| e.action == "registered").count()
+    }
+
+    #[test]
+    fn a_registration_called_off_records_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let raw = tmp.path().join("disk.raw");
+        std::fs::write(&raw, vec![7u8; 3 << 20]).unwrap();
+        let case = Case::init(&tmp.path().join("case"), "c", "1", "A", t(0)).unwrap();
+        let stop = AtomicBool::new(false);
+        // Called off while hashing: after the first read.
+        let e = case
+            .add_evidence_of_kind_until(
+                &raw,
+                "A",
+                "disk-image",
+                t(1),
+                &mut |_, _| stop.store(true, Ordering::Relaxed),
+                &stop,
+            )
+            .unwrap_err();
+        assert!(matches!(e, CaseError::CalledOff { .. }), "{e}");
+        assert!(case.evidence().unwrap().is_empty());
+        assert_eq!(registered(&case), 0);
+        assert_eq!(case.next_evidence_id().unwrap(), "E1");
+        // Not called off: registered as ever.
+        let go = AtomicBool::new(false);
+        case.add_evidence_of_kind_until(&raw, "A", "disk-image", t(2), &mut |_, _| {}, &go)
+            .unwrap();
+        assert_eq!(registered(&case), 1);
     }
 
     #[test]

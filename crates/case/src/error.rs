@@ -46,6 +46,13 @@ pub enum CaseError {
     /// The custody log refused the entry.
     #[error(transparent)]
     Custody(#[from] CustodyError),
+    /// A registration given up before its hashes were complete (the
+    /// triage it belonged to had already failed): nothing was recorded.
+    #[error("{}: registration called off before its hashes were complete", path.display())]
+    CalledOff {
+        /// The evidence.
+        path: std::path::PathBuf,
+    },
     /// Hashing failed (an I/O error while reading the evidence).
     #[error("{evidence}: {source}")]
     Hash {

@@ -124,7 +124,8 @@ pub fn register(
         let kind = detect::detect(path)?;
         if kind.logical() {
             // The images before it get their ids first.
-            complete(case, store, &std::mem::take(&mut pending), opts)?;
+            let never = std::sync::atomic::AtomicBool::new(false);
+            complete(case, store, &std::mem::take(&mut pending), opts, &never)?;
             let record = run.logical_record(path, kind, &mut None)?;
             out.push(Planned {
                 evidence: record.id,
@@ -165,20 +166,24 @@ pub fn register(
 }
 
 /// Registers the images [`register`] left pending, in order, each under
-/// the id it was given, and completes their rows with the hashes.
+/// the id it was given, and completes their rows with the hashes. Setting
+/// `stop` (the units failed) gives up the image being hashed at once,
+/// recording nothing for it, rather than hashing it to the end first.
 pub fn complete(
     case: &Case,
     store: &dyn CaseStore,
     pending: &[Pending],
     opts: &TriageOptions,
+    stop: &std::sync::atomic::AtomicBool,
 ) -> Result<(), TriageError> {
     for p in pending {
-        let r = case.add_evidence_of_kind(
+        let r = case.add_evidence_of_kind_until(
             &p.path,
             &opts.examiner,
             p.kind,
             jiff::Timestamp::now(),
             &mut |_, _| {},
+            stop,
         )?;
         if r.id != p.evidence {
             return Err(TriageError::Internal(format!(
