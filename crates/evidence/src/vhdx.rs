@@ -1,12 +1,16 @@
 //! VHDX virtual disks (Hyper-V, Windows Server Backup), per MS-VHDX:
-//! fixed and dynamic disks. Differencing disks and disks whose log still
-//! holds entries (not shut down cleanly) are refused: reading them as they
-//! are on disk would give wrong bytes without saying so.
+//! fixed, dynamic and differencing (a Hyper-V checkpoint, `.avhdx`: blocks
+//! the child never wrote, and sectors its sector bitmaps leave clear, are
+//! its parent's; the parent must be beside the child and be the VHDX whose
+//! DataWriteGuid the child records). Disks whose log still holds entries
+//! (not shut down cleanly) are refused: reading them as they are on disk
+//! would give wrong bytes without saying so.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use crate::virt::{
-    corrupt, le_u16, le_u32, le_u64, unsupported, Backing, Layout, Span, VirtualSource,
+    corrupt, le_u16, le_u32, le_u64, open_parent, unsupported, Backing, Layout, Span, VirtualSource,
 };
 use crate::{ContainerKind, EvidenceError};
 
@@ -28,6 +32,17 @@ const MAX_DISK: u64 = 64 << 40;
 const MAX_LOG_SCAN: u64 = 64 * MIB;
 /// BAT entries are read this many bytes at a time.
 const BAT_CHUNK: usize = 1 << 20;
+
+/// Parent locator items longer than this are refused (a Windows path holds
+/// at most 32767 UTF-16 units).
+const MAX_LOCATOR: u64 = 64 * KIB;
+/// Sector-bitmap pieces of a differencing disk kept in memory (one per
+/// payload block, at most 64 KiB each for 256 MiB blocks of 512-byte
+/// sectors).
+const BITMAP_CACHE: usize = 16;
+/// A run of sectors in the same state is looked for this far at most (a
+/// shorter span is still correct; this bounds the work per span).
+const MAX_RUN_SECTORS: u64 = 8192;
 
 const STATE_NOT_PRESENT: u64 = 0;
 const STATE_UNDEFINED: u64 = 1;
@@ -74,9 +89,20 @@ const LOGICAL_SECTOR_SIZE: Guid = guid("8141BF1D-A96F-4709-BA47-F233A8FAAB5F");
 const PHYSICAL_SECTOR_SIZE: Guid = guid("CDA348C7-445D-4471-9CC9-E9885251C556");
 const PAGE_83_DATA: Guid = guid("BECA12AB-B2E6-4523-93EF-C309E000C746");
 const PARENT_LOCATOR: Guid = guid("A8D35F2D-B30B-454D-ABF7-D3D84834AB0C");
+/// The only parent locator type MS-VHDX defines (a VHDX parent).
+const VHDX_LOCATOR_TYPE: Guid = guid("B04AEFB7-D19E-4A81-B789-25B8E9445913");
 
-/// Opens a VHDX image read-only.
-pub(crate) fn open_in(path: &Path, _depth: u32) -> Result<VirtualSource, EvidenceError> {
+/// How a payload block reads, as [`VhdxLayout::blocks`] holds it: these
+/// two values, else the block's (MiB-aligned) file offset, with
+/// [`PARTIAL`] or'ed in where its sector bitmap says which sectors are the
+/// child's.
+const BLOCK_ZERO: u64 = 0;
+const BLOCK_PARENT: u64 = 1;
+const PARTIAL: u64 = 7;
+
+/// Opens a VHDX image read-only; a differencing disk opens its parent
+/// (`depth` levels below the disk the examiner named) beside it.
+pub(crate) fn open_in(path: &Path, depth: u32) -> Result<VirtualSource, EvidenceError> {
     let b = Backing::open(path)?;
     if b.len < HEADER_SECTION {
         return Err(corrupt(
@@ -104,30 +130,172 @@ pub(crate) fn open_in(path: &Path, _depth: u32) -> Result<VirtualSource, Evidenc
     check_log(&b, header_at, &header)?;
     let regions = region_table(&b)?;
     let meta = metadata(&b, regions.meta_at, regions.meta_len)?;
-    if meta.has_parent {
-        let what = match &meta.parent {
-            Some(p) => format!("differencing VHDX (needs its parent \"{p}\", which is not read)"),
-            None => "differencing VHDX (needs its parent, which is not read)".to_string(),
-        };
-        return Err(unsupported(path, what));
-    }
-    let blocks = read_bat(&b, &regions, &meta)?;
-    let format = if meta.leave_allocated {
+    let (blocks, bitmaps) = read_bat(&b, &regions, &meta)?;
+    let format = if meta.has_parent {
+        "VHDX differencing"
+    } else if meta.leave_allocated {
         "VHDX fixed"
     } else {
         "VHDX dynamic"
     };
+    let parent = match &meta.parent {
+        Some(loc) if meta.has_parent => Some(open_vhdx_parent(&b, loc, depth)?),
+        Some(_) => None,
+        None if meta.has_parent => {
+            return Err(corrupt(
+                path,
+                regions.meta_at,
+                "differencing VHDX without a parent locator metadata item",
+            ))
+        }
+        None => None,
+    };
+    let diff = meta.has_parent.then(|| Differencing {
+        sector_size: meta.sector_size,
+        chunk_ratio: chunk_ratio(&meta),
+        bitmaps,
+        cache: Mutex::new(Vec::new()),
+    });
     let layout = VhdxLayout {
         path: path.to_path_buf(),
         block_size: meta.block_size,
         blocks,
+        diff,
     };
-    VirtualSource::new(
+    let src = VirtualSource::new(
         ContainerKind::Vhdx,
         format,
         vec![b],
         meta.disk_size,
         Box::new(layout),
+    )?;
+    Ok(match parent {
+        Some(p) => src.with_parent(p),
+        None => src,
+    })
+}
+
+/// Opens the parent the child's parent locator names, trying its relative
+/// path, then its absolute Win32 path, then its volume path (each only
+/// beside the child); the parent must be a VHDX whose current DataWriteGuid
+/// is the child's `parent_linkage`.
+fn open_vhdx_parent(
+    child: &Backing,
+    loc: &Locator,
+    depth: u32,
+) -> Result<crate::Evidence, EvidenceError> {
+    let path = child.path.as_path();
+    let Some(linkage) = loc.get("parent_linkage") else {
+        return Err(corrupt(
+            path,
+            loc.at,
+            "differencing VHDX whose parent locator has no parent_linkage",
+        ));
+    };
+    // MS-VHDX allows a second accepted DataWriteGuid.
+    let also = loc.get("parent_linkage2");
+    let mut seen: Vec<&str> = Vec::new();
+    let mut first_err: Option<EvidenceError> = None;
+    for key in ["relative_path", "absolute_win32_path", "volume_path"] {
+        let Some(hint) = loc.get(key).filter(|h| !h.trim().is_empty()) else {
+            continue;
+        };
+        if seen.contains(&hint) {
+            continue;
+        }
+        seen.push(hint);
+        let parent = match open_parent(path, hint, depth) {
+            Ok(p) => p,
+            Err(e @ EvidenceError::MissingSegment { .. }) => {
+                first_err.get_or_insert(e);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        match check_parent(path, loc.at, linkage, also, &parent) {
+            Ok(()) => return Ok(parent),
+            // Another path may name another file: the right one.
+            Err(e) => {
+                if !matches!(first_err, Some(EvidenceError::Corrupt { .. })) {
+                    first_err = Some(e);
+                }
+            }
+        }
+    }
+    Err(first_err.unwrap_or_else(|| {
+        corrupt(
+            path,
+            loc.at,
+            "differencing VHDX whose parent locator names no parent path \
+             (no relative_path, absolute_win32_path nor volume_path)",
+        )
+    }))
+}
+
+/// Fails unless `parent` is a VHDX whose current header's DataWriteGuid is
+/// `linkage` (or `also`), as the child (locator at `at`) records it.
+fn check_parent(
+    child: &Path,
+    at: u64,
+    linkage: &str,
+    also: Option<&str>,
+    parent: &crate::Evidence,
+) -> Result<(), EvidenceError> {
+    let files = parent.files();
+    let name = files
+        .first()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let Some(first) = files
+        .first()
+        .filter(|_| parent.kind() == ContainerKind::Vhdx)
+    else {
+        return Err(corrupt(
+            child,
+            at,
+            format!(
+                "parent {name} is a {} image, not a VHDX: not the disk this checkpoint was taken from",
+                parent.kind().name()
+            ),
+        ));
+    };
+    let (_, h) = current_header(&Backing::open(first)?)?;
+    let got = guid_text(h.get(32..48).unwrap_or(&[]));
+    let same = |want: &str| {
+        let want = want.trim().trim_matches(|c| c == '{' || c == '}');
+        got.trim_matches(|c| c == '{' || c == '}')
+            .eq_ignore_ascii_case(want)
+    };
+    if same(linkage) || also.is_some_and(same) {
+        return Ok(());
+    }
+    Err(corrupt(
+        child,
+        at,
+        format!(
+            "parent_linkage {linkage} does not match the DataWriteGuid {got} of {name}: \
+             not the disk this checkpoint was taken from"
+        ),
+    ))
+}
+
+/// A GUID in its on-disk byte order as text: `{XXXXXXXX-XXXX-...}`.
+fn guid_text(g: &[u8]) -> String {
+    let mut b = [0u8; 16];
+    if let Some(s) = g.get(..16) {
+        b.copy_from_slice(s);
+    }
+    format!(
+        "{{{:08X}-{:04X}-{:04X}-{:02X}{:02X}-{}}}",
+        le_u32(&b, 0),
+        le_u16(&b, 4),
+        le_u16(&b, 6),
+        b[8],
+        b[9],
+        b[10..]
+            .iter()
+            .map(|x| format!("{x:02X}"))
+            .collect::<String>()
     )
 }
 
@@ -335,7 +503,23 @@ struct Meta {
     has_parent: bool,
     disk_size: u64,
     sector_size: u64,
-    parent: Option<String>,
+    /// The parent locator (read only for a differencing disk).
+    parent: Option<Locator>,
+}
+
+/// A parent locator's key/value pairs, and where the item lies in the file.
+struct Locator {
+    at: u64,
+    pairs: Vec<(String, String)>,
+}
+
+impl Locator {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 fn metadata(b: &Backing, at: u64, len: u64) -> Result<Meta, EvidenceError> {
@@ -458,10 +642,17 @@ fn metadata(b: &Backing, at: u64, len: u64) -> Result<Meta, EvidenceError> {
     }
     let has_parent = flags & 2 != 0;
     let parent = match items.iter().find(|(x, _, _)| *x == PARENT_LOCATOR) {
-        Some(&(_, off, item_len)) if has_parent && item_len <= 64 * KIB => {
+        Some(&(_, off, item_len)) if has_parent => {
+            if item_len > MAX_LOCATOR {
+                return Err(corrupt(
+                    path,
+                    off,
+                    format!("parent locator of {item_len} bytes is implausibly long"),
+                ));
+            }
             let mut v = vec![0u8; item_len as usize];
             b.read_exact(off, &mut v, "parent locator")?;
-            parent_name(&v)
+            Some(parent_locator(path, off, &v)?)
         }
         _ => None,
     };
@@ -475,39 +666,84 @@ fn metadata(b: &Backing, at: u64, len: u64) -> Result<Meta, EvidenceError> {
     })
 }
 
-/// The parent's path from a parent locator, for the refusal message only.
-fn parent_name(loc: &[u8]) -> Option<String> {
+/// Parses a parent locator item `loc` (at file offset `at`): its type must
+/// be the VHDX one; keys and values are UTF-16LE strings at offsets from the
+/// item's start.
+fn parent_locator(path: &Path, at: u64, loc: &[u8]) -> Result<Locator, EvidenceError> {
+    if loc.len() < 20 {
+        return Err(corrupt(
+            path,
+            at,
+            format!("parent locator of {} bytes is too short", loc.len()),
+        ));
+    }
+    if loc.get(..16) != Some(&VHDX_LOCATOR_TYPE[..]) {
+        return Err(unsupported(
+            path,
+            format!(
+                "differencing VHDX with parent locator type {} (only the VHDX one is known)",
+                guid_text(loc)
+            ),
+        ));
+    }
     let count = usize::from(le_u16(loc, 18));
-    let utf16 = |off: u32, len: u16| -> Option<String> {
-        let off = off as usize;
-        let bytes = loc.get(off..off + usize::from(len))?;
+    if 20 + 12 * count > loc.len() {
+        return Err(corrupt(
+            path,
+            at + 18,
+            format!(
+                "parent locator claims {count} entries in {} bytes",
+                loc.len()
+            ),
+        ));
+    }
+    let text = |e_at: usize, off: u32, len: u16| -> Result<String, EvidenceError> {
+        let start = off as usize;
+        let Some(bytes) = loc.get(start..start + usize::from(len)) else {
+            return Err(corrupt(
+                path,
+                at + e_at as u64,
+                format!(
+                    "parent locator string of {len} bytes at {off} lies outside its {}-byte item",
+                    loc.len()
+                ),
+            ));
+        };
         let units: Vec<u16> = bytes.chunks_exact(2).map(|c| le_u16(c, 0)).collect();
-        Some(String::from_utf16_lossy(&units))
+        Ok(String::from_utf16_lossy(&units)
+            .trim_end_matches('\0')
+            .to_string())
     };
-    let mut pairs = Vec::new();
-    for i in 0..count.min(loc.len() / 12) {
-        let e = loc.get(20 + 12 * i..32 + 12 * i)?;
-        let key = utf16(le_u32(e, 0), le_u16(e, 8))?;
-        let value = utf16(le_u32(e, 4), le_u16(e, 10))?;
+    let mut pairs = Vec::with_capacity(count);
+    for i in 0..count {
+        let e_at = 20 + 12 * i;
+        let e = loc.get(e_at..e_at + 12).unwrap_or(&[]);
+        let key = text(e_at, le_u32(e, 0), le_u16(e, 8))?;
+        let value = text(e_at, le_u32(e, 4), le_u16(e, 10))?;
         pairs.push((key, value));
     }
-    ["relative_path", "absolute_win32_path", "volume_path"]
-        .iter()
-        .find_map(|k| {
-            pairs
-                .iter()
-                .find(|(key, _)| key == k)
-                .map(|(_, v)| v.clone())
-        })
+    Ok(Locator { at, pairs })
 }
 
-/// Reads the payload entries of the BAT (skipping the sector-bitmap entries
-/// interleaved after every chunk), as file offsets with 0 for zeros.
-fn read_bat(b: &Backing, r: &Regions, m: &Meta) -> Result<Vec<u64>, EvidenceError> {
+/// Payload blocks per sector-bitmap block: a 1 MiB bitmap has a bit for
+/// each of 2^23 sectors.
+fn chunk_ratio(m: &Meta) -> u64 {
+    ((1u64 << 23) * m.sector_size) / m.block_size
+}
+
+/// Reads the BAT: each payload block as [`VhdxLayout::blocks`] holds it,
+/// and (for a differencing disk) the file offset of each chunk's sector
+/// bitmap block, 0 where it is absent.
+fn read_bat(b: &Backing, r: &Regions, m: &Meta) -> Result<(Vec<u64>, Vec<u64>), EvidenceError> {
     let path = &b.path;
-    let chunk_ratio = ((1u64 << 23) * m.sector_size) / m.block_size;
+    let chunk_ratio = chunk_ratio(m);
     let data_blocks = m.disk_size.div_ceil(m.block_size);
-    let total = data_blocks + data_blocks.saturating_sub(1) / chunk_ratio;
+    // A differencing disk's BAT ends with its last chunk's bitmap entry.
+    let total = if m.has_parent {
+        data_blocks.div_ceil(chunk_ratio) * (chunk_ratio + 1)
+    } else {
+        data_blocks + data_blocks.saturating_sub(1) / chunk_ratio
+    };
     let bytes = total * 8;
     if bytes > r.bat_len {
         return Err(corrupt(
@@ -529,7 +765,19 @@ fn read_bat(b: &Backing, r: &Regions, m: &Meta) -> Result<Vec<u64>, EvidenceErro
             ),
         ));
     }
+    let valid_at = |e: u64, e_at: u64, len: u64, what: String| {
+        let at = e & !(MIB - 1);
+        if at < HEADER_SECTION || at.checked_add(len).is_none() {
+            return Err(corrupt(
+                path,
+                e_at,
+                format!("{what} at file offset {at} is not a valid place"),
+            ));
+        }
+        Ok(at)
+    };
     let mut blocks = Vec::with_capacity(data_blocks as usize);
+    let mut bitmaps = Vec::new();
     let mut buf = vec![0u8; BAT_CHUNK];
     let mut index = 0u64;
     while index < total {
@@ -540,23 +788,31 @@ fn read_bat(b: &Backing, r: &Regions, m: &Meta) -> Result<Vec<u64>, EvidenceErro
         for (j, raw) in chunk.chunks_exact(8).enumerate() {
             let i = index + j as u64;
             let e_at = chunk_at + 8 * j as u64;
-            if (i + 1).is_multiple_of(chunk_ratio + 1) {
-                continue; // a sector-bitmap entry, unused without a parent
-            }
             let e = le_u64(raw, 0);
+            if (i + 1).is_multiple_of(chunk_ratio + 1) {
+                // A sector-bitmap entry: only a differencing disk uses them;
+                // one not present leaves its chunk's partial blocks to the
+                // parent.
+                if m.has_parent {
+                    let what = format!("sector bitmap block {}", bitmaps.len());
+                    bitmaps.push(match e & 7 {
+                        STATE_FULLY_PRESENT => valid_at(e, e_at, MIB, what)?,
+                        _ => 0,
+                    });
+                }
+                continue;
+            }
             let block = blocks.len();
-            let at = match e & 7 {
-                STATE_NOT_PRESENT | STATE_UNDEFINED | STATE_ZERO | STATE_UNMAPPED => 0,
-                STATE_FULLY_PRESENT => {
-                    let at = e & !(MIB - 1);
-                    if at < HEADER_SECTION || at.checked_add(m.block_size).is_none() {
-                        return Err(corrupt(
-                            path,
-                            e_at,
-                            format!("block {block} at file offset {at} is not a valid place"),
-                        ));
-                    }
-                    at
+            if block as u64 >= data_blocks {
+                continue; // past the disk's end, before the last bitmap entry
+            }
+            let what = || format!("block {block}");
+            let entry = match e & 7 {
+                STATE_NOT_PRESENT if m.has_parent => BLOCK_PARENT,
+                STATE_NOT_PRESENT | STATE_UNDEFINED | STATE_ZERO | STATE_UNMAPPED => BLOCK_ZERO,
+                STATE_FULLY_PRESENT => valid_at(e, e_at, m.block_size, what())?,
+                STATE_PARTIALLY_PRESENT if m.has_parent => {
+                    valid_at(e, e_at, m.block_size, what())? | PARTIAL
                 }
                 STATE_PARTIALLY_PRESENT => {
                     return Err(corrupt(
@@ -573,39 +829,158 @@ fn read_bat(b: &Backing, r: &Regions, m: &Meta) -> Result<Vec<u64>, EvidenceErro
                     ))
                 }
             };
-            blocks.push(at);
+            blocks.push(entry);
         }
         index += n as u64 / 8;
     }
-    Ok(blocks)
+    Ok((blocks, bitmaps))
 }
 
 struct VhdxLayout {
     path: PathBuf,
     block_size: u64,
-    /// File offset of each payload block, 0 for a block that reads as zeros.
+    /// Each payload block: [`BLOCK_ZERO`], [`BLOCK_PARENT`], or its file
+    /// offset (with [`PARTIAL`] or'ed in for a partially present block).
     blocks: Vec<u64>,
+    /// Set for a differencing disk.
+    diff: Option<Differencing>,
+}
+
+/// What a differencing disk needs beyond the block table: its sector
+/// bitmaps (one bit per logical sector, least significant bit first: set
+/// where the child holds the sector, clear where the parent does).
+struct Differencing {
+    sector_size: u64,
+    /// Payload blocks per sector-bitmap block.
+    chunk_ratio: u64,
+    /// File offset of each chunk's sector-bitmap block, 0 where absent.
+    bitmaps: Vec<u64>,
+    /// Recently read bitmap pieces, keyed by their file offset.
+    cache: Mutex<Vec<(u64, Arc<Vec<u8>>)>>,
+}
+
+impl Differencing {
+    /// The sector bitmap of payload block `block`, or `None` where its
+    /// chunk has no bitmap block (every sector is then the parent's).
+    fn bitmap(
+        &self,
+        files: &[Backing],
+        block: u64,
+        sectors: u64,
+    ) -> Result<Option<Arc<Vec<u8>>>, EvidenceError> {
+        let chunk = block / self.chunk_ratio;
+        let Some(&base) = usize::try_from(chunk)
+            .ok()
+            .and_then(|c| self.bitmaps.get(c))
+            .filter(|&&at| at != 0)
+        else {
+            return Ok(None);
+        };
+        let piece = sectors.div_ceil(8);
+        let at = base + (block % self.chunk_ratio) * piece;
+        if let Ok(cache) = self.cache.lock() {
+            if let Some((_, map)) = cache.iter().find(|(k, _)| *k == at) {
+                return Ok(Some(map.clone()));
+            }
+        }
+        let Some(b) = files.first() else {
+            return Err(corrupt(
+                Path::new(""),
+                0,
+                "differencing VHDX without its file",
+            ));
+        };
+        let mut map = vec![0u8; piece as usize];
+        b.read_exact(at, &mut map, "sector bitmap")?;
+        let map = Arc::new(map);
+        if let Ok(mut cache) = self.cache.lock() {
+            if cache.len() >= BITMAP_CACHE {
+                cache.remove(0);
+            }
+            cache.push((at, map.clone()));
+        }
+        Ok(Some(map))
+    }
 }
 
 impl Layout for VhdxLayout {
-    fn span(&self, _files: &[Backing], offset: u64) -> Result<Span, EvidenceError> {
+    fn span(&self, files: &[Backing], offset: u64) -> Result<Span, EvidenceError> {
         let block = offset / self.block_size;
         let within = offset % self.block_size;
         let len = self.block_size - within;
-        match usize::try_from(block).ok().and_then(|i| self.blocks.get(i)) {
-            Some(0) => Ok(Span::Zero { len }),
-            Some(&at) => Ok(Span::Stored {
+        let entry = match usize::try_from(block).ok().and_then(|i| self.blocks.get(i)) {
+            Some(&e) => e,
+            None => {
+                return Err(corrupt(
+                    &self.path,
+                    0,
+                    format!("media offset {offset} lies beyond the block table"),
+                ))
+            }
+        };
+        match entry {
+            BLOCK_ZERO => return Ok(Span::Zero { len }),
+            BLOCK_PARENT => return Ok(Span::Parent { len }),
+            e if e & PARTIAL != PARTIAL => {
+                return Ok(Span::Stored {
+                    file: 0,
+                    at: e + within,
+                    len,
+                })
+            }
+            _ => {}
+        }
+        let at = entry & !PARTIAL;
+        let Some(diff) = &self.diff else {
+            return Err(corrupt(
+                &self.path,
+                0,
+                format!("block {block} is partially present in a disk without a parent"),
+            ));
+        };
+        let sectors = self.block_size / diff.sector_size;
+        let Some(map) = diff.bitmap(files, block, sectors)? else {
+            return Ok(Span::Parent { len });
+        };
+        let ss = diff.sector_size;
+        let (stored, end) = run(&map, within / ss, sectors);
+        let len = end * ss - within;
+        Ok(if stored {
+            Span::Stored {
                 file: 0,
                 at: at + within,
                 len,
-            }),
-            None => Err(corrupt(
-                &self.path,
-                0,
-                format!("media offset {offset} lies beyond the block table"),
-            )),
-        }
+            }
+        } else {
+            Span::Parent { len }
+        })
     }
+}
+
+/// Whether sector `first` of a block is the child's (its bit set in `map`,
+/// least significant bit first), and the sector after the run of sectors in
+/// that same state (at most `sectors`, the block's end, and
+/// [`MAX_RUN_SECTORS`] past `first`).
+fn run(map: &[u8], first: u64, sectors: u64) -> (bool, u64) {
+    let bit = |s: u64| {
+        map.get((s / 8) as usize)
+            .is_some_and(|b| (b >> (s % 8)) & 1 == 1)
+    };
+    let state = bit(first);
+    let whole = if state { 0xFF } else { 0x00 };
+    let limit = sectors.min(first.saturating_add(MAX_RUN_SECTORS));
+    let mut s = first + 1;
+    while s < limit {
+        if s.is_multiple_of(8) && s + 8 <= limit && map.get((s / 8) as usize) == Some(&whole) {
+            s += 8;
+            continue;
+        }
+        if bit(s) != state {
+            break;
+        }
+        s += 1;
+    }
+    (state, s.max(first + 1))
 }
 
 /// CRC-32C (Castagnoli, reflected) lookup table.
@@ -883,42 +1258,282 @@ mod tests {
         assert!(what.contains("log not yet replayed"), "{what}");
     }
 
-    #[test]
-    fn differencing_refused_naming_parent() {
-        let dir = tempfile::tempdir().unwrap();
-        let Some((path, _)) = make(dir.path(), "") else {
-            return;
-        };
-        let (_, params) = meta_item(&path, FILE_PARAMETERS);
-        patch(&path, params + 4, &2u32.to_le_bytes());
-        let what = unsupported_what(open(&path));
-        assert!(what.contains("differencing VHDX"), "{what}");
-
-        // Add a parent locator item after the existing ones.
-        let (_, meta) = regions(&path);
-        let count = le_u16(&read(&path, meta, 12), 10);
-        let item_off = 512 * 1024u32;
+    /// A parent locator item holding `pairs`.
+    fn locator(pairs: &[(&str, &str)]) -> Vec<u8> {
         let utf16 = |s: &str| -> Vec<u8> { s.encode_utf16().flat_map(u16::to_le_bytes).collect() };
-        let (key, value) = (utf16("relative_path"), utf16("..\\base.vhdx"));
-        let mut loc = vec![0u8; 32];
-        loc[..16].copy_from_slice(&guid("B04AEFB7-D19E-4A81-B789-25B8E9445913"));
-        loc[18..20].copy_from_slice(&1u16.to_le_bytes());
-        loc[20..24].copy_from_slice(&32u32.to_le_bytes());
-        loc[24..28].copy_from_slice(&(32 + key.len() as u32).to_le_bytes());
-        loc[28..30].copy_from_slice(&(key.len() as u16).to_le_bytes());
-        loc[30..32].copy_from_slice(&(value.len() as u16).to_le_bytes());
-        loc.extend_from_slice(&key);
-        loc.extend_from_slice(&value);
+        let mut head = vec![0u8; 20 + 12 * pairs.len()];
+        head[..16].copy_from_slice(&VHDX_LOCATOR_TYPE);
+        head[18..20].copy_from_slice(&(pairs.len() as u16).to_le_bytes());
+        let mut strings = Vec::new();
+        for (i, (k, v)) in pairs.iter().enumerate() {
+            let (k, v) = (utf16(k), utf16(v));
+            let base = head.len() + strings.len();
+            let e = &mut head[20 + 12 * i..32 + 12 * i];
+            e[..4].copy_from_slice(&(base as u32).to_le_bytes());
+            e[4..8].copy_from_slice(&((base + k.len()) as u32).to_le_bytes());
+            e[8..10].copy_from_slice(&(k.len() as u16).to_le_bytes());
+            e[10..12].copy_from_slice(&(v.len() as u16).to_le_bytes());
+            strings.extend_from_slice(&k);
+            strings.extend_from_slice(&v);
+        }
+        head.extend_from_slice(&strings);
+        head
+    }
+
+    /// A hand-built differencing disk and the dynamic parent it was taken of.
+    struct Checkpoint {
+        parent: PathBuf,
+        child: PathBuf,
+        /// What the child reads as.
+        expected: Vec<u8>,
+        /// What the child reads as when its sector bitmap block is absent.
+        expected_no_bitmap: Vec<u8>,
+        /// File offsets of the child's BAT entry for the bitmap block, and
+        /// of its parent locator item.
+        bitmap_entry: u64,
+        locator_at: u64,
+    }
+
+    const BLOCK: u64 = MIB;
+    /// Blocks of the child: one fully present (over a hole of the parent),
+    /// one partially present, one zero (over the parent's data); the rest
+    /// not present.
+    const FULL: u64 = 4;
+    const PART: u64 = 5;
+    const ZEROED: u64 = 6;
+    /// Sectors of block PART the child holds.
+    const MARKED: [std::ops::Range<u64>; 4] = [0..3, 9..10, 100..301, 1500..2048];
+
+    /// Builds `child.avhdx` beside `base.vhdx` (made by qemu-img, 1 MiB
+    /// blocks) from a copy of the parent: HasParent set, a parent locator
+    /// whose relative path is `relative`, a new DataWriteGuid, and a new BAT.
+    fn checkpoint(dir: &Path, relative: &str) -> Option<Checkpoint> {
+        let (raw, data) = raw_image(dir);
+        let parent = convert(
+            &raw,
+            &dir.join("base.vhdx"),
+            "vhdx",
+            "subformat=dynamic,block_size=1M",
+        )?;
+        let child = dir.join("child.avhdx");
+        std::fs::copy(&parent, &child).unwrap();
+        let (_, sector) = meta_item(&child, LOGICAL_SECTOR_SIZE);
+        assert_eq!(le_u32(&read(&child, sector, 4), 0), 512);
+        let (_, params) = meta_item(&child, FILE_PARAMETERS);
+        let p = read(&child, params, 8);
+        assert_eq!(u64::from(le_u32(&p, 0)), BLOCK);
+        patch(&child, params + 4, &(le_u32(&p, 4) | 2).to_le_bytes());
+
+        // The child's own DataWriteGuid; the parent's is its linkage.
+        let (_, h) = current_header(&Backing::open(&parent).unwrap()).unwrap();
+        let linkage = guid_text(&h[32..48]);
+        for at in HEADER_AT {
+            patch(&child, at + 32, &[0x5C; 16]);
+            fix_header(&child, at);
+        }
+
+        let (bat, meta) = regions(&child);
+        let count = le_u16(&read(&child, meta, 12), 10);
+        let item_off = 512 * 1024u32;
+        let loc = locator(&[
+            ("parent_linkage", &linkage),
+            ("relative_path", relative),
+            (
+                "volume_path",
+                "\\\\?\\Volume{26a21bda-a627-11d7-9931-806e6f6e6963}\\VMs\\base.vhdx",
+            ),
+            ("absolute_win32_path", "C:\\VMs\\base.vhdx"),
+        ]);
         let mut e = vec![0u8; 32];
         e[..16].copy_from_slice(&PARENT_LOCATOR);
         e[16..20].copy_from_slice(&item_off.to_le_bytes());
         e[20..24].copy_from_slice(&(loc.len() as u32).to_le_bytes());
-        e[24..28].copy_from_slice(&6u32.to_le_bytes());
-        patch(&path, meta + 32 + 32 * u64::from(count), &e);
-        patch(&path, meta + 10, &(count + 1).to_le_bytes());
-        patch(&path, meta + u64::from(item_off), &loc);
-        let what = unsupported_what(open(&path));
-        assert!(what.contains("parent \"..\\base.vhdx\""), "{what}");
+        e[24..28].copy_from_slice(&4u32.to_le_bytes());
+        patch(&child, meta + 32 + 32 * u64::from(count), &e);
+        patch(&child, meta + 10, &(count + 1).to_le_bytes());
+        patch(&child, meta + u64::from(item_off), &loc);
+
+        // New blocks at the end of the file: FULL, PART, then the bitmap.
+        let end = std::fs::metadata(&child).unwrap().len().div_ceil(MIB) * MIB;
+        let (full_at, part_at, bitmap_at) = (end, end + MIB, end + 2 * MIB);
+        let full: Vec<u8> = (0..BLOCK).map(|i| (i * 7 % 251) as u8 ^ 0x33).collect();
+        let mut part = vec![0xEEu8; BLOCK as usize];
+        let mut bitmap = vec![0u8; MIB as usize];
+        let mut expected = data.clone();
+        let start = |b: u64| (b * BLOCK) as usize;
+        expected[start(FULL)..start(FULL + 1)].copy_from_slice(&full);
+        expected[start(ZEROED)..start(ZEROED + 1)].fill(0);
+        let mut expected_no_bitmap = expected.clone();
+        for s in MARKED.iter().flat_map(|r| r.clone()) {
+            let at = (s * 512) as usize;
+            for (k, byte) in part[at..at + 512].iter_mut().enumerate() {
+                *byte = (s as u8).wrapping_mul(31) ^ k as u8;
+            }
+            expected[start(PART) + at..start(PART) + at + 512].copy_from_slice(&part[at..at + 512]);
+            // 2048 sectors per block: 256 bytes of bitmap each.
+            bitmap[(PART * 256 + s / 8) as usize] |= 1 << (s % 8);
+        }
+        // The parent holds data in block PART, so garbage would show.
+        assert!(data[start(PART)..start(PART + 1)].iter().any(|&x| x != 0));
+        assert!(data[start(ZEROED)..start(ZEROED + 1)]
+            .iter()
+            .any(|&x| x != 0));
+        patch(&child, full_at, &full);
+        patch(&child, part_at, &part);
+        patch(&child, bitmap_at, &bitmap);
+        expected_no_bitmap[start(PART)..start(PART + 1)]
+            .copy_from_slice(&data[start(PART)..start(PART + 1)]);
+
+        // 40 payload entries, then (chunk ratio 4096) the bitmap entry.
+        let mut table = vec![0u8; 4097 * 8];
+        let mut set = |i: u64, v: u64| {
+            table[(8 * i) as usize..(8 * i + 8) as usize].copy_from_slice(&v.to_le_bytes())
+        };
+        set(FULL, full_at | STATE_FULLY_PRESENT);
+        set(PART, part_at | STATE_PARTIALLY_PRESENT);
+        set(ZEROED, STATE_ZERO);
+        set(4096, bitmap_at | STATE_FULLY_PRESENT);
+        patch(&child, bat, &table);
+        Some(Checkpoint {
+            parent,
+            child,
+            expected,
+            expected_no_bitmap,
+            bitmap_entry: bat + 4096 * 8,
+            locator_at: meta + u64::from(item_off),
+        })
+    }
+
+    #[test]
+    fn reads_differencing() {
+        let dir = tempfile::tempdir().unwrap();
+        let Some(c) = checkpoint(dir.path(), ".\\base.vhdx") else {
+            return;
+        };
+        let src = open(&c.child).unwrap();
+        assert_eq!(src.kind(), ContainerKind::Vhdx);
+        assert_eq!(src.format(), "VHDX differencing (snapshot of base.vhdx)");
+        assert_eq!(src.paths(), vec![c.child.clone(), c.parent.clone()]);
+        same_bytes(&src, &c.expected);
+
+        // Every sector of the partial block, one at a time.
+        let mut buf = [0u8; 512];
+        for s in 0..2048u64 {
+            let at = PART * BLOCK + s * 512;
+            assert_eq!(src.read_at(at, &mut buf).unwrap(), 512);
+            assert!(
+                buf[..] == c.expected[at as usize..at as usize + 512],
+                "sector {s}"
+            );
+        }
+
+        // Without its bitmap block, a partial block is all the parent's.
+        patch(&c.child, c.bitmap_entry, &0u64.to_le_bytes());
+        same_bytes(&open(&c.child).unwrap(), &c.expected_no_bitmap);
+    }
+
+    #[test]
+    fn differencing_falls_back_to_other_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let Some(c) = checkpoint(dir.path(), "..\\old\\gone.vhdx") else {
+            return;
+        };
+        // absolute_win32_path's file name, beside the child.
+        same_bytes(&open(&c.child).unwrap(), &c.expected);
+    }
+
+    #[test]
+    fn differencing_parent_linkage_mismatch() {
+        let dir = tempfile::tempdir().unwrap();
+        let Some(c) = checkpoint(dir.path(), "base.vhdx") else {
+            return;
+        };
+        // The parent written to since the checkpoint: a new DataWriteGuid.
+        for at in HEADER_AT {
+            patch(&c.parent, at + 32, &[0x77; 16]);
+            fix_header(&c.parent, at);
+        }
+        let err = open(&c.child).unwrap_err();
+        assert!(err.is_corruption(), "{err}");
+        let text = err.to_string();
+        assert!(text.contains("parent_linkage {"), "{text}");
+        assert!(
+            text.contains(
+                "does not match the DataWriteGuid {77777777-7777-7777-7777-777777777777}"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("not the disk this checkpoint was taken from"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn differencing_missing_or_foreign_parent() {
+        let dir = tempfile::tempdir().unwrap();
+        let Some(c) = checkpoint(dir.path(), "base.vhdx") else {
+            return;
+        };
+        let saved = dir.path().join("saved.bin");
+        std::fs::rename(&c.parent, &saved).unwrap();
+        let err = open(&c.child).unwrap_err();
+        assert!(
+            matches!(err, EvidenceError::MissingSegment { .. }),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("base.vhdx"), "{err}");
+
+        // A parent of another format under the expected name.
+        let raw = dir.path().join("disk.raw");
+        if convert(&raw, &c.parent, "qcow2", "").is_some() {
+            let err = open(&c.child).unwrap_err();
+            assert!(err.to_string().contains("not a VHDX"), "{err}");
+        }
+
+        // The chain is bounded.
+        std::fs::rename(&saved, &c.parent).unwrap();
+        assert!(open_in(&c.child, crate::virt::MAX_CHAIN).is_err());
+        assert!(open(&c.child).is_ok());
+    }
+
+    #[test]
+    fn differencing_damaged_locator_or_bat_never_panics() {
+        let dir = tempfile::tempdir().unwrap();
+        let Some(c) = checkpoint(dir.path(), "base.vhdx") else {
+            return;
+        };
+        let (bat, _) = regions(&c.child);
+        let spots = [(c.locator_at, 400), (bat, 64), (c.bitmap_entry, 8)];
+        let mut x: u32 = 11;
+        let mut next = |n: u64| {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            u64::from(x >> 8) % n
+        };
+        for _ in 0..300 {
+            let (start, len) = spots[next(spots.len() as u64) as usize];
+            let at = start + next(len);
+            let old = read(&c.child, at, 1);
+            patch(&c.child, at, &[next(256) as u8]);
+            if let Ok(src) = open(&c.child) {
+                let mut buf = vec![0u8; 1 << 20];
+                for off in [0, PART * BLOCK, FULL * BLOCK, src.len() - 100] {
+                    let _ = src.read_at(off, &mut buf);
+                }
+            }
+            patch(&c.child, at, &old);
+        }
+        same_bytes(&open(&c.child).unwrap(), &c.expected);
+
+        // No locator at all, or one of another type.
+        let (entry, _) = meta_item(&c.child, PARENT_LOCATOR);
+        patch(&c.child, entry, &[0x11; 16]);
+        patch(&c.child, entry + 24, &0u32.to_le_bytes());
+        assert!(open(&c.child).unwrap_err().is_corruption());
+        patch(&c.child, entry, &PARENT_LOCATOR);
+        patch(&c.child, c.locator_at, &[0x22; 16]);
+        let what = unsupported_what(open(&c.child));
+        assert!(what.contains("parent locator type"), "{what}");
     }
 
     #[test]
