@@ -10,7 +10,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use crate::virt::{
-    be_u32, be_u64, corrupt, open_parent, unsupported, Backing, Layout, Span, VirtualSource,
+    be_u32, be_u64, bitmap_run, corrupt, open_parent, unsupported, Backing, BitOrder, Layout, Span,
+    VirtualSource,
 };
 use crate::{ContainerKind, EvidenceError};
 
@@ -23,9 +24,6 @@ const MAX_BLOCK: u64 = 256 << 20;
 /// Sector bitmaps of a differencing disk kept in memory (at most 64 KiB
 /// each, for 256 MiB blocks).
 const BITMAP_CACHE: usize = 16;
-/// A run of sectors in the same state is looked for this far at most (a
-/// shorter span is still correct; this bounds the work per span).
-const MAX_RUN_SECTORS: u64 = 8192;
 /// Parent locator data longer than this is ignored (a Windows path holds at
 /// most 32767 UTF-16 units).
 const MAX_LOCATOR: u64 = 64 << 10;
@@ -451,7 +449,7 @@ impl Layout for Differencing {
             Some(&sector) => sector,
         };
         let map = self.bitmap(files, sector)?;
-        let (stored, end) = run(&map, within / 512, self.sectors);
+        let (stored, end) = bitmap_run(&map, within / 512, self.sectors, BitOrder::MsbFirst);
         let len = end * 512 - within;
         Ok(if stored {
             Span::Stored {
@@ -463,31 +461,6 @@ impl Layout for Differencing {
             Span::Parent { len }
         })
     }
-}
-
-/// Whether sector `first` of a block is the child's (its bit set in `map`),
-/// and the sector after the run of sectors in that same state (at most
-/// `sectors`, the block's end, and [`MAX_RUN_SECTORS`] past `first`).
-fn run(map: &[u8], first: u64, sectors: u64) -> (bool, u64) {
-    let bit = |s: u64| {
-        map.get((s / 8) as usize)
-            .is_some_and(|b| (b >> (7 - s % 8)) & 1 == 1)
-    };
-    let state = bit(first);
-    let whole = if state { 0xFF } else { 0x00 };
-    let limit = sectors.min(first.saturating_add(MAX_RUN_SECTORS));
-    let mut s = first + 1;
-    while s < limit {
-        if s.is_multiple_of(8) && s + 8 <= limit && map.get((s / 8) as usize) == Some(&whole) {
-            s += 8;
-            continue;
-        }
-        if bit(s) != state {
-            break;
-        }
-        s += 1;
-    }
-    (state, s.max(first + 1))
 }
 
 /// Opens the disk the examiner named (tests).

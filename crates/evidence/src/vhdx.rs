@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use crate::virt::{
-    corrupt, le_u16, le_u32, le_u64, open_parent, unsupported, Backing, Layout, Span, VirtualSource,
+    bitmap_run, corrupt, le_u16, le_u32, le_u64, open_parent, unsupported, Backing, BitOrder,
+    Layout, Span, VirtualSource,
 };
 use crate::{ContainerKind, EvidenceError};
 
@@ -40,9 +41,6 @@ const MAX_LOCATOR: u64 = 64 * KIB;
 /// payload block, at most 64 KiB each for 256 MiB blocks of 512-byte
 /// sectors).
 const BITMAP_CACHE: usize = 16;
-/// A run of sectors in the same state is looked for this far at most (a
-/// shorter span is still correct; this bounds the work per span).
-const MAX_RUN_SECTORS: u64 = 8192;
 
 const STATE_NOT_PRESENT: u64 = 0;
 const STATE_UNDEFINED: u64 = 1;
@@ -943,7 +941,7 @@ impl Layout for VhdxLayout {
             return Ok(Span::Parent { len });
         };
         let ss = diff.sector_size;
-        let (stored, end) = run(&map, within / ss, sectors);
+        let (stored, end) = bitmap_run(&map, within / ss, sectors, BitOrder::LsbFirst);
         let len = end * ss - within;
         Ok(if stored {
             Span::Stored {
@@ -955,32 +953,6 @@ impl Layout for VhdxLayout {
             Span::Parent { len }
         })
     }
-}
-
-/// Whether sector `first` of a block is the child's (its bit set in `map`,
-/// least significant bit first), and the sector after the run of sectors in
-/// that same state (at most `sectors`, the block's end, and
-/// [`MAX_RUN_SECTORS`] past `first`).
-fn run(map: &[u8], first: u64, sectors: u64) -> (bool, u64) {
-    let bit = |s: u64| {
-        map.get((s / 8) as usize)
-            .is_some_and(|b| (b >> (s % 8)) & 1 == 1)
-    };
-    let state = bit(first);
-    let whole = if state { 0xFF } else { 0x00 };
-    let limit = sectors.min(first.saturating_add(MAX_RUN_SECTORS));
-    let mut s = first + 1;
-    while s < limit {
-        if s.is_multiple_of(8) && s + 8 <= limit && map.get((s / 8) as usize) == Some(&whole) {
-            s += 8;
-            continue;
-        }
-        if bit(s) != state {
-            break;
-        }
-        s += 1;
-    }
-    (state, s.max(first + 1))
 }
 
 /// CRC-32C (Castagnoli, reflected) lookup table.

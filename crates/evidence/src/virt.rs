@@ -429,6 +429,48 @@ pub(crate) fn open_parent(
     })
 }
 
+/// A run of sectors in the same state is looked for this far at most (a
+/// shorter span is still correct; this bounds the work per span).
+const MAX_RUN_SECTORS: u64 = 8192;
+
+/// The order of a sector bitmap's bits within a byte: VHD counts from the
+/// most significant bit, VHDX from the least.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BitOrder {
+    MsbFirst,
+    LsbFirst,
+}
+
+/// Whether sector `first` of a differencing disk's block is the child's
+/// (its bit set in `map`), and the sector after the run of sectors in that
+/// same state (at most `sectors`, the block's end, and [`MAX_RUN_SECTORS`]
+/// past `first`).
+pub(crate) fn bitmap_run(map: &[u8], first: u64, sectors: u64, order: BitOrder) -> (bool, u64) {
+    let bit = |s: u64| {
+        let shift = match order {
+            BitOrder::MsbFirst => 7 - s % 8,
+            BitOrder::LsbFirst => s % 8,
+        };
+        map.get((s / 8) as usize)
+            .is_some_and(|b| (b >> shift) & 1 == 1)
+    };
+    let state = bit(first);
+    let whole = if state { 0xFF } else { 0x00 };
+    let limit = sectors.min(first.saturating_add(MAX_RUN_SECTORS));
+    let mut s = first + 1;
+    while s < limit {
+        if s.is_multiple_of(8) && s + 8 <= limit && map.get((s / 8) as usize) == Some(&whole) {
+            s += 8;
+            continue;
+        }
+        if bit(s) != state {
+            break;
+        }
+        s += 1;
+    }
+    (state, s.max(first + 1))
+}
+
 pub(crate) fn corrupt(path: &Path, offset: u64, what: impl Into<String>) -> EvidenceError {
     EvidenceError::Corrupt {
         path: path.to_path_buf(),
