@@ -155,6 +155,37 @@ fn tree(dir: &Path) -> PathBuf {
     src
 }
 
+/// Copies the tree onto a mounted volume, adds what `extra` writes and two
+/// files written in turns (fragments), then deletes a file, a photo and a
+/// folder.
+fn fill(
+    src: &Path,
+    mnt: &Path,
+    extra: impl FnOnce(&Path) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let copied = Command::new("cp")
+        .arg("-r")
+        .arg(src.join("."))
+        .arg(mnt)
+        .status()?;
+    assert!(copied.success());
+    extra(mnt)?;
+    let (mut a, mut b) = (
+        std::fs::File::create(mnt.join("frag_a.bin"))?,
+        std::fs::File::create(mnt.join("frag_b.bin"))?,
+    );
+    for i in 0..12u64 {
+        a.write_all(&common::pattern(40_000, i))?;
+        a.sync_all()?;
+        b.write_all(&common::pattern(40_000, 100 + i))?;
+        b.sync_all()?;
+    }
+    std::fs::remove_file(mnt.join("docs/sub/deep.txt"))?;
+    std::fs::remove_file(mnt.join("Photos/IMG_0007.JPG"))?;
+    std::fs::remove_dir_all(mnt.join("gone"))
+}
+
 #[test]
 fn fat_volumes_made_by_mtools_list_and_read_as_tsk_does() {
     if !have("mkfs.vfat") || !have("mcopy") || !have("fls") {
@@ -212,33 +243,11 @@ fn ntfs_volume_made_by_ntfs3g_lists_and_reads_as_tsk_does() {
         eprintln!("SKIP: ntfs-3g cannot mount here (needs root and FUSE)");
         return;
     }
-    let filled = (|| -> std::io::Result<()> {
-        let copied = Command::new("cp")
-            .arg("-r")
-            .arg(src.join("."))
-            .arg(&mnt)
-            .status()?;
-        assert!(copied.success());
-        // A hard link, a sparse file and two files written in turns (fragments).
+    let filled = fill(&src, &mnt, |mnt| {
+        // A hard link and a sparse file besides.
         std::fs::hard_link(mnt.join("readme.txt"), mnt.join("docs/link.txt"))?;
-        let sparse = std::fs::File::create(mnt.join("sparse.bin"))?;
-        sparse.set_len(3 << 20)?;
-        use std::io::Write;
-        let (mut a, mut b) = (
-            std::fs::File::create(mnt.join("frag_a.bin"))?,
-            std::fs::File::create(mnt.join("frag_b.bin"))?,
-        );
-        for i in 0..12u64 {
-            a.write_all(&common::pattern(40_000, i))?;
-            a.sync_all()?;
-            b.write_all(&common::pattern(40_000, 100 + i))?;
-            b.sync_all()?;
-        }
-        std::fs::remove_file(mnt.join("docs/sub/deep.txt"))?;
-        std::fs::remove_file(mnt.join("Photos/IMG_0007.JPG"))?;
-        std::fs::remove_dir_all(mnt.join("gone"))?;
-        Ok(())
-    })();
+        std::fs::File::create(mnt.join("sparse.bin"))?.set_len(3 << 20)
+    });
     let unmounted = ok(Command::new("umount").arg(&mnt));
     filled.unwrap();
     assert!(unmounted, "umount");
@@ -295,29 +304,7 @@ fn exfat_volume_made_by_exfat_fuse_lists_and_reads_as_tsk_does() {
         eprintln!("SKIP: exfat-fuse cannot mount here (needs root and FUSE)");
         return;
     }
-    let filled = (|| -> std::io::Result<()> {
-        let copied = Command::new("cp")
-            .arg("-r")
-            .arg(src.join("."))
-            .arg(&mnt)
-            .status()?;
-        assert!(copied.success());
-        use std::io::Write;
-        let (mut a, mut b) = (
-            std::fs::File::create(mnt.join("frag_a.bin"))?,
-            std::fs::File::create(mnt.join("frag_b.bin"))?,
-        );
-        for i in 0..12u64 {
-            a.write_all(&common::pattern(40_000, i))?;
-            a.sync_all()?;
-            b.write_all(&common::pattern(40_000, 100 + i))?;
-            b.sync_all()?;
-        }
-        std::fs::remove_file(mnt.join("docs/sub/deep.txt"))?;
-        std::fs::remove_file(mnt.join("Photos/IMG_0007.JPG"))?;
-        std::fs::remove_dir_all(mnt.join("gone"))?;
-        Ok(())
-    })();
+    let filled = fill(&src, &mnt, |_| Ok(()));
     let unmounted = ok(Command::new("umount").arg(&mnt));
     drop(dev);
     filled.unwrap();
