@@ -3,7 +3,8 @@
 //! - leads inside NTFS-compressed files: the image's bytes hold them LZNT1-
 //!   compressed (an address broken up or missing), so triage scans those
 //!   files decoded and says so in the forensic path (`PATH:LZNT1-OFFSET`);
-//! - `$BadClus:$Bad`, a hole the size of the volume, is listed, not hashed.
+//! - `$BadClus:$Bad`, a hole the size of the volume, is listed, not hashed;
+//! - a WOF-compressed file is listed without the hash of its empty placeholder.
 
 mod common;
 
@@ -142,4 +143,76 @@ fn the_bad_cluster_hole_is_listed_not_hashed() {
     assert!(bad["md5"].is_null(), "{bad}");
     let mft = files.iter().find(|f| f["path"] == "/$MFT").expect("listed");
     assert!(mft["md5"].is_string(), "{mft}");
+}
+
+#[test]
+fn a_wof_compressed_file_is_listed_without_a_hash_of_its_placeholder() {
+    // Windows' `compact` (CompactOS) leaves an empty, sparse default stream
+    // and keeps the content in `WofCompressedData`: hashing the placeholder
+    // would report zeros as the file's content.
+    let tmp = tempfile::tempdir().unwrap();
+    let img = tmp.path().join("wof.img");
+    std::fs::File::create(&img)
+        .unwrap()
+        .set_len(16 << 20)
+        .unwrap();
+    if !run(Command::new("mkntfs").args(["-F", "-q", "-f"]).arg(&img)) {
+        eprintln!("SKIP: mkntfs (ntfs-3g) not installed");
+        return;
+    }
+    let mnt = tmp.path().join("mnt");
+    std::fs::create_dir(&mnt).unwrap();
+    if !run(Command::new("ntfs-3g")
+        .args(["-o", "streams_interface=windows"])
+        .arg(&img)
+        .arg(&mnt))
+    {
+        eprintln!("SKIP: ntfs-3g cannot mount here (needs root and FUSE)");
+        return;
+    }
+    // The reparse point Windows writes: IO_REPARSE_TAG_WOF, WOF version 1,
+    // the file provider (2), its version 1, XPRESS4K (0).
+    let script = r#"
+import os, struct, sys
+p = sys.argv[1]
+with open(p, 'wb') as f: f.truncate(10000)
+with open(p + ':WofCompressedData', 'wb') as f: f.write(b'packed' * 10)
+body = struct.pack('<IIII', 1, 2, 1, 0)
+os.setxattr(p, 'system.ntfs_reparse_data', struct.pack('<IHH', 0x80000017, len(body), 0) + body)
+"#;
+    let made = run(Command::new("python3")
+        .args(["-c", script])
+        .arg(mnt.join("compact.exe")));
+    assert!(run(Command::new("umount").arg(&mnt)), "umount");
+    assert!(made, "writing the WOF file");
+    let case = tmp.path().join("case");
+    let out = exhibit()
+        .args(["triage", "--case"])
+        .arg(&case)
+        .arg(&img)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("WOF-compressed") && err.contains("XPRESS4K"),
+        "{err}"
+    );
+    let out = exhibit()
+        .args(["files", case.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    let files: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let wof = files
+        .iter()
+        .find(|f| f["path"] == "/compact.exe")
+        .expect("listed");
+    assert_eq!(wof["size"], 10000);
+    assert!(wof["md5"].is_null(), "{wof}");
+    // The stream that holds it is there to read.
+    let stream = files
+        .iter()
+        .find(|f| f["path"] == "/compact.exe:WofCompressedData")
+        .expect("listed");
+    assert!(stream["md5"].is_string(), "{stream}");
 }

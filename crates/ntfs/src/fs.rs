@@ -908,6 +908,19 @@ impl FileSystem for NtfsFs {
 
     fn open(&self, inode: &str, stream: Option<&str>) -> Result<exhibit_vfs::FileData, FsError> {
         let (addr, meta, index) = self.find_attr(inode, stream)?;
+        let default_data = meta
+            .attrs
+            .get(index)
+            .is_some_and(|a| a.type_code == 0x80 && a.name.is_empty());
+        if default_data {
+            if let Some(algorithm) = wof_compressed(&meta) {
+                // Its default stream is an empty placeholder: hashing or
+                // reading it would report zeros as the file's content.
+                return Err(FsError::Unsupported(format!(
+                    "{inode}: WOF-compressed (Windows `compact`/CompactOS, {algorithm}): the content lies compressed in its WofCompressedData stream, which is not decoded yet"
+                )));
+            }
+        }
         let a = meta
             .attrs
             .get(index)
@@ -1057,4 +1070,37 @@ impl NtfsFs {
             })?;
         Ok((addr, meta, index))
     }
+}
+
+/// The compression algorithm of a file Windows' overlay filter (WOF)
+/// compressed: a `$REPARSE_POINT` with tag `IO_REPARSE_TAG_WOF` naming the
+/// file provider.
+fn wof_compressed(meta: &FileMeta) -> Option<&'static str> {
+    const REPARSE_POINT: u32 = 0xC0;
+    const TAG_WOF: u32 = 0x8000_0017;
+    const FILE_PROVIDER: u32 = 2;
+    meta.attrs.iter().find_map(|a| {
+        let AttrData::Resident(v) = &a.data else {
+            return None;
+        };
+        let u32_at = |at: usize| {
+            v.get(at..at + 4)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        };
+        if a.type_code != REPARSE_POINT || u32_at(0)? != TAG_WOF {
+            return None;
+        }
+        // WOF_EXTERNAL_INFO (version, provider), then the file provider's
+        // (version, algorithm).
+        if u32_at(12)? != FILE_PROVIDER {
+            return Some("a provider other than files");
+        }
+        Some(match u32_at(20)? {
+            0 => "XPRESS4K",
+            1 => "LZX",
+            2 => "XPRESS8K",
+            3 => "XPRESS16K",
+            _ => "an unknown algorithm",
+        })
+    })
 }
