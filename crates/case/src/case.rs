@@ -459,15 +459,7 @@ impl Case {
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<EvidenceRecord, CaseError> {
         let never = AtomicBool::new(false);
-        self.add_evidence_inner(
-            path,
-            examiner,
-            None,
-            Some(kind),
-            None,
-            now,
-            (progress, &never),
-        )
+        self.add_evidence_of_kind_until(path, examiner, kind, now, progress, &never)
     }
 
     /// Like [`Case::add_evidence_of_kind`], given up (with

@@ -10,8 +10,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use crate::virt::{
-    be_u32, be_u64, bitmap_run, corrupt, open_parent, unsupported, Backing, BitOrder, Layout, Span,
-    VirtualSource,
+    be_u32, be_u64, bitmap_run, corrupt, open_parent, parent_of_kind, unsupported, Backing,
+    BitOrder, Layout, Span, VirtualSource,
 };
 use crate::{ContainerKind, EvidenceError};
 
@@ -276,25 +276,14 @@ fn check_parent(
     want: &[u8; 16],
     parent: &crate::Evidence,
 ) -> Result<(), EvidenceError> {
-    let files = parent.files();
-    let name = files
-        .first()
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
-    let Some(first) = files
-        .first()
-        .filter(|_| parent.kind() == ContainerKind::Vhd)
-    else {
-        return Err(corrupt(
-            child,
-            at + 40,
-            format!(
-                "parent {name} is a {} image, not a VHD: not the disk this snapshot was taken of",
-                parent.kind().name()
-            ),
-        ));
-    };
-    let footer = read_footer(&Backing::open(first)?)?;
+    let (first, name) = parent_of_kind(
+        child,
+        at + 40,
+        parent,
+        ContainerKind::Vhd,
+        "the disk this snapshot was taken of",
+    )?;
+    let footer = read_footer(&first)?;
     let got = &footer[68..84];
     if got != want {
         return Err(corrupt(

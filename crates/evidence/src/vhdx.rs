@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use crate::virt::{
-    bitmap_run, corrupt, le_u16, le_u32, le_u64, open_parent, unsupported, Backing, BitOrder,
-    Layout, Span, VirtualSource,
+    bitmap_run, corrupt, le_u16, le_u32, le_u64, open_parent, parent_of_kind, unsupported, Backing,
+    BitOrder, Layout, Span, VirtualSource,
 };
 use crate::{ContainerKind, EvidenceError};
 
@@ -239,25 +239,14 @@ fn check_parent(
     also: Option<&str>,
     parent: &crate::Evidence,
 ) -> Result<(), EvidenceError> {
-    let files = parent.files();
-    let name = files
-        .first()
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
-    let Some(first) = files
-        .first()
-        .filter(|_| parent.kind() == ContainerKind::Vhdx)
-    else {
-        return Err(corrupt(
-            child,
-            at,
-            format!(
-                "parent {name} is a {} image, not a VHDX: not the disk this checkpoint was taken from",
-                parent.kind().name()
-            ),
-        ));
-    };
-    let (_, h) = current_header(&Backing::open(first)?)?;
+    let (first, name) = parent_of_kind(
+        child,
+        at,
+        parent,
+        ContainerKind::Vhdx,
+        "the disk this checkpoint was taken from",
+    )?;
+    let (_, h) = current_header(&first)?;
     let got = guid_text(h.get(32..48).unwrap_or(&[]));
     let same = |want: &str| {
         let want = want.trim().trim_matches(|c| c == '{' || c == '}');

@@ -471,6 +471,35 @@ pub(crate) fn bitmap_run(map: &[u8], first: u64, sectors: u64, order: BitOrder) 
     (state, s.max(first + 1))
 }
 
+/// The first file of `parent`, opened, and its name, if the parent is a
+/// disk of `kind`; otherwise an error at `at` in `child` saying what it is
+/// instead (`taken`: "the disk this snapshot was taken of").
+pub(crate) fn parent_of_kind(
+    child: &Path,
+    at: u64,
+    parent: &crate::Evidence,
+    kind: ContainerKind,
+    taken: &str,
+) -> Result<(Backing, String), EvidenceError> {
+    let files = parent.files();
+    let name = files
+        .first()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    match files.first().filter(|_| parent.kind() == kind) {
+        Some(first) => Ok((Backing::open(first)?, name)),
+        None => Err(corrupt(
+            child,
+            at,
+            format!(
+                "parent {name} is a {} image, not a {}: not {taken}",
+                parent.kind().name(),
+                kind.name().to_uppercase()
+            ),
+        )),
+    }
+}
+
 pub(crate) fn corrupt(path: &Path, offset: u64, what: impl Into<String>) -> EvidenceError {
     EvidenceError::Corrupt {
         path: path.to_path_buf(),
