@@ -19,6 +19,18 @@ pub fn exhibit() -> assert_cmd::Command {
     cmd
 }
 
+/// What `exhibit ARGS` prints, after checking that it succeeded (its
+/// standard error in the failure message).
+pub fn stdout_of(args: &[&str]) -> String {
+    let out = exhibit().args(args).output().expect("run exhibit");
+    assert!(
+        out.status.success(),
+        "exhibit {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Content hash, length and modification time: what "unchanged" means.
 pub fn fingerprint(path: &Path) -> (String, u64, std::time::SystemTime) {
     let data = std::fs::read(path).expect("read source");

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::exhibit;
+use common::{exhibit, stdout_of};
 
 fn ok(cmd: &mut Command) -> bool {
     cmd.output().map(|o| o.status.success()).unwrap_or(false)
@@ -54,16 +54,12 @@ fn fls_body(img: &Path) -> BTreeSet<String> {
 }
 
 fn exhibit_body(img: &Path) -> BTreeSet<String> {
-    let out = exhibit()
-        .args(["timeline", img.to_str().unwrap(), "--format", "bodyfile"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    body(&String::from_utf8_lossy(&out.stdout))
+    body(&stdout_of(&[
+        "timeline",
+        img.to_str().unwrap(),
+        "--format",
+        "bodyfile",
+    ]))
 }
 
 /// exFAT modification and creation times carry a 10-ms increment of 0 to

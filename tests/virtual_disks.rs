@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{disk, exhibit, fingerprint};
+use common::{disk, exhibit, fingerprint, stdout_of};
 
 /// (qemu-img format, its options, the container kind Exhibit reports).
 const FORMATS: &[(&str, &str, &str)] = &[
@@ -47,19 +47,9 @@ fn conversions(raw: &Path, dir: &Path) -> Option<Vec<(PathBuf, &'static str)>> {
     Some(out)
 }
 
-fn stdout(args: &[&str]) -> String {
-    let out = exhibit().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "exhibit {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 /// `exhibit ls -r --json` without the provenance (it names the file).
 fn listing(path: &Path) -> Vec<serde_json::Value> {
-    stdout(&["ls", "-r", "--json", path.to_str().unwrap()])
+    stdout_of(&["ls", "-r", "--json", path.to_str().unwrap()])
         .lines()
         .map(|l| {
             let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
@@ -71,7 +61,8 @@ fn listing(path: &Path) -> Vec<serde_json::Value> {
 
 fn media_md5(path: &Path) -> (String, String) {
     let v: serde_json::Value =
-        serde_json::from_str(stdout(&["hash", "--json", path.to_str().unwrap()]).trim()).unwrap();
+        serde_json::from_str(stdout_of(&["hash", "--json", path.to_str().unwrap()]).trim())
+            .unwrap();
     (
         v["container"].as_str().unwrap().to_string(),
         v["hashes"]["md5"].as_str().unwrap().to_string(),
@@ -105,11 +96,11 @@ fn partitions_of_a_virtual_disk_are_those_of_the_raw_image() {
     let Some(disks) = conversions(&raw, tmp.path()) else {
         return;
     };
-    let expected = stdout(&["mmls", raw.to_str().unwrap()]);
+    let expected = stdout_of(&["mmls", raw.to_str().unwrap()]);
     assert!(expected.contains("0000000352"), "{expected}");
     for (path, _) in &disks {
         assert_eq!(
-            stdout(&["mmls", path.to_str().unwrap()]),
+            stdout_of(&["mmls", path.to_str().unwrap()]),
             expected,
             "{}",
             path.display()
@@ -134,7 +125,7 @@ fn a_virtual_disk_is_triaged_like_its_raw_image() {
             .assert()
             .success();
         let listed: Vec<serde_json::Value> =
-            serde_json::from_str(&stdout(&["files", case.to_str().unwrap(), "--json"])).unwrap();
+            serde_json::from_str(&stdout_of(&["files", case.to_str().unwrap(), "--json"])).unwrap();
         let mut rows: Vec<String> = listed
             .iter()
             .map(|v| format!("{} {} {}", v["path"], v["deleted"], v["md5"]))
@@ -168,7 +159,7 @@ fn a_snapshot_reads_through_its_parent_and_needs_it() {
     let (container, md5) = media_md5(&child);
     assert_eq!(container, "qcow2");
     assert_eq!(md5, media_md5(&raw).1);
-    let info = stdout(&["info", child.to_str().unwrap()]);
+    let info = stdout_of(&["info", child.to_str().unwrap()]);
     assert!(info.contains("snapshot of"), "{info}");
     assert!(
         info.contains(base.file_name().unwrap().to_str().unwrap()),
